@@ -1,0 +1,7 @@
+#include "ir/shapes/shape_fns.h"
+
+namespace mai::ir {
+
+void RegisterTransformShapeFns(ShapeFnTable& table) {}
+
+}  // namespace mai::ir
