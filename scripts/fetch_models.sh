@@ -77,7 +77,7 @@ if ((${#missing[@]})); then
     log "$package: downloading"
     pkg_dir="$work/$(echo "$package" | tr '@/' '__')"
     mkdir -p "$pkg_dir"
-    tarball="$(cd "$pkg_dir" && npm pack --silent "$package" 2>/dev/null | tail -n 1)" ||
+    tarball="$(cd "$pkg_dir" && npm pack --silent "$package" | tail -n 1)" ||
       die "npm pack $package failed"
     [[ -f "$pkg_dir/$tarball" ]] || die "npm pack $package produced no tarball"
     tar -xzf "$pkg_dir/$tarball" -C "$pkg_dir" || die "cannot extract $tarball"
@@ -91,6 +91,7 @@ if ((${#missing[@]})); then
       fi
       mkdir -p "$(dirname "$CACHE_DIR/$dest")"
       cp -f "$pkg_dir/package/$src" "$CACHE_DIR/$dest.tmp"
+      chmod 0644 "$CACHE_DIR/$dest.tmp"
       mv -f "$CACHE_DIR/$dest.tmp" "$CACHE_DIR/$dest"
     done
     package_cached "$package" || die "$package: cached copy does not verify after install"

@@ -50,6 +50,8 @@ struct SessionOptions {
   bool keep_all_tensors = false;
   // Extra kernels (custom ops) tried before the backend's own registry.
   const backends::KernelRegistry* custom_ops = nullptr;
+  // Prepare fails (instead of allocating) when activations need more.
+  size_t max_arena_bytes = size_t{8} << 30;
   Profiler* profiler = nullptr;
 };
 

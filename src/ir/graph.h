@@ -76,6 +76,7 @@ struct Tensor {
   }
   // Replaces the constant data with bytes owned by the tensor.
   void SetOwnedData(std::vector<uint8_t> bytes) {
+    if (bytes.capacity() == 0) bytes.reserve(1);  // keep data non-null
     auto owned = std::make_shared<const std::vector<uint8_t>>(std::move(bytes));
     data = owned->data();
     data_bytes = owned->size();

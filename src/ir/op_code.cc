@@ -5,7 +5,7 @@
 namespace mai::ir {
 namespace {
 
-constexpr std::array<std::string_view, 161> kOpNames = {
+constexpr std::array<std::string_view, 162> kOpNames = {
     "ADD",
     "AVERAGE_POOL_2D",
     "CONCATENATION",
@@ -93,6 +93,7 @@ constexpr std::array<std::string_view, 161> kOpNames = {
     "LOGICAL_OR",
     "ONE_HOT",
     "LOGICAL_AND",
+    "LOGICAL_NOT",
     "UNPACK",
     "REDUCE_MIN",
     "FLOOR_DIV",

@@ -14,6 +14,7 @@ const ShapeFnTable& Table() {
     RegisterElementwiseShapeFns(*t);
     RegisterPoolReduceShapeFns(*t);
     RegisterTransformShapeFns(*t);
+    RegisterSpatialShapeFns(*t);
     return t;
   }();
   return *table;

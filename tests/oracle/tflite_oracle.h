@@ -92,7 +92,8 @@ class TfliteOracle {
   // (compile definition, overridable by the environment variable), the wasm
   // under ${MAI_CACHE_DIR:-$HOME/.cache/mai}/tfjs-tflite/wasm.
   static Result<std::unique_ptr<TfliteOracle>> Start(bool simd = true);
-  static Result<std::unique_ptr<TfliteOracle>> Start(const OracleOptions& options);
+  static Result<std::unique_ptr<TfliteOracle>> Start(
+      const OracleOptions& options);
 
   // Ends the child process and removes the temporary directory.
   ~TfliteOracle();

@@ -9,6 +9,7 @@ const KernelRegistry& RefKernelRegistry() {
     RegisterElementwiseKernels(*r);
     RegisterPoolReduceKernels(*r);
     RegisterTransformKernels(*r);
+    RegisterSpatialKernels(*r);
     RegisterMediaPipeKernels(*r);
     return r;
   }();

@@ -18,6 +18,7 @@ void RegisterElementwiseKernels(KernelRegistry& registry);  // binary.cc, unary.
 void RegisterPoolReduceKernels(KernelRegistry& registry);   // pool.cc, reduce.cc, softmax.cc
 void RegisterTransformKernels(KernelRegistry& registry);    // reshape/concat/slice/pad/resize/...
 void RegisterMediaPipeKernels(KernelRegistry& registry);    // mediapipe/*.cc custom ops
+void RegisterSpatialKernels(KernelRegistry& registry);      // pad/resize/depth_space/quantize/densify
 
 }  // namespace mai::backends::ref
 

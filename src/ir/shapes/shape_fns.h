@@ -16,6 +16,7 @@ void RegisterConvShapeFns(ShapeFnTable& table);         // shapes/conv.cc
 void RegisterElementwiseShapeFns(ShapeFnTable& table);  // shapes/elementwise.cc
 void RegisterPoolReduceShapeFns(ShapeFnTable& table);   // shapes/pool_reduce.cc
 void RegisterTransformShapeFns(ShapeFnTable& table);    // shapes/transform.cc
+void RegisterSpatialShapeFns(ShapeFnTable& table);      // shapes/spatial.cc
 
 }  // namespace mai::ir
 

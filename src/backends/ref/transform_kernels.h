@@ -1,0 +1,88 @@
+// Reference kernels of the transform family and the helpers they share.
+// Each factory returns a fresh kernel; transform_registry.cc registers them.
+//
+// These ops move bytes, so one kernel serves every fixed-size dtype (float32,
+// int8, uint8, int16, int32, int64, bool, and any other 1/2/4/8-byte type):
+//   RESHAPE, SQUEEZE, EXPAND_DIMS  copy (a no-op when the planner made the
+//                                  output alias the input)
+//   TRANSPOSE, SLICE, STRIDED_SLICE  one strided copy (StridedCopyPlan)
+//   CONCATENATION, PACK, UNPACK, SPLIT, SPLIT_V, GATHER, TILE, FILL
+// Exceptions: CONCATENATION requantizes int8/uint8/int16 inputs whose scale
+// or zero point differ from the output's (TFLite's ConcatenationWithScaling
+// rounding) and applies fused activations (float32, quantized); CAST converts
+// between float32, int32, int64, uint8, int8, int16 and bool; SHAPE writes
+// int32 or int64.
+//
+// Kernels read constant inputs (perm, begin, axis, ...) in Prepare; shape
+// inference (ir/shapes/transform.cc) already refused non-constant ones.
+#ifndef MAI_BACKENDS_REF_TRANSFORM_KERNELS_H_
+#define MAI_BACKENDS_REF_TRANSFORM_KERNELS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "backends/kernel.h"
+
+namespace mai::backends::ref {
+
+std::unique_ptr<OpKernel> NewReshapeKernel();  // RESHAPE/SQUEEZE/EXPAND_DIMS
+std::unique_ptr<OpKernel> NewTransposeKernel();      // transpose.cc
+std::unique_ptr<OpKernel> NewConcatenationKernel();  // concat.cc
+std::unique_ptr<OpKernel> NewPackKernel();           // pack.cc
+std::unique_ptr<OpKernel> NewUnpackKernel();         // pack.cc
+std::unique_ptr<OpKernel> NewSplitKernel();          // split.cc (SPLIT)
+std::unique_ptr<OpKernel> NewSplitVKernel();         // split.cc (SPLIT_V)
+std::unique_ptr<OpKernel> NewSliceKernel();          // slice.cc
+std::unique_ptr<OpKernel> NewStridedSliceKernel();   // strided_slice.cc
+std::unique_ptr<OpKernel> NewGatherKernel();         // gather.cc
+std::unique_ptr<OpKernel> NewTileKernel();           // tile.cc
+std::unique_ptr<OpKernel> NewShapeKernel();          // shape_fill.cc
+std::unique_ptr<OpKernel> NewFillKernel();           // shape_fill.cc
+std::unique_ptr<OpKernel> NewCastKernel();           // cast.cc
+
+// ---- helpers (transform_util.cc) ----
+
+// Element size of a dtype the byte-moving kernels handle (1, 2, 4 or 8
+// bytes), or an Unimplemented error naming the op and dtype.
+Result<size_t> MovableElementSize(const KernelContext& ctx, DType dtype);
+
+// Values of constant int16/int32/int64 input `i`. Unimplemented when the
+// input is not constant, InvalidModel when it is absent or too short.
+Result<std::vector<int64_t>> ConstInputInts(const KernelContext& ctx, int i);
+
+// Row-major element strides of `shape`.
+std::vector<int64_t> ContiguousStrides(const Shape& shape);
+
+// Product of shape[begin, end) (1 for an empty range).
+int64_t DimProduct(const Shape& shape, int begin, int end);
+
+// An N-d gather of elements into a dense output: output element (i_0, ...,
+// i_{r-1}) of `shape` is input element base + sum_d i_d * strides[d]
+// (strides in elements, possibly negative or zero). Make() drops size-1 dims
+// and merges dims that are contiguous in the input, so a plain copy becomes
+// one memcpy. Prepare builds it (allocates), Invoke runs it (no allocation).
+class StridedCopyPlan {
+ public:
+  static constexpr int kMaxRank = 16;
+
+  // Error when the merged rank exceeds kMaxRank or the element size is not
+  // 1/2/4/8.
+  static Result<StridedCopyPlan> Make(size_t element_size, const Shape& shape,
+                                      const std::vector<int64_t>& strides,
+                                      int64_t base);
+
+  void Run(const void* input, void* output) const;
+
+ private:
+  size_t element_size_ = 1;
+  bool empty_ = false;
+  int64_t base_ = 0;
+  std::vector<int64_t> shape_;
+  std::vector<int64_t> strides_;
+};
+
+}  // namespace mai::backends::ref
+
+#endif  // MAI_BACKENDS_REF_TRANSFORM_KERNELS_H_

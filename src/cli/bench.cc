@@ -1,0 +1,123 @@
+// `mai bench MODEL`: init, first run, warm-up, timed runs. Minimal method;
+// the full benchmark method (percentiles, memory, profiles) builds on it.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <numeric>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cli/session_setup.h"
+
+namespace mai::cli {
+namespace {
+
+struct BenchOptions {
+  std::string model;
+  std::vector<std::string> inputs;
+  uint32_t seed = 1;
+  std::string backend = "ref";
+  int num_threads = 1;
+  int num_runs = 50;
+  int warmup_runs = 1;
+  bool json = false;
+};
+
+using Clock = std::chrono::steady_clock;
+double MsSince(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+int RunBench(const BenchOptions& opt) {
+  auto fail = [](const Status& s) {
+    fmt::print(stderr, "mai bench: {}\n", s.message());
+    return 1;
+  };
+  if (opt.num_runs < 1) return fail(InvalidArgument("--num_runs must be >= 1"));
+  if (opt.warmup_runs < 0) return fail(InvalidArgument("--warmup_runs must be >= 0"));
+  SessionOptions so;
+  so.backend = opt.backend;
+  so.num_threads = opt.num_threads;
+
+  Clock::time_point t0 = Clock::now();
+  auto session = Session::LoadFile(opt.model, so);
+  if (!session.ok()) return fail(session.status().WithContext(opt.model));
+  double load_ms = MsSince(t0);
+  std::vector<InputSpec> specs;
+  for (const std::string& flag : opt.inputs) {
+    auto spec = ParseInputFlag(flag);
+    if (!spec.ok()) return fail(spec.status());
+    specs.push_back(*spec);
+  }
+  Session& s = **session;
+  t0 = Clock::now();
+  if (Status st = PrepareAndFillInputs(s, specs, opt.seed); !st.ok()) return fail(st);
+  double prepare_ms = MsSince(t0);
+
+  t0 = Clock::now();
+  if (Status st = s.Invoke(); !st.ok()) return fail(st);
+  double first_ms = MsSince(t0);
+  for (int i = 0; i < opt.warmup_runs; ++i) {
+    if (Status st = s.Invoke(); !st.ok()) return fail(st);
+  }
+  std::vector<double> samples;
+  samples.reserve(opt.num_runs);
+  for (int i = 0; i < opt.num_runs; ++i) {
+    t0 = Clock::now();
+    if (Status st = s.Invoke(); !st.ok()) return fail(st);
+    samples.push_back(MsSince(t0));
+  }
+  std::vector<double> sorted = samples;
+  std::sort(sorted.begin(), sorted.end());
+  double mean = std::accumulate(samples.begin(), samples.end(), 0.0) / samples.size();
+  size_t n = sorted.size();
+  double median = n % 2 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+  MemoryStats mem = s.memory();
+
+  if (opt.json) {
+    nlohmann::json j = {{"model", opt.model},
+                        {"backend", opt.backend},
+                        {"num_threads", opt.num_threads},
+                        {"init_ms", {{"load", load_ms}, {"prepare", prepare_ms}}},
+                        {"first_run_ms", first_ms},
+                        {"warmup_runs", opt.warmup_runs},
+                        {"runs", {{"count", n}, {"mean_ms", mean}, {"median_ms", median},
+                                  {"min_ms", sorted.front()}, {"max_ms", sorted.back()},
+                                  {"samples_ms", samples}}},
+                        {"memory", {{"arena_bytes", mem.arena_bytes},
+                                    {"constant_bytes", mem.constant_bytes},
+                                    {"folded_bytes", mem.folded_bytes}}}};
+    fmt::print("{}\n", j.dump(2));
+    return 0;
+  }
+  fmt::print("model        {}\n", opt.model);
+  fmt::print("backend      {} ({} thread{})\n", opt.backend, opt.num_threads,
+             opt.num_threads == 1 ? "" : "s");
+  fmt::print("init         load {:.2f} ms, prepare {:.2f} ms\n", load_ms, prepare_ms);
+  fmt::print("first run    {:.3f} ms\n", first_ms);
+  fmt::print("runs         {} after {} warm-up\n", n, opt.warmup_runs);
+  fmt::print("latency ms   mean {:.3f}  median {:.3f}  min {:.3f}  max {:.3f}\n", mean, median,
+             sorted.front(), sorted.back());
+  fmt::print("arena        {} bytes; constants {} bytes in place, {} bytes folded\n",
+             mem.arena_bytes, mem.constant_bytes, mem.folded_bytes);
+  return 0;
+}
+
+}  // namespace
+
+void SetupBench(CLI::App& app, int* exit_code) {
+  auto opt = std::make_shared<BenchOptions>();
+  CLI::App* cmd = app.add_subcommand("bench", "Measure init, first-run and steady latency");
+  cmd->add_option("model,--graph", opt->model, "Path of the .tflite model")->required();
+  cmd->add_option("--input", opt->inputs, "NAME=FILE (.npy or raw .bin)");
+  cmd->add_option("--seed", opt->seed, "Seed of the input generator")->default_val(1);
+  cmd->add_option("--backend", opt->backend, "Backend: ref")->default_val("ref");
+  cmd->add_option("--num_threads", opt->num_threads, "Threads")->default_val(1);
+  cmd->add_option("--num_runs", opt->num_runs, "Timed runs")->default_val(50);
+  cmd->add_option("--warmup_runs", opt->warmup_runs, "Untimed runs after the first")->default_val(1);
+  cmd->add_flag("--json", opt->json, "Print JSON");
+  cmd->callback([opt, exit_code] { *exit_code = RunBench(*opt); });
+}
+
+}  // namespace mai::cli

@@ -1,0 +1,16 @@
+// `mai` subcommands. Each Setup* registers a CLI11 subcommand whose callback
+// stores its exit code in *exit_code; main() runs the parser.
+#ifndef MAI_CLI_COMMANDS_H_
+#define MAI_CLI_COMMANDS_H_
+
+#include <CLI/CLI.hpp>
+
+namespace mai::cli {
+
+void SetupInspect(CLI::App& app, int* exit_code);
+void SetupRun(CLI::App& app, int* exit_code);
+void SetupBench(CLI::App& app, int* exit_code);
+
+}  // namespace mai::cli
+
+#endif  // MAI_CLI_COMMANDS_H_

@@ -1,0 +1,317 @@
+#include "mai/session.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "backends/kernel.h"
+#include "backends/ref/ref_registry.h"
+#include "ir/shape_inference.h"
+#include "planner/lifetimes.h"
+#include "planner/memory_planner.h"
+#include "runtime/constant_folding.h"
+#include "tflite/model_reader.h"
+
+namespace mai {
+namespace {
+
+struct AlignedDeleter {
+  void operator()(uint8_t* p) const { std::free(p); }
+};
+
+const backends::KernelRegistry* FindBackend(const std::string& name) {
+  if (name == "ref" || name == "reference") return &backends::ref::RefKernelRegistry();
+  return nullptr;
+}
+
+}  // namespace
+
+class Session::Impl {
+ public:
+  ir::Model model;
+  SessionOptions options;
+  const backends::KernelRegistry* backend = nullptr;
+
+  ir::Graph graph;                     // prepared copy of the main graph
+  std::vector<Shape> input_overrides;  // per graph input; empty = file shape
+  bool prepared = false;
+
+  std::vector<int> live_nodes;
+  std::vector<std::unique_ptr<backends::OpKernel>> kernels;  // per live node
+  std::vector<backends::KernelContext> contexts;             // per live node
+  std::unique_ptr<uint8_t, AlignedDeleter> arena;
+  size_t arena_bytes = 0;
+  std::vector<uint8_t*> tensor_data;  // per tensor: arena slot / constant
+  size_t folded_bytes = 0;
+
+  ir::ShapeFn CustomShapeFn(const std::string& name) const {
+    if (options.custom_ops) {
+      if (ir::ShapeFn fn = options.custom_ops->FindCustomShapeFn(name)) return fn;
+    }
+    return backend->FindCustomShapeFn(name);
+  }
+
+  std::unique_ptr<backends::OpKernel> CreateKernel(const ir::Node& node) const {
+    if (options.custom_ops) {
+      if (auto k = options.custom_ops->Create(node)) return k;
+    }
+    return backend->Create(node);
+  }
+
+  Status Prepare();
+  Status Invoke();
+};
+
+Status Session::Impl::Prepare() {
+  prepared = false;
+  graph = model.main_graph();
+  for (size_t i = 0; i < graph.inputs.size(); ++i) {
+    if (!input_overrides[i].empty()) graph.tensors[graph.inputs[i]].shape = input_overrides[i];
+  }
+  auto custom_lookup = [this](const std::string& name) { return CustomShapeFn(name); };
+
+  // Shape inference and constant folding, node by node.
+  folded_bytes = 0;
+  live_nodes.clear();
+  const backends::KernelRegistry& ref = backends::ref::RefKernelRegistry();
+  for (int n = 0; n < static_cast<int>(graph.nodes.size()); ++n) {
+    MAI_RETURN_IF_ERROR(ir::InferNodeShapes(graph, n, custom_lookup));
+    if (runtime::CanFold(graph, n, ref)) {
+      MAI_RETURN_IF_ERROR(runtime::FoldNode(graph, n, ref, &folded_bytes)
+                              .WithContext("constant folding"));
+      continue;
+    }
+    live_nodes.push_back(n);
+  }
+
+  // Kernels.
+  kernels.clear();
+  for (int n : live_nodes) {
+    auto kernel = CreateKernel(graph.nodes[n]);
+    if (!kernel) {
+      return Unimplemented("{}: op is not supported by backend '{}'", graph.NodeLabel(n),
+                           options.backend);
+    }
+    kernels.push_back(std::move(kernel));
+  }
+
+  // Memory plan.
+  MAI_ASSIGN_OR_RETURN(planner::TensorLifetimes lifetimes,
+                       planner::ComputeLifetimes(graph, live_nodes, !options.keep_all_tensors));
+  planner::MemoryPlan plan;
+  if (options.keep_all_tensors) {
+    MAI_ASSIGN_OR_RETURN(plan, planner::KeepAllPlanner().Plan(lifetimes.records));
+  } else {
+    MAI_ASSIGN_OR_RETURN(plan, planner::GreedyBySizePlanner().Plan(lifetimes.records));
+  }
+  if (plan.arena_bytes > options.max_arena_bytes) {
+    return OutOfRange("activations need {} bytes, more than the {} byte limit",
+                      plan.arena_bytes, options.max_arena_bytes);
+  }
+  arena_bytes = plan.arena_bytes;
+  arena.reset(static_cast<uint8_t*>(
+      std::aligned_alloc(planner::kArenaAlignment, std::max<size_t>(arena_bytes, planner::kArenaAlignment))));
+  if (!arena) return OutOfRange("cannot allocate an arena of {} bytes", arena_bytes);
+
+  tensor_data.assign(graph.tensors.size(), nullptr);
+  for (size_t t = 0; t < graph.tensors.size(); ++t) {
+    const ir::Tensor& tensor = graph.tensors[t];
+    if (tensor.is_constant()) {
+      tensor_data[t] = const_cast<uint8_t*>(tensor.data);
+    } else if (lifetimes.record_of_tensor[t] >= 0) {
+      tensor_data[t] = arena.get() + plan.offsets[lifetimes.record_of_tensor[t]];
+    }
+  }
+
+  // Kernel contexts and prepare.
+  contexts.clear();
+  contexts.resize(live_nodes.size());
+  for (size_t k = 0; k < live_nodes.size(); ++k) {
+    int n = live_nodes[k];
+    const ir::Node& node = graph.nodes[n];
+    backends::KernelContext& ctx = contexts[k];
+    ctx.graph = &graph;
+    ctx.node = &node;
+    ctx.node_index = n;
+    ctx.num_threads = options.num_threads;
+    auto view = [&](int t) {
+      backends::TensorView v;
+      if (t < 0) return v;
+      const ir::Tensor& tensor = graph.tensors[t];
+      v.tensor = &tensor;
+      v.data = tensor_data[t];
+      v.bytes = tensor.is_constant()
+                    ? tensor.data_bytes
+                    : static_cast<size_t>(NumElementsUnchecked(tensor.shape)) * DTypeSize(tensor.dtype);
+      return v;
+    };
+    for (int t : node.inputs) ctx.inputs.push_back(view(t));
+    for (int t : node.outputs) ctx.outputs.push_back(view(t));
+    MAI_RETURN_IF_ERROR(kernels[k]->Prepare(ctx));
+  }
+  prepared = true;
+  return Status::Ok();
+}
+
+Status Session::Impl::Invoke() {
+  if (!prepared) MAI_RETURN_IF_ERROR(Prepare());
+  Profiler* profiler = options.profiler;
+  for (size_t k = 0; k < live_nodes.size(); ++k) {
+    const backends::KernelContext& ctx = contexts[k];
+    if (profiler) profiler->BeginNode(ctx.node_index, *ctx.node);
+    Status status = kernels[k]->Invoke(ctx);
+    if (profiler) profiler->EndNode(ctx.node_index, *ctx.node);
+    if (!status.ok()) return status;
+  }
+  return Status::Ok();
+}
+
+Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Session::~Session() = default;
+
+Result<std::unique_ptr<Session>> Session::FromModel(ir::Model model,
+                                                    const SessionOptions& options) {
+  if (model.subgraphs.empty()) return InvalidModel("model has no subgraph");
+  auto impl = std::make_unique<Impl>();
+  impl->backend = FindBackend(options.backend);
+  if (impl->backend == nullptr) {
+    return InvalidArgument("unknown backend '{}' (available: ref)", options.backend);
+  }
+  if (options.num_threads < 1 || options.num_threads > 1024) {
+    return InvalidArgument("num_threads must be in [1, 1024], got {}", options.num_threads);
+  }
+  impl->options = options;
+  impl->model = std::move(model);
+  impl->graph = impl->model.main_graph();
+  impl->input_overrides.assign(impl->graph.inputs.size(), Shape{});
+  return std::unique_ptr<Session>(new Session(std::move(impl)));
+}
+
+Result<std::unique_ptr<Session>> Session::LoadFile(const std::string& path,
+                                                   const SessionOptions& options) {
+  MAI_ASSIGN_OR_RETURN(ir::Model model, tflite::ReadModelFile(path));
+  return FromModel(std::move(model), options);
+}
+
+Result<std::unique_ptr<Session>> Session::LoadBytes(std::vector<uint8_t> bytes,
+                                                    const SessionOptions& options) {
+  MAI_ASSIGN_OR_RETURN(ir::Model model, tflite::ReadModelBytes(std::move(bytes)));
+  return FromModel(std::move(model), options);
+}
+
+static TensorInfo MakeInfo(const ir::Graph& g, int t) {
+  const ir::Tensor& tensor = g.tensors[t];
+  TensorInfo info;
+  info.tensor_index = t;
+  info.name = tensor.name;
+  info.dtype = tensor.dtype;
+  info.shape = tensor.shape;
+  info.shape_signature = tensor.shape_signature;
+  info.quant = tensor.quant;
+  info.bytes = static_cast<size_t>(NumElementsUnchecked(tensor.shape)) * DTypeSize(tensor.dtype);
+  return info;
+}
+
+std::vector<TensorInfo> Session::inputs() const {
+  std::vector<TensorInfo> v;
+  for (int t : impl_->graph.inputs) v.push_back(MakeInfo(impl_->graph, t));
+  return v;
+}
+
+std::vector<TensorInfo> Session::outputs() const {
+  std::vector<TensorInfo> v;
+  for (int t : impl_->graph.outputs) v.push_back(MakeInfo(impl_->graph, t));
+  return v;
+}
+
+int Session::num_inputs() const { return static_cast<int>(impl_->graph.inputs.size()); }
+int Session::num_outputs() const { return static_cast<int>(impl_->graph.outputs.size()); }
+
+Status Session::ResizeInput(int i, const Shape& shape) {
+  if (i < 0 || i >= num_inputs()) {
+    return InvalidArgument("input index {} out of range (model has {} inputs)", i, num_inputs());
+  }
+  const ir::Tensor& tensor = impl_->model.main_graph().tensors[impl_->model.main_graph().inputs[i]];
+  if (shape.size() != tensor.shape.size()) {
+    return InvalidArgument("input {} '{}' has rank {}, cannot resize to {}", i, tensor.name,
+                           tensor.shape.size(), ShapeToString(shape));
+  }
+  for (size_t d = 0; d < shape.size(); ++d) {
+    if (shape[d] < 1) {
+      return InvalidArgument("input {} '{}': dimension {} must be >= 1 in {}", i, tensor.name,
+                             d, ShapeToString(shape));
+    }
+    if (!tensor.shape_signature.empty() && tensor.shape_signature[d] != -1 &&
+        tensor.shape_signature[d] != shape[d]) {
+      return InvalidArgument("input {} '{}': dimension {} is fixed to {} by the model's shape signature {}",
+                             i, tensor.name, d, tensor.shape_signature[d],
+                             ShapeToString(tensor.shape_signature));
+    }
+  }
+  MAI_RETURN_IF_ERROR(NumElements(shape).status());
+  impl_->input_overrides[i] = shape;
+  impl_->prepared = false;
+  impl_->graph.tensors[impl_->graph.inputs[i]].shape = shape;
+  return Status::Ok();
+}
+
+Status Session::Prepare() { return impl_->Prepare(); }
+Status Session::Invoke() { return impl_->Invoke(); }
+
+std::span<uint8_t> Session::input_data(int i) {
+  if (!impl_->prepared || i < 0 || i >= num_inputs()) return {};
+  int t = impl_->graph.inputs[i];
+  if (!impl_->tensor_data[t]) return {};
+  const ir::Tensor& tensor = impl_->graph.tensors[t];
+  return {impl_->tensor_data[t],
+          static_cast<size_t>(NumElementsUnchecked(tensor.shape)) * DTypeSize(tensor.dtype)};
+}
+
+std::span<const uint8_t> Session::output_data(int i) const {
+  if (i < 0 || i >= num_outputs()) return {};
+  return tensor_data(impl_->graph.outputs[i]);
+}
+
+std::span<const uint8_t> Session::tensor_data(int t) const {
+  if (!impl_->prepared || t < 0 || t >= static_cast<int>(impl_->graph.tensors.size())) return {};
+  if (!impl_->tensor_data[t]) return {};
+  const ir::Tensor& tensor = impl_->graph.tensors[t];
+  if (tensor.is_constant()) return {tensor.data, tensor.data_bytes};
+  return {impl_->tensor_data[t],
+          static_cast<size_t>(NumElementsUnchecked(tensor.shape)) * DTypeSize(tensor.dtype)};
+}
+
+Status Session::SetInput(int i, std::span<const uint8_t> bytes) {
+  if (!impl_->prepared) MAI_RETURN_IF_ERROR(Prepare());
+  if (i < 0 || i >= num_inputs()) {
+    return InvalidArgument("input index {} out of range (model has {} inputs)", i, num_inputs());
+  }
+  std::span<uint8_t> dst = input_data(i);
+  if (dst.size() != bytes.size()) {
+    const ir::Tensor& tensor = impl_->graph.tensors[impl_->graph.inputs[i]];
+    return InvalidArgument("input {} '{}' needs {} bytes ({} {}), got {}", i, tensor.name,
+                           dst.size(), DTypeName(tensor.dtype), ShapeToString(tensor.shape),
+                           bytes.size());
+  }
+  if (!bytes.empty()) std::memcpy(dst.data(), bytes.data(), bytes.size());
+  return Status::Ok();
+}
+
+const ir::Graph& Session::graph() const { return impl_->graph; }
+const ir::Model& Session::model() const { return impl_->model; }
+
+MemoryStats Session::memory() const {
+  MemoryStats m;
+  m.arena_bytes = impl_->arena_bytes;
+  m.folded_bytes = impl_->folded_bytes;
+  for (const ir::Tensor& t : impl_->graph.tensors) {
+    if (t.is_constant() && !t.owned_data) m.constant_bytes += t.data_bytes;
+  }
+  if (impl_->model.storage) m.model_file_bytes = impl_->model.storage->size();
+  return m;
+}
+
+void Session::set_profiler(Profiler* profiler) { impl_->options.profiler = profiler; }
+
+}  // namespace mai
