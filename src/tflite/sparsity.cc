@@ -1,5 +1,7 @@
 #include "tflite/sparsity.h"
 
+#include <fmt/ranges.h>
+
 #include <algorithm>
 
 namespace mai::tflite {
@@ -156,8 +158,9 @@ Status ValidateSparsity(const ir::SparsityParams& sp, const Shape& shape,
     }
     for (int64_t s = 0; s < count; ++s) {
       int32_t begin = m.segments[s], end = m.segments[s + 1];
-      if (end < begin) {
-        return InvalidModel("sparsity level {}: array_segments decrease at {}", i, s);
+      if (end < begin || end > static_cast<int64_t>(m.indices.size())) {
+        return InvalidModel("sparsity level {}: array_segments decrease or overrun at {}", i,
+                            s);
       }
       for (int32_t j = begin; j < end; ++j) {
         int32_t idx = m.indices[j];

@@ -1,5 +1,6 @@
 #include "backends/ref/ref_registry.h"
 #include "backends/ref/mediapipe/geometry_ops.h"
+#include "backends/ref/mediapipe/transpose_conv_bias.h"
 
 namespace mai::backends::ref {
 
@@ -7,6 +8,7 @@ void RegisterMediaPipeKernels(KernelRegistry& registry) {
   mediapipe::RegisterLandmarksToTransformMatrix(registry);
   mediapipe::RegisterTransformTensorBilinear(registry);
   mediapipe::RegisterTransformLandmarks(registry);
+  mediapipe::RegisterConvolution2DTransposeBias(registry);
 }
 
 }  // namespace mai::backends::ref
