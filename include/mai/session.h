@@ -68,8 +68,9 @@ struct TensorInfo {
 // Memory figures of a prepared session.
 struct MemoryStats {
   size_t arena_bytes = 0;          // planned activation arena
-  size_t constant_bytes = 0;       // constants used in place from the model
-  size_t folded_bytes = 0;         // constants produced by prepare-time folding
+  size_t constant_bytes = 0;  // model constants the kernels read in place
+  size_t folded_bytes = 0;    // constants produced by prepare-time folding
+                              // (e.g. fp16 or sparse weights made dense fp32)
   size_t model_file_bytes = 0;
 };
 

@@ -44,6 +44,7 @@ class Session::Impl {
   size_t arena_bytes = 0;
   std::vector<uint8_t*> tensor_data;  // per tensor: arena slot / constant
   size_t folded_bytes = 0;
+  size_t constant_bytes = 0;  // model constants read in place by live nodes
 
   ir::ShapeFn CustomShapeFn(const std::string& name) const {
     if (options.custom_ops) {
@@ -83,6 +84,18 @@ Status Session::Impl::Prepare() {
       continue;
     }
     live_nodes.push_back(n);
+  }
+
+  // Constants the live nodes read, in place from the model or folded.
+  constant_bytes = 0;
+  folded_bytes = 0;
+  std::vector<bool> counted(graph.tensors.size(), false);
+  for (int n : live_nodes) {
+    for (int t : graph.nodes[n].inputs) {
+      if (t < 0 || counted[t] || !graph.tensors[t].is_constant()) continue;
+      counted[t] = true;
+      (graph.tensors[t].owned_data ? folded_bytes : constant_bytes) += graph.tensors[t].data_bytes;
+    }
   }
 
   // Kernels.
@@ -305,9 +318,7 @@ MemoryStats Session::memory() const {
   MemoryStats m;
   m.arena_bytes = impl_->arena_bytes;
   m.folded_bytes = impl_->folded_bytes;
-  for (const ir::Tensor& t : impl_->graph.tensors) {
-    if (t.is_constant() && !t.owned_data) m.constant_bytes += t.data_bytes;
-  }
+  m.constant_bytes = impl_->constant_bytes;
   if (impl_->model.storage) m.model_file_bytes = impl_->model.storage->size();
   return m;
 }

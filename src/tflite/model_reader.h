@@ -12,6 +12,7 @@
 #define MAI_TFLITE_MODEL_READER_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,9 @@ Result<ir::Model> ReadModelFile(const std::string& path);
 
 // Reads a model from bytes; the Model takes ownership of them.
 Result<ir::Model> ReadModelBytes(std::vector<uint8_t> bytes);
+
+// Reads a model from bytes held by `storage` (kept alive by the Model).
+Result<ir::Model> ReadModelStorage(std::shared_ptr<const ir::ModelStorage> storage);
 
 }  // namespace mai::tflite
 

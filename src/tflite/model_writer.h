@@ -14,9 +14,26 @@
 
 namespace mai::tflite {
 
-Result<std::vector<uint8_t>> WriteModel(const ir::Model& model);
+struct WriteOptions {
+  // Store constant buffers past the end of the flatbuffer (Buffer.offset /
+  // Buffer.size, as TFLite does for models over 2 GB) instead of inline.
+  // WriteModel does this by itself when the constants would not fit in a
+  // flatbuffer's 2 GB.
+  bool buffers_after_flatbuffer = false;
+};
 
-Status WriteModelFile(const ir::Model& model, const std::string& path);
+// Serializes `model`. It writes what it is given: indices are not checked
+// against the graph (so tests can build malformed files); an error only
+// when the IR cannot be expressed (params of the wrong type for an op).
+// Buffer 0 is the empty sentinel; operator codes are deduplicated by
+// (op, custom name, version) and carry both builtin_code and
+// deprecated_builtin_code = min(code, 127).
+Result<std::vector<uint8_t>> WriteModel(const ir::Model& model);
+Result<std::vector<uint8_t>> WriteModel(const ir::Model& model,
+                                        const WriteOptions& options);
+
+Status WriteModelFile(const ir::Model& model, const std::string& path,
+                      const WriteOptions& options = {});
 
 }  // namespace mai::tflite
 

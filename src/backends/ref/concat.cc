@@ -167,13 +167,21 @@ class ConcatenationKernel : public OpKernel {
     switch (dtype_) {
       case DType::kFloat32: {
         float* data = out.data_as<float>();
-        for (int64_t j = 0; j < n; ++j) data[j] = ApplyRange(data[j], float_range_);
+        for (int64_t j = 0; j < n; ++j)
+          data[j] = ApplyRange(data[j], float_range_);
         break;
       }
-      case DType::kInt8: ClampQuantized(out.data_as<int8_t>(), n); break;
-      case DType::kUInt8: ClampQuantized(out.data_as<uint8_t>(), n); break;
-      case DType::kInt16: ClampQuantized(out.data_as<int16_t>(), n); break;
-      default: break;
+      case DType::kInt8:
+        ClampQuantized(out.data_as<int8_t>(), n);
+        break;
+      case DType::kUInt8:
+        ClampQuantized(out.data_as<uint8_t>(), n);
+        break;
+      case DType::kInt16:
+        ClampQuantized(out.data_as<int16_t>(), n);
+        break;
+      default:
+        break;
     }
   }
 

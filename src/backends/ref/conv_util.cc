@@ -1,6 +1,7 @@
 #include "backends/ref/conv_util.h"
 
 #include <cmath>
+#include <limits>
 
 namespace mai::backends::ref {
 namespace {
@@ -8,15 +9,6 @@ namespace {
 bool ValidScale(float s) { return std::isfinite(s) && s > 0.0f; }
 
 }  // namespace
-
-Result<DType> CommonDType(const KernelContext& ctx, const TensorView& input,
-                          const TensorView& output) {
-  if (input.dtype() != output.dtype()) {
-    return ctx.Unsupported("input dtype {} with output dtype {} is not supported",
-                           DTypeName(input.dtype()), DTypeName(output.dtype()));
-  }
-  return input.dtype();
-}
 
 Result<FloatRange> PrepareFloat(const KernelContext& ctx,
                                 const TensorView& input,
@@ -151,6 +143,16 @@ Result<ConvGeometry> MakeConvGeometry(const KernelContext& ctx,
   if (!h.ok()) return ctx.Error("{}", h.status().message());
   auto w = ir::ComputePaddedDim(padding, g.in_w, g.filter_w, stride_w, dilation_w);
   if (!w.ok()) return ctx.Error("{}", w.status().message());
+  // Every input coordinate a tap reaches must fit int (hostile strides and
+  // dilations otherwise overflow the index arithmetic).
+  const int64_t extent_h = int64_t{h->out - 1} * stride_h +
+                           int64_t{g.filter_h - 1} * dilation_h + 1;
+  const int64_t extent_w = int64_t{w->out - 1} * stride_w +
+                           int64_t{g.filter_w - 1} * dilation_w + 1;
+  if (extent_h > std::numeric_limits<int32_t>::max() ||
+      extent_w > std::numeric_limits<int32_t>::max()) {
+    return ctx.Error("window extent {}x{} is too large", extent_h, extent_w);
+  }
   g.out_h = h->out;
   g.out_w = w->out;
   g.pad_top = h->pad_before;
@@ -177,16 +179,16 @@ void TransposeConvFloat(const TransposeConvGeometry& g, const float* input,
         for (int oc = 0; oc < g.out_c; ++oc) {
           float acc = 0.0f;
           for (int fy = 0; fy < g.filter_h; ++fy) {
-            const int ty = oy + g.pad_top - fy;
+            const int64_t ty = int64_t{oy} + g.pad_top - fy;
             if (ty < 0) break;
             if (ty % g.stride_h != 0) continue;
-            const int iy = ty / g.stride_h;
+            const int iy = static_cast<int>(ty / g.stride_h);
             if (iy >= g.in_h) continue;
             for (int fx = 0; fx < g.filter_w; ++fx) {
-              const int tx = ox + g.pad_left - fx;
+              const int64_t tx = int64_t{ox} + g.pad_left - fx;
               if (tx < 0) break;
               if (tx % g.stride_w != 0) continue;
-              const int ix = tx / g.stride_w;
+              const int ix = static_cast<int>(tx / g.stride_w);
               if (ix >= g.in_w) continue;
               const float* in = in_b + (static_cast<int64_t>(iy) * g.in_w + ix) * ic_count;
               const float* w =

@@ -56,10 +56,6 @@ Result<FloatRange> PrepareFloat(const KernelContext& ctx,
                                 const TensorView& output,
                                 ir::Activation activation);
 
-// Checks that input and output dtypes match and returns it.
-Result<DType> CommonDType(const KernelContext& ctx, const TensorView& input,
-                          const TensorView& output);
-
 // Requantizes one accumulator (already including the bias).
 inline int32_t Requantize(int64_t acc, const QuantizedMultiplier& m,
                           const ConvQuant& q) {

@@ -21,26 +21,32 @@ class Expander {
  public:
   Expander(const std::vector<Level>& levels, const uint8_t* values,
            int64_t num_values, size_t elem, uint8_t* dense)
-      : levels_(levels), values_(values), num_values_(num_values),
-        elem_(elem), dense_(dense) {}
+      : levels_(levels),
+        values_(values),
+        num_values_(num_values),
+        elem_(elem),
+        dense_(dense) {}
 
   // Visits level `l` under parent position `parent` with the dense offset
   // accumulated so far.
   Status Visit(size_t l, int64_t parent, int64_t offset) {
     if (l == levels_.size()) {
       if (next_value_ >= num_values_) {
-        return InvalidModel("sparse tensor has fewer values ({}) than "
-                            "present elements", num_values_);
+        return InvalidModel(
+            "sparse tensor has fewer values ({}) than "
+            "present elements",
+            num_values_);
       }
-      std::memcpy(dense_ + offset * elem_, values_ + next_value_ * elem_, elem_);
+      std::memcpy(dense_ + offset * elem_, values_ + next_value_ * elem_,
+                  elem_);
       ++next_value_;
       return Status::Ok();
     }
     const Level& level = levels_[l];
     if (level.dense) {
       for (int64_t i = 0; i < level.size; ++i) {
-        MAI_RETURN_IF_ERROR(Visit(l + 1, parent * level.size + i,
-                                  offset + i * level.stride));
+        MAI_RETURN_IF_ERROR(
+            Visit(l + 1, parent * level.size + i, offset + i * level.stride));
       }
       return Status::Ok();
     }
@@ -97,8 +103,8 @@ Result<std::vector<uint8_t>> DensifyToBytes(const ir::Tensor& tensor) {
   std::vector<int> level_of(num_levels, -1);
   for (int l = 0; l < num_levels; ++l) {
     const int32_t t = sp.traversal_order[l];
-    const bool in_range = l < rank ? (t >= 0 && t < rank)
-                                   : (t >= rank && t < num_levels);
+    const bool in_range =
+        l < rank ? (t >= 0 && t < rank) : (t >= rank && t < num_levels);
     if (!in_range || level_of[t] != -1) {
       return context(InvalidModel("invalid traversal_order"));
     }
@@ -124,7 +130,8 @@ Result<std::vector<uint8_t>> DensifyToBytes(const ir::Tensor& tensor) {
     block_of_dim[d] = m.dense_size;
   }
   std::vector<int64_t> dim_stride(rank, 1);
-  for (int d = rank - 2; d >= 0; --d) dim_stride[d] = dim_stride[d + 1] * shape[d + 1];
+  for (int d = rank - 2; d >= 0; --d)
+    dim_stride[d] = dim_stride[d + 1] * shape[d + 1];
 
   // Levels in storage order, with their sizes and dense strides; check the
   // CSR arrays level by level (`positions` = number of parent positions).
@@ -206,7 +213,8 @@ class DensifyKernel : public OpKernel {
 
   Status Invoke(const KernelContext& ctx) override {
     const TensorView& out = ctx.output(0);
-    if (out.bytes < dense_.size()) return ctx.Error("output buffer is too small");
+    if (out.bytes < dense_.size())
+      return ctx.Error("output buffer is too small");
     if (!dense_.empty()) std::memcpy(out.data, dense_.data(), dense_.size());
     return Status::Ok();
   }

@@ -54,14 +54,17 @@ void Move(const BlockGeometry& g, size_t elem, bool depth_to_space,
   for (int64_t b = 0; b < g.batches; ++b) {
     for (int64_t y = 0; y < g.space_h; ++y) {
       for (int64_t x = 0; x < g.space_w; ++x) {
-        const int64_t space_offset = ((b * g.space_h + y) * g.space_w + x) * g.space_c;
+        const int64_t space_offset =
+            ((b * g.space_h + y) * g.space_w + x) * g.space_c;
         const int64_t depth_offset =
             ((b * depth_h + y / g.block) * depth_w + x / g.block) * depth_c +
             ((y % g.block) * g.block + x % g.block) * g.space_c;
         if (depth_to_space) {
-          std::memcpy(dst + space_offset * elem, src + depth_offset * elem, run);
+          std::memcpy(dst + space_offset * elem, src + depth_offset * elem,
+                      run);
         } else {
-          std::memcpy(dst + depth_offset * elem, src + space_offset * elem, run);
+          std::memcpy(dst + depth_offset * elem, src + space_offset * elem,
+                      run);
         }
       }
     }

@@ -56,7 +56,8 @@ class DequantizeKernel : public OpKernel {
   Status Prepare(const KernelContext& ctx) override {
     const TensorView& in = ctx.input(0);
     const TensorView& out = ctx.output(0);
-    if (out.dtype() != DType::kFloat32) return ctx.UnsupportedDType(out.dtype());
+    if (out.dtype() != DType::kFloat32)
+      return ctx.UnsupportedDType(out.dtype());
     if (in.num_elements() != out.num_elements()) {
       return ctx.Error("input {} and output {} differ in size",
                        ShapeToString(in.shape()), ShapeToString(out.shape()));
@@ -117,13 +118,16 @@ class DequantizeKernel : public OpKernel {
         break;
       }
       case DType::kInt8:
-        Dequantize(in.data_as<const int8_t>(), y, outer_, channels, inner_, scales_, zero_points_);
+        Dequantize(in.data_as<const int8_t>(), y, outer_, channels, inner_,
+                   scales_, zero_points_);
         break;
       case DType::kUInt8:
-        Dequantize(in.data_as<const uint8_t>(), y, outer_, channels, inner_, scales_, zero_points_);
+        Dequantize(in.data_as<const uint8_t>(), y, outer_, channels, inner_,
+                   scales_, zero_points_);
         break;
       case DType::kInt16:
-        Dequantize(in.data_as<const int16_t>(), y, outer_, channels, inner_, scales_, zero_points_);
+        Dequantize(in.data_as<const int16_t>(), y, outer_, channels, inner_,
+                   scales_, zero_points_);
         break;
       default:
         return ctx.UnsupportedDType(in.dtype());

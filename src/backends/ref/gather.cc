@@ -68,9 +68,12 @@ class GatherKernel : public OpKernel {
 
   Status Invoke(const KernelContext& ctx) override {
     switch (index_dtype_) {
-      case DType::kInt16: return Run(ctx, ctx.input(1).data_as<const int16_t>());
-      case DType::kInt32: return Run(ctx, ctx.input(1).data_as<const int32_t>());
-      default: return Run(ctx, ctx.input(1).data_as<const int64_t>());
+      case DType::kInt16:
+        return Run(ctx, ctx.input(1).data_as<const int16_t>());
+      case DType::kInt32:
+        return Run(ctx, ctx.input(1).data_as<const int32_t>());
+      default:
+        return Run(ctx, ctx.input(1).data_as<const int64_t>());
     }
   }
 
@@ -94,9 +97,9 @@ class GatherKernel : public OpKernel {
         const uint8_t* slab =
             params + (b * outer_ + o) * axis_size_ * inner_bytes_;
         for (int64_t c = 0; c < coords_; ++c) {
-          std::memcpy(out, slab + static_cast<int64_t>(batch_indices[c]) *
-                                      inner_bytes_,
-                      inner_bytes_);
+          std::memcpy(
+              out, slab + static_cast<int64_t>(batch_indices[c]) * inner_bytes_,
+              inner_bytes_);
           out += inner_bytes_;
         }
       }

@@ -1,6 +1,7 @@
 #include "backends/ref/ref_registry.h"
 #include "backends/ref/mediapipe/geometry_ops.h"
 #include "backends/ref/mediapipe/transpose_conv_bias.h"
+#include "backends/ref/pool_reduce_kernels.h"
 
 namespace mai::backends::ref {
 
@@ -9,6 +10,8 @@ void RegisterMediaPipeKernels(KernelRegistry& registry) {
   mediapipe::RegisterTransformTensorBilinear(registry);
   mediapipe::RegisterTransformLandmarks(registry);
   mediapipe::RegisterConvolution2DTransposeBias(registry);
+  mediapipe::RegisterMaxPoolingWithArgmax2D(registry);
+  mediapipe::RegisterMaxUnpooling2D(registry);
 }
 
 }  // namespace mai::backends::ref

@@ -62,8 +62,8 @@ class PackKernel : public OpKernel {
       return ctx.Error("expects at least 1 input and 1 output");
     }
     const auto* params = ctx.params_if<ir::PackParams>();
-    MAI_ASSIGN_OR_RETURN(
-        int axis, PackAxis(ctx, params ? params->axis : 0, ctx.input(0).rank()));
+    MAI_ASSIGN_OR_RETURN(int axis, PackAxis(ctx, params ? params->axis : 0,
+                                            ctx.input(0).rank()));
     MAI_ASSIGN_OR_RETURN(layout_,
                          CheckStack(ctx, ctx.inputs, ctx.output(0), axis));
     return Status::Ok();

@@ -23,11 +23,13 @@ Result<std::vector<int64_t>> ReadConstPaddings(const KernelContext& ctx) {
   std::vector<int64_t> pads(count);
   if (paddings.dtype() == DType::kInt32) {
     auto v = paddings.tensor->ConstValues<int32_t>();
-    if (v.size() != count) return ctx.Error("paddings must hold {} values", count);
+    if (v.size() != count)
+      return ctx.Error("paddings must hold {} values", count);
     for (size_t i = 0; i < count; ++i) pads[i] = v[i];
   } else if (paddings.dtype() == DType::kInt64) {
     auto v = paddings.tensor->ConstValues<int64_t>();
-    if (v.size() != count) return ctx.Error("paddings must hold {} values", count);
+    if (v.size() != count)
+      return ctx.Error("paddings must hold {} values", count);
     for (size_t i = 0; i < count; ++i) pads[i] = v[i];
   } else {
     return ctx.Unsupported("paddings of dtype {} are not supported",
@@ -56,10 +58,23 @@ bool IsQuantizedDType(DType t) {
 // Stores `value` (a zero point) as one element of dtype `t`.
 void StoreInt(DType t, int32_t value, uint8_t* dst) {
   switch (t) {
-    case DType::kInt8: { int8_t v = static_cast<int8_t>(value); std::memcpy(dst, &v, 1); break; }
-    case DType::kUInt8: { uint8_t v = static_cast<uint8_t>(value); std::memcpy(dst, &v, 1); break; }
-    case DType::kInt16: { int16_t v = static_cast<int16_t>(value); std::memcpy(dst, &v, 2); break; }
-    default: break;
+    case DType::kInt8: {
+      int8_t v = static_cast<int8_t>(value);
+      std::memcpy(dst, &v, 1);
+      break;
+    }
+    case DType::kUInt8: {
+      uint8_t v = static_cast<uint8_t>(value);
+      std::memcpy(dst, &v, 1);
+      break;
+    }
+    case DType::kInt16: {
+      int16_t v = static_cast<int16_t>(value);
+      std::memcpy(dst, &v, 2);
+      break;
+    }
+    default:
+      break;
   }
 }
 
@@ -175,6 +190,8 @@ class PadKernel : public OpKernel {
 
 }  // namespace
 
-std::unique_ptr<OpKernel> NewPadKernel() { return std::make_unique<PadKernel>(); }
+std::unique_ptr<OpKernel> NewPadKernel() {
+  return std::make_unique<PadKernel>();
+}
 
 }  // namespace mai::backends::ref

@@ -38,15 +38,17 @@ class MirrorPadKernel : public OpKernel {
       const int64_t n = in.dim(d);
       const int64_t before = pads[2 * d];
       out_dims_[d] = out.dim(d);
-      if (out_dims_[d] > 0 && n == 0) return ctx.Error("cannot mirror an empty dim");
+      if (out_dims_[d] > 0 && n == 0)
+        return ctx.Error("cannot mirror an empty dim");
       maps_[d].resize(out_dims_[d]);
       for (int64_t o = 0; o < out_dims_[d]; ++o) {
         int64_t i = o - before;
         if (i < 0) i = reflect ? -i : -i - 1;
         if (i >= n) i = reflect ? 2 * (n - 1) - i : 2 * n - 1 - i;
         if (i < 0 || i >= n) {
-          return ctx.Error("paddings ({}, {}) of dim {} are too large for size {}",
-                           before, pads[2 * d + 1], d, n);
+          return ctx.Error(
+              "paddings ({}, {}) of dim {} are too large for size {}", before,
+              pads[2 * d + 1], d, n);
         }
         maps_[d][o] = i;
       }

@@ -55,21 +55,26 @@ std::unique_ptr<OpKernel> NewArgMinMaxKernel(bool is_max);
 // unknown padding / activation values and non-positive strides or filters.
 Result<ir::Pool2DParams> ParseTflitePoolParams(std::span<const uint8_t> bytes);
 
-// "MaxPoolingWithArgmax2D": input [N,H,W,C] fp32 → output 0 the max-pooled
-// values (fused activation applied), output 1 the argmax of each window as
-// fp32 `y * filter_width + x` (window-relative, plus 0.1 so that a cast to
-// int recovers it). Both outputs are fp32 [N,OH,OW,C].
-inline constexpr char kMaxPoolingWithArgmax2DName[] = "MaxPoolingWithArgmax2D";
-Status MaxPoolingWithArgmax2DShape(ir::ShapeContext& ctx);
-std::unique_ptr<OpKernel> NewMaxPoolingWithArgmax2DKernel();
+namespace mediapipe {
 
-// "MaxUnpooling2D": inputs values [N,H,W,C] fp32 and indices (same shape,
-// fp32, as produced by MaxPoolingWithArgmax2D) → output [N, H*filter_h,
-// W*filter_w, C]: zeros except each value written at the position its index
-// designates in its window; positions outside the output are skipped.
-inline constexpr char kMaxUnpooling2DName[] = "MaxUnpooling2D";
-Status MaxUnpooling2DShape(ir::ShapeContext& ctx);
-std::unique_ptr<OpKernel> NewMaxUnpooling2DKernel();
+// Registers "MaxPoolingWithArgmax2D" (shape function and kernel):
+//   input [N,H,W,C] fp32 → output 0: the max-pooled values (fused activation
+//   applied); output 1: the argmax of each window as fp32
+//   `y * filter_width + x` (window-relative, + 0.1 so that a cast to int
+//   recovers it). Both outputs are fp32 [N,OH,OW,C]; OH/OW and padding as
+//   MAX_POOL_2D.
+void RegisterMaxPoolingWithArgmax2D(KernelRegistry& registry);
+
+// Registers "MaxUnpooling2D": inputs values [N,H,W,C] fp32 and indices (same
+// shape, fp32, as MaxPoolingWithArgmax2D produces them) → output
+// [N, H*filter_h, W*filter_w, C]: zeros except each value written where its
+// index points inside its window (window origin in*stride - pad, with
+// pad = max(0, ((in-1)*stride + filter - out) / 2)); positions outside the
+// output are skipped. The fused activation is parsed but not applied, as
+// MediaPipe's kernel does.
+void RegisterMaxUnpooling2D(KernelRegistry& registry);
+
+}  // namespace mediapipe
 
 }  // namespace mai::backends::ref
 

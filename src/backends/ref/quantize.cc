@@ -79,8 +79,9 @@ class QuantizeKernel : public OpKernel {
       if (channels > 1) {
         const int dim = oq.quantized_dimension;
         if (dim < 0 || dim >= out.rank() || out.dim(dim) != channels) {
-          return ctx.Error("{} scales do not match quantized dimension {} of {}",
-                           channels, dim, ShapeToString(out.shape()));
+          return ctx.Error(
+              "{} scales do not match quantized dimension {} of {}", channels,
+              dim, ShapeToString(out.shape()));
         }
         for (int d = 0; d < dim; ++d) outer_ *= out.dim(d);
         for (int d = dim + 1; d < out.rank(); ++d) inner_ *= out.dim(d);
@@ -132,13 +133,16 @@ class QuantizeKernel : public OpKernel {
       const float* x = in.data_as<const float>();
       switch (out.dtype()) {
         case DType::kInt8:
-          QuantizeFloat(x, out.data_as<int8_t>(), outer_, channels, inner_, scales_, zero_points_);
+          QuantizeFloat(x, out.data_as<int8_t>(), outer_, channels, inner_,
+                        scales_, zero_points_);
           break;
         case DType::kUInt8:
-          QuantizeFloat(x, out.data_as<uint8_t>(), outer_, channels, inner_, scales_, zero_points_);
+          QuantizeFloat(x, out.data_as<uint8_t>(), outer_, channels, inner_,
+                        scales_, zero_points_);
           break;
         case DType::kInt16:
-          QuantizeFloat(x, out.data_as<int16_t>(), outer_, channels, inner_, scales_, zero_points_);
+          QuantizeFloat(x, out.data_as<int16_t>(), outer_, channels, inner_,
+                        scales_, zero_points_);
           break;
         default:
           return ctx.UnsupportedDType(out.dtype());
@@ -151,23 +155,29 @@ class QuantizeKernel : public OpKernel {
     switch (in.dtype()) {
       case DType::kInt8:
         if (out.dtype() == DType::kInt8) {
-          Requantize(in.data_as<const int8_t>(), out.data_as<int8_t>(), n, m, izp, ozp);
+          Requantize(in.data_as<const int8_t>(), out.data_as<int8_t>(), n, m,
+                     izp, ozp);
         } else {
-          Requantize(in.data_as<const int8_t>(), out.data_as<uint8_t>(), n, m, izp, ozp);
+          Requantize(in.data_as<const int8_t>(), out.data_as<uint8_t>(), n, m,
+                     izp, ozp);
         }
         break;
       case DType::kUInt8:
         if (out.dtype() == DType::kInt8) {
-          Requantize(in.data_as<const uint8_t>(), out.data_as<int8_t>(), n, m, izp, ozp);
+          Requantize(in.data_as<const uint8_t>(), out.data_as<int8_t>(), n, m,
+                     izp, ozp);
         } else {
-          Requantize(in.data_as<const uint8_t>(), out.data_as<uint8_t>(), n, m, izp, ozp);
+          Requantize(in.data_as<const uint8_t>(), out.data_as<uint8_t>(), n, m,
+                     izp, ozp);
         }
         break;
       case DType::kInt16:
         if (out.dtype() == DType::kInt8) {
-          Requantize(in.data_as<const int16_t>(), out.data_as<int8_t>(), n, m, izp, ozp);
+          Requantize(in.data_as<const int16_t>(), out.data_as<int8_t>(), n, m,
+                     izp, ozp);
         } else {
-          Requantize(in.data_as<const int16_t>(), out.data_as<int16_t>(), n, m, izp, ozp);
+          Requantize(in.data_as<const int16_t>(), out.data_as<int16_t>(), n, m,
+                     izp, ozp);
         }
         break;
       default:

@@ -18,6 +18,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <cstdlib>
 #include <limits>
 #include <memory>
 #include <type_traits>
@@ -177,6 +178,7 @@ class ReduceKernel : public OpKernel {
     if (quantized) {
       in_zp_ = in.zero_point();
       out_zp_ = out.zero_point();
+      in_scale_ = in.scale(); out_scale_ = out.scale();
     }
     switch (op_) {
       case ir::OpCode::kMean:
@@ -380,6 +382,27 @@ class ReduceKernel : public OpKernel {
     // Requantized MEAN / SUM.
     std::fill(acc_i_.begin(), acc_i_.end(), 0);
     ForEach([&](int64_t i, int64_t o) { acc_i_[o] += x[i]; });
+    static int variant = getenv("MAI_DBG_V") ? atoi(getenv("MAI_DBG_V")) : 0;
+    if (variant > 0) {
+      const float scale = in_scale_ / out_scale_;
+      const bool same = in_scale_ == out_scale_ && in_zp_ == out_zp_;
+      for (int64_t o = 0; o < num_outputs_; ++o) {
+        if (op_ == ir::OpCode::kSum) {
+          const float bias = -in_zp_ * scale * count_ + (variant == 3 ? 0.5f : 0.0f);
+          int32_t v = static_cast<int32_t>(std::round(acc_i_[o] * scale + bias)) + out_zp_;
+          y[o] = static_cast<T>(v);
+        } else if (same && variant != 4) {
+          y[o] = static_cast<T>(static_cast<int32_t>(acc_i_[o]) / static_cast<int32_t>(count_));
+        } else {
+          const float bias = -in_zp_ * scale + (variant >= 2 ? 0.5f : 0.0f);
+          float mean = static_cast<float>(acc_i_[o]) / static_cast<float>(count_);
+          float r = std::min<float>(std::round(mean * scale + bias) + out_zp_, kMax);
+          r = std::max<float>(r, kMin);
+          y[o] = static_cast<T>(r);
+        }
+      }
+      return;
+    }
     for (int64_t o = 0; o < num_outputs_; ++o) {
       if (total_ == 0) {
         y[o] = T{0};
@@ -403,7 +426,7 @@ class ReduceKernel : public OpKernel {
   int64_t num_outputs_ = 0;
   int64_t total_ = 0;
   int64_t count_ = 1;  // input elements per output
-  int32_t in_zp_ = 0, out_zp_ = 0;
+  int32_t in_zp_ = 0, out_zp_ = 0; float in_scale_ = 1, out_scale_ = 1;
   QuantizedMultiplier multiplier_;
   std::vector<double> acc_f_;
   std::vector<int64_t> acc_i_;

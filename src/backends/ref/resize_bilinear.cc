@@ -25,8 +25,8 @@ void FloatCoordinate(int64_t value, float scale, bool half_pixel_centers,
   const float v = static_cast<float>(value);
   *scaled = half_pixel_centers ? (v + 0.5f) * scale - 0.5f : v * scale;
   const float floor_value = std::floor(*scaled);
-  *lower = std::clamp<int64_t>(static_cast<int64_t>(floor_value), 0,
-                               input_size - 1);
+  *lower =
+      std::clamp<int64_t>(static_cast<int64_t>(floor_value), 0, input_size - 1);
   *upper = std::min(static_cast<int64_t>(std::ceil(*scaled)), input_size - 1);
   *upper = std::max<int64_t>(*upper, 0);
 }
@@ -36,10 +36,12 @@ void ResizeFloatPath(const Geometry& g, const T* input, T* output) {
   float height_scale = static_cast<float>(g.in_h) / static_cast<float>(g.out_h);
   float width_scale = static_cast<float>(g.in_w) / static_cast<float>(g.out_w);
   if (g.align_corners && g.out_h > 1) {
-    height_scale = static_cast<float>(g.in_h - 1) / static_cast<float>(g.out_h - 1);
+    height_scale =
+        static_cast<float>(g.in_h - 1) / static_cast<float>(g.out_h - 1);
   }
   if (g.align_corners && g.out_w > 1) {
-    width_scale = static_cast<float>(g.in_w - 1) / static_cast<float>(g.out_w - 1);
+    width_scale =
+        static_cast<float>(g.in_w - 1) / static_cast<float>(g.out_w - 1);
   }
   constexpr bool kInteger = std::numeric_limits<T>::is_integer;
   const float rounding = kInteger ? 0.5f : 0.0f;
@@ -49,8 +51,8 @@ void ResizeFloatPath(const Geometry& g, const T* input, T* output) {
     for (int64_t y = 0; y < g.out_h; ++y) {
       float in_y;
       int64_t y0, y1;
-      FloatCoordinate(y, height_scale, g.half_pixel_centers, g.in_h, &in_y,
-                      &y0, &y1);
+      FloatCoordinate(y, height_scale, g.half_pixel_centers, g.in_h, &in_y, &y0,
+                      &y1);
       const float dy = in_y - static_cast<float>(y0);
       for (int64_t x = 0; x < g.out_w; ++x) {
         float in_x;
@@ -93,8 +95,10 @@ void IntegerCoordinate(int64_t value, int64_t scale_10, bool half_pixel_centers,
 
 template <typename T>
 void ResizeInteger(const Geometry& g, const T* input, T* output) {
-  int64_t height_scale_10 = ((int64_t{1} << 10) * g.in_h + g.out_h / 2) / g.out_h;
-  int64_t width_scale_10 = ((int64_t{1} << 10) * g.in_w + g.out_w / 2) / g.out_w;
+  int64_t height_scale_10 =
+      ((int64_t{1} << 10) * g.in_h + g.out_h / 2) / g.out_h;
+  int64_t width_scale_10 =
+      ((int64_t{1} << 10) * g.in_w + g.out_w / 2) / g.out_w;
   if (g.align_corners && g.out_h > 1) {
     height_scale_10 =
         ((int64_t{1} << 10) * (g.in_h - 1) + (g.out_h - 1) / 2) / (g.out_h - 1);
@@ -128,9 +132,9 @@ void ResizeInteger(const Geometry& g, const T* input, T* output) {
                               p01[c] * wy0 * wx1 + p11[c] * wy1 * wx1;
           // Round half away from zero, then truncate (TFLite's default).
           const int64_t round = sum > 0 ? (1 << 19) : -(1 << 19);
-          const int64_t v = std::clamp<int64_t>(
-              (sum + round) / (1 << 20), std::numeric_limits<T>::min(),
-              std::numeric_limits<T>::max());
+          const int64_t v = std::clamp<int64_t>((sum + round) / (1 << 20),
+                                                std::numeric_limits<T>::min(),
+                                                std::numeric_limits<T>::max());
           *output++ = static_cast<T>(v);
         }
       }
@@ -167,9 +171,11 @@ class ResizeBilinearKernel : public OpKernel {
     g_.depth = in.dim(3);
     g_.out_h = out.dim(1);
     g_.out_w = out.dim(2);
-    if (g_.out_h <= 0 || g_.out_w <= 0) return ctx.Error("output size must be positive");
+    if (g_.out_h <= 0 || g_.out_w <= 0)
+      return ctx.Error("output size must be positive");
     if (g_.in_h <= 0 || g_.in_w <= 0) {
-      if (out.num_elements() > 0) return ctx.Error("cannot resize an empty input");
+      if (out.num_elements() > 0)
+        return ctx.Error("cannot resize an empty input");
     }
     if (const auto* p = ctx.params_if<ir::ResizeParams>()) {
       g_.align_corners = p->align_corners;
@@ -190,7 +196,8 @@ class ResizeBilinearKernel : public OpKernel {
         ResizeFloatPath(g_, in.data_as<const float>(), out.data_as<float>());
         break;
       case DType::kUInt8:
-        ResizeFloatPath(g_, in.data_as<const uint8_t>(), out.data_as<uint8_t>());
+        ResizeFloatPath(g_, in.data_as<const uint8_t>(),
+                        out.data_as<uint8_t>());
         break;
       case DType::kInt8:
         ResizeInteger(g_, in.data_as<const int8_t>(), out.data_as<int8_t>());

@@ -21,7 +21,8 @@ std::vector<int64_t> NearestMap(int32_t in_size, int32_t out_size,
   std::vector<int64_t> map(out_size);
   for (int32_t o = 0; o < out_size; ++o) {
     const float x = (static_cast<float>(o) + offset) * scale;
-    int64_t i = static_cast<int64_t>(align_corners ? std::round(x) : std::floor(x));
+    int64_t i =
+        static_cast<int64_t>(align_corners ? std::round(x) : std::floor(x));
     i = std::min<int64_t>(i, in_size - 1);
     map[o] = std::max<int64_t>(i, 0);
   }
@@ -55,8 +56,10 @@ class ResizeNearestNeighborKernel : public OpKernel {
     if (align_corners && half_pixel_centers) {
       return ctx.Error("align_corners and half_pixel_centers are exclusive");
     }
-    y_map_ = NearestMap(in.dim(1), out.dim(1), align_corners, half_pixel_centers);
-    x_map_ = NearestMap(in.dim(2), out.dim(2), align_corners, half_pixel_centers);
+    y_map_ =
+        NearestMap(in.dim(1), out.dim(1), align_corners, half_pixel_centers);
+    x_map_ =
+        NearestMap(in.dim(2), out.dim(2), align_corners, half_pixel_centers);
     return Status::Ok();
   }
 

@@ -35,8 +35,8 @@ class SliceKernel : public OpKernel {
       }
       base += begin[d] * strides[d];
     }
-    MAI_ASSIGN_OR_RETURN(plan_, StridedCopyPlan::Make(element_size, out.shape(),
-                                                      strides, base));
+    MAI_ASSIGN_OR_RETURN(
+        plan_, StridedCopyPlan::Make(element_size, out.shape(), strides, base));
     return Status::Ok();
   }
 

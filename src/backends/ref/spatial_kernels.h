@@ -29,15 +29,16 @@
 
 namespace mai::backends::ref {
 
-std::unique_ptr<OpKernel> NewPadKernel();  // PAD and PADV2 (pad.cc)
-std::unique_ptr<OpKernel> NewMirrorPadKernel();              // pad_mirror.cc
-std::unique_ptr<OpKernel> NewResizeBilinearKernel();         // resize_bilinear.cc
-std::unique_ptr<OpKernel> NewResizeNearestNeighborKernel();  // resize_nearest.cc
-std::unique_ptr<OpKernel> NewDepthToSpaceKernel();           // depth_space.cc
-std::unique_ptr<OpKernel> NewSpaceToDepthKernel();           // depth_space.cc
-std::unique_ptr<OpKernel> NewQuantizeKernel();               // quantize.cc
-std::unique_ptr<OpKernel> NewDequantizeKernel();             // dequantize.cc
-std::unique_ptr<OpKernel> NewDensifyKernel();                // densify.cc
+std::unique_ptr<OpKernel> NewPadKernel();             // PAD and PADV2 (pad.cc)
+std::unique_ptr<OpKernel> NewMirrorPadKernel();       // pad_mirror.cc
+std::unique_ptr<OpKernel> NewResizeBilinearKernel();  // resize_bilinear.cc
+std::unique_ptr<OpKernel>
+NewResizeNearestNeighborKernel();                   // resize_nearest.cc
+std::unique_ptr<OpKernel> NewDepthToSpaceKernel();  // depth_space.cc
+std::unique_ptr<OpKernel> NewSpaceToDepthKernel();  // depth_space.cc
+std::unique_ptr<OpKernel> NewQuantizeKernel();      // quantize.cc
+std::unique_ptr<OpKernel> NewDequantizeKernel();    // dequantize.cc
+std::unique_ptr<OpKernel> NewDensifyKernel();       // densify.cc
 
 // The constant [rank, 2] int32/int64 paddings (input 1) of PAD, PADV2 and
 // MIRROR_PAD as {before_0, after_0, before_1, ...}, checked against the

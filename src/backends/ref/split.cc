@@ -27,8 +27,8 @@ class SplitKernel : public OpKernel {
         axis_values[0] >= rank) {
       return ctx.Error("axis must be one value in [-{}, {})", rank, rank);
     }
-    const int axis = static_cast<int>(
-        axis_values[0] < 0 ? axis_values[0] + rank : axis_values[0]);
+    const int axis = static_cast<int>(axis_values[0] < 0 ? axis_values[0] + rank
+                                                         : axis_values[0]);
     MAI_ASSIGN_OR_RETURN(size_t element_size,
                          MovableElementSize(ctx, in.dtype()));
     const int64_t inner = DimProduct(in.shape(), axis + 1, rank);

@@ -65,8 +65,8 @@ class TileKernel : public OpKernel {
       std::memcpy(out, in, block * es);
     } else {
       for (int64_t i = 0; i < in_dims_[d]; ++i) {
-        block += TileAxis(d + 1, in + i * in_inner_[d + 1] * es,
-                          out + block * es);
+        block +=
+            TileAxis(d + 1, in + i * in_inner_[d + 1] * es, out + block * es);
       }
     }
     for (int64_t k = 1; k < multiples_[d]; ++k) {

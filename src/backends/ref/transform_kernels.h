@@ -27,8 +27,8 @@
 
 namespace mai::backends::ref {
 
-std::unique_ptr<OpKernel> NewReshapeKernel();  // RESHAPE/SQUEEZE/EXPAND_DIMS
-std::unique_ptr<OpKernel> NewTransposeKernel();      // transpose.cc
+std::unique_ptr<OpKernel> NewReshapeKernel();    // RESHAPE/SQUEEZE/EXPAND_DIMS
+std::unique_ptr<OpKernel> NewTransposeKernel();  // transpose.cc
 std::unique_ptr<OpKernel> NewConcatenationKernel();  // concat.cc
 std::unique_ptr<OpKernel> NewPackKernel();           // pack.cc
 std::unique_ptr<OpKernel> NewUnpackKernel();         // pack.cc

@@ -82,8 +82,7 @@ Result<StridedCopyPlan> StridedCopyPlan::Make(
   for (size_t d = 0; d < shape.size(); ++d) {
     if (shape[d] == 0) plan.empty_ = true;
     if (shape[d] == 1) continue;
-    if (!plan.shape_.empty() &&
-        plan.strides_.back() == strides[d] * shape[d]) {
+    if (!plan.shape_.empty() && plan.strides_.back() == strides[d] * shape[d]) {
       plan.shape_.back() *= shape[d];
       plan.strides_.back() = strides[d];
     } else {
@@ -129,10 +128,18 @@ void StridedCopyPlan::Run(const void* input, void* output) const {
       std::memcpy(out, row, n * es);
     } else {
       switch (es) {
-        case 1: CopyRow<uint8_t>(row, s, n, out); break;
-        case 2: CopyRow<uint16_t>(row, s, n, out); break;
-        case 4: CopyRow<uint32_t>(row, s, n, out); break;
-        default: CopyRow<uint64_t>(row, s, n, out); break;
+        case 1:
+          CopyRow<uint8_t>(row, s, n, out);
+          break;
+        case 2:
+          CopyRow<uint16_t>(row, s, n, out);
+          break;
+        case 4:
+          CopyRow<uint32_t>(row, s, n, out);
+          break;
+        default:
+          CopyRow<uint64_t>(row, s, n, out);
+          break;
       }
     }
     out += n * es;

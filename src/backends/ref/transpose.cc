@@ -43,8 +43,8 @@ class TransposeKernel : public OpKernel {
       seen[p] = true;
       strides[i] = in_strides[p];
     }
-    MAI_ASSIGN_OR_RETURN(plan_, StridedCopyPlan::Make(element_size, out.shape(),
-                                                      strides, 0));
+    MAI_ASSIGN_OR_RETURN(
+        plan_, StridedCopyPlan::Make(element_size, out.shape(), strides, 0));
     return Status::Ok();
   }
 

@@ -31,16 +31,16 @@ void TransposeConvQuantized(const TransposeConvGeometry& g, const T* input,
         for (int oc = 0; oc < g.out_c; ++oc) {
           int64_t acc = 0;
           for (int fy = 0; fy < g.filter_h; ++fy) {
-            const int ty = oy + g.pad_top - fy;
+            const int64_t ty = int64_t{oy} + g.pad_top - fy;
             if (ty < 0) break;
             if (ty % g.stride_h != 0) continue;
-            const int iy = ty / g.stride_h;
+            const int iy = static_cast<int>(ty / g.stride_h);
             if (iy >= g.in_h) continue;
             for (int fx = 0; fx < g.filter_w; ++fx) {
-              const int tx = ox + g.pad_left - fx;
+              const int64_t tx = int64_t{ox} + g.pad_left - fx;
               if (tx < 0) break;
               if (tx % g.stride_w != 0) continue;
-              const int ix = tx / g.stride_w;
+              const int ix = static_cast<int>(tx / g.stride_w);
               if (ix >= g.in_w) continue;
               const T* x = in_b + (static_cast<int64_t>(iy) * g.in_w + ix) * ic_count;
               const T* w =

@@ -116,9 +116,9 @@ Status ResizeShape(ShapeContext& ctx) {
   if ((*hw)[0] <= 0 || (*hw)[1] <= 0) {
     return ctx.Error("size ({}, {}) must be positive", (*hw)[0], (*hw)[1]);
   }
-  return ctx.SetOutputShape(
-      0, {input->shape[0], static_cast<int32_t>((*hw)[0]),
-          static_cast<int32_t>((*hw)[1]), input->shape[3]});
+  return ctx.SetOutputShape(0,
+                            {input->shape[0], static_cast<int32_t>((*hw)[0]),
+                             static_cast<int32_t>((*hw)[1]), input->shape[3]});
 }
 
 Result<int32_t> BlockSize(ShapeContext& ctx) {
@@ -145,9 +145,9 @@ Status DepthToSpaceShape(ShapeContext& ctx) {
   const int64_t h = in[1] * bs;
   const int64_t w = in[2] * bs;
   if (h > kMaxDim || w > kMaxDim) return ctx.Error("output is too large");
-  return ctx.SetOutputShape(0, {in[0], static_cast<int32_t>(h),
-                                static_cast<int32_t>(w),
-                                static_cast<int32_t>(in[3] / (bs * bs))});
+  return ctx.SetOutputShape(
+      0, {in[0], static_cast<int32_t>(h), static_cast<int32_t>(w),
+          static_cast<int32_t>(in[3] / (bs * bs))});
 }
 
 Status SpaceToDepthShape(ShapeContext& ctx) {
@@ -159,8 +159,9 @@ Status SpaceToDepthShape(ShapeContext& ctx) {
                      ShapeToString(in));
   }
   if (in[1] % bs != 0 || in[2] % bs != 0) {
-    return ctx.Error("height {} and width {} must be divisible by block_size {}",
-                     in[1], in[2], bs);
+    return ctx.Error(
+        "height {} and width {} must be divisible by block_size {}", in[1],
+        in[2], bs);
   }
   const int64_t c = in[3] * bs * bs;
   if (c > kMaxDim) return ctx.Error("output depth is too large");

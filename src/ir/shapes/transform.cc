@@ -3,13 +3,13 @@
 // STRIDED_SLICE, GATHER, TILE, SHAPE, FILL, CAST.
 #include "ir/shapes/transform.h"
 
+#include <fmt/ranges.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <optional>
 #include <vector>
-
-#include <fmt/ranges.h>
 
 #include "ir/shapes/shape_fns.h"
 
@@ -104,7 +104,9 @@ Status ReshapeShape(ShapeContext& ctx) {
                          shape_tensor->shape[0]);
       }
       Result<Shape> out = ResolveReshape(n, *v);
-      if (!out.ok()) return out.status().WithContext(ctx.graph().NodeLabel(ctx.node_index()));
+      if (!out.ok())
+        return out.status().WithContext(
+            ctx.graph().NodeLabel(ctx.node_index()));
       return ctx.SetOutputShape(0, *out);
     }
   }
@@ -115,7 +117,8 @@ Status ReshapeShape(ShapeContext& ctx) {
     // Legacy converters wrote [0] for a scalar.
     if (requested.size() == 1 && requested[0] == 0) requested.clear();
     Result<Shape> out = ResolveReshape(n, requested);
-    if (!out.ok()) return out.status().WithContext(ctx.graph().NodeLabel(ctx.node_index()));
+    if (!out.ok())
+      return out.status().WithContext(ctx.graph().NodeLabel(ctx.node_index()));
     return ctx.SetOutputShape(0, *out);
   }
   if (shape_is_vector) {
@@ -131,7 +134,8 @@ Status ReshapeShape(ShapeContext& ctx) {
   }
   // Neither a shape tensor nor options: TensorFlow Lite reads an empty shape.
   Result<Shape> out = ResolveReshape(n, {});
-  if (!out.ok()) return out.status().WithContext(ctx.graph().NodeLabel(ctx.node_index()));
+  if (!out.ok())
+    return out.status().WithContext(ctx.graph().NodeLabel(ctx.node_index()));
   return ctx.SetOutputShape(0, *out);
 }
 
@@ -206,8 +210,7 @@ Status TransposeShape(ShapeContext& ctx) {
 // ----------------------------------------------------------- concat/pack
 
 Status ConcatenationShape(ShapeContext& ctx) {
-  MAI_RETURN_IF_ERROR(
-      ctx.ExpectArity(1, std::numeric_limits<int>::max(), 1));
+  MAI_RETURN_IF_ERROR(ctx.ExpectArity(1, std::numeric_limits<int>::max(), 1));
   MAI_RETURN_IF_ERROR(ExpectSameDType(ctx, 0, 0));
   const ConcatenationParams* params = ParamsIf<ConcatenationParams>(ctx);
   const int32_t axis_param = params ? params->axis : 0;
@@ -228,9 +231,8 @@ Status ConcatenationShape(ShapeContext& ctx) {
     }
     for (int d = 0; d < rank; ++d) {
       if (d != axis && t->shape[d] != first->shape[d]) {
-        return ctx.Error("input {} shape {} does not match input 0 shape {}",
-                         i, ShapeToString(t->shape),
-                         ShapeToString(first->shape));
+        return ctx.Error("input {} shape {} does not match input 0 shape {}", i,
+                         ShapeToString(t->shape), ShapeToString(first->shape));
       }
     }
     total += t->shape[axis];
@@ -242,8 +244,7 @@ Status ConcatenationShape(ShapeContext& ctx) {
 }
 
 Status PackShape(ShapeContext& ctx) {
-  MAI_RETURN_IF_ERROR(
-      ctx.ExpectArity(1, std::numeric_limits<int>::max(), 1));
+  MAI_RETURN_IF_ERROR(ctx.ExpectArity(1, std::numeric_limits<int>::max(), 1));
   MAI_RETURN_IF_ERROR(ExpectSameDType(ctx, 0, 0));
   const PackParams* params = ParamsIf<PackParams>(ctx);
   if (params == nullptr || params->values_count != ctx.num_inputs()) {
@@ -303,7 +304,8 @@ Status SplitShape(ShapeContext& ctx) {
   MAI_RETURN_IF_ERROR(ExpectAllOutputsDType(ctx, 1));
   const Shape& in = ctx.input(1)->shape;
   MAI_ASSIGN_OR_RETURN(int64_t axis_value, ConstScalarInput(ctx, 0, "axis"));
-  MAI_ASSIGN_OR_RETURN(int axis, AxisIn(ctx, axis_value, static_cast<int>(in.size()), "split"));
+  MAI_ASSIGN_OR_RETURN(
+      int axis, AxisIn(ctx, axis_value, static_cast<int>(in.size()), "split"));
   const int n = ctx.num_outputs();
   const SplitParams* params = ParamsIf<SplitParams>(ctx);
   if (n < 1 || (params != nullptr && params->num_splits != n)) {
@@ -325,7 +327,8 @@ Status SplitVShape(ShapeContext& ctx) {
   MAI_RETURN_IF_ERROR(ExpectAllOutputsDType(ctx, 0));
   const Shape& in = ctx.input(0)->shape;
   MAI_ASSIGN_OR_RETURN(int64_t axis_value, ConstScalarInput(ctx, 2, "axis"));
-  MAI_ASSIGN_OR_RETURN(int axis, AxisIn(ctx, axis_value, static_cast<int>(in.size()), "split"));
+  MAI_ASSIGN_OR_RETURN(
+      int axis, AxisIn(ctx, axis_value, static_cast<int>(in.size()), "split"));
   MAI_ASSIGN_OR_RETURN(std::vector<int64_t> sizes,
                        ConstIndexInput(ctx, 1, "size_splits"));
   const int n = ctx.num_outputs();
@@ -391,8 +394,8 @@ Status SliceShape(ShapeContext& ctx) {
     }
     const int64_t s = size[d] == -1 ? in[d] - begin[d] : size[d];
     if (s < 0 || begin[d] + s > in[d]) {
-      return ctx.Error("size {} at begin {} exceeds dim {} of size {}",
-                       size[d], begin[d], d, in[d]);
+      return ctx.Error("size {} at begin {} exceeds dim {} of size {}", size[d],
+                       begin[d], d, in[d]);
     }
     out[d] = static_cast<int32_t>(s);
   }
@@ -410,9 +413,8 @@ Status StridedSliceShape(ShapeContext& ctx) {
                        ConstIndexInput(ctx, 3, "strides"));
   const StridedSliceParams* params = ParamsIf<StridedSliceParams>(ctx);
   const StridedSliceParams defaults;
-  Result<StridedSlicePlan> plan =
-      PlanStridedSlice(ctx.input(0)->shape, begin, end, strides,
-                       params ? *params : defaults);
+  Result<StridedSlicePlan> plan = PlanStridedSlice(
+      ctx.input(0)->shape, begin, end, strides, params ? *params : defaults);
   if (!plan.ok()) {
     return plan.status().WithContext(ctx.graph().NodeLabel(ctx.node_index()));
   }
@@ -576,8 +578,8 @@ Result<StridedSlicePlan> PlanStridedSlice(const Shape& input,
   const int n = static_cast<int>(begin.size());
   if (static_cast<int>(end.size()) != n ||
       static_cast<int>(strides.size()) != n) {
-    return InvalidModel("begin/end/strides have {}/{}/{} values", n,
-                        end.size(), strides.size());
+    return InvalidModel("begin/end/strides have {}/{}/{} values", n, end.size(),
+                        strides.size());
   }
   if (n > 32) return InvalidModel("slice spec of {} entries is too long", n);
   const int rank = static_cast<int>(input.size());
@@ -594,7 +596,8 @@ Result<StridedSlicePlan> PlanStridedSlice(const Shape& input,
       ++consumed;
     }
   }
-  if (ellipses > 1) return InvalidModel("slice spec has more than one ellipsis");
+  if (ellipses > 1)
+    return InvalidModel("slice spec has more than one ellipsis");
   if (consumed > rank) {
     return InvalidModel("slice spec indexes {} axes of a rank-{} input",
                         consumed, rank);
