@@ -120,7 +120,8 @@ TEST(ArgMinMaxTest, FirstOccurrenceWinsTies) {
       model, {HostTensor::From<float>({1, 5}, {1, 3, 2, 3, 0})});
   ASSERT_TRUE(out.ok()) << out.status().message();
   EXPECT_EQ(out->at(0).values<int32_t>(), (std::vector<int32_t>{1}));
-  auto model_min = BuildModel(false, DType::kFloat32, {1, 5}, -1, DType::kInt64);
+  auto model_min =
+      BuildModel(false, DType::kFloat32, {1, 5}, -1, DType::kInt64);
   auto out_min = testing::RunMai(
       model_min, {HostTensor::From<float>({1, 5}, {1, 0, 2, 0, 3})});
   ASSERT_TRUE(out_min.ok()) << out_min.status().message();
@@ -136,10 +137,10 @@ TEST(ArgMinMaxTest, MatchesTflite) {
     const int axis = rng.Int(-3, 2);
     auto model = BuildModel(is_max, dtype, shape, axis, DType::kInt32);
     const size_t n = NumElementsUnchecked(shape);
-    HostTensor x = dtype == DType::kFloat32
-                       ? HostTensor::From<float>(shape, RandomValues<float>(rng, n))
-                       : HostTensor::From<int8_t>(shape,
-                                                  RandomValues<int8_t>(rng, n));
+    HostTensor x =
+        dtype == DType::kFloat32
+            ? HostTensor::From<float>(shape, RandomValues<float>(rng, n))
+            : HostTensor::From<int8_t>(shape, RandomValues<int8_t>(rng, n));
     auto ours = testing::RunMai(model, {x});
     ASSERT_TRUE(ours.ok()) << ours.status().message();
     auto theirs = testing::RunTflite(model, {x});

@@ -80,8 +80,10 @@ std::vector<double> ReferenceBmm(const BmmCase& c, const std::vector<double>& a,
       for (int j = 0; j < c.n; ++j) {
         double acc = 0;
         for (int kk = 0; kk < c.k; ++kk) {
-          const double x = c.adj_x ? a[ao + kk * c.m + i] : a[ao + i * c.k + kk];
-          const double y = c.adj_y ? b[bo + j * c.k + kk] : b[bo + kk * c.n + j];
+          const double x =
+              c.adj_x ? a[ao + kk * c.m + i] : a[ao + i * c.k + kk];
+          const double y =
+              c.adj_y ? b[bo + j * c.k + kk] : b[bo + kk * c.n + j];
           acc += x * y;
         }
         out.push_back(acc);
@@ -91,9 +93,9 @@ std::vector<double> ReferenceBmm(const BmmCase& c, const std::vector<double>& a,
 }
 
 ::testing::Message Describe(const BmmCase& c) {
-  return ::testing::Message() << "lhs " << ShapeToString(LhsShape(c)) << " rhs "
-                              << ShapeToString(RhsShape(c)) << " adj " << c.adj_x
-                              << c.adj_y;
+  return ::testing::Message()
+         << "lhs " << ShapeToString(LhsShape(c)) << " rhs "
+         << ShapeToString(RhsShape(c)) << " adj " << c.adj_x << c.adj_y;
 }
 
 void RunFloatCase(const BmmCase& c, Rng& rng, bool rhs_constant) {
@@ -137,8 +139,9 @@ TEST(BatchMatMulTest, HandComputed) {
     b.MarkOutput(out);
     auto model = b.Build();
     ASSERT_TRUE(model.ok()) << model.status().message();
-    auto res = testing::RunMai(*model, {HostTensor::From<float>({2, 2}, {1, 2, 3, 4}),
-                                        HostTensor::From<float>({2, 2}, {5, 6, 7, 8})});
+    auto res = testing::RunMai(*model,
+                               {HostTensor::From<float>({2, 2}, {1, 2, 3, 4}),
+                                HostTensor::From<float>({2, 2}, {5, 6, 7, 8})});
     ASSERT_TRUE(res.ok()) << res.status().message();
     EXPECT_EQ(res->at(0).values<float>(),
               adj_y ? (std::vector<float>{17, 23, 39, 53})
@@ -152,8 +155,10 @@ BmmCase RandomCase(Rng& rng) {
   const int r = std::max(ra, rb);
   Shape full(r);
   for (int& d : full) d = rng.Int(1, 3);
-  for (int i = r - ra; i < r; ++i) c.batch_a.push_back(rng.Int(0, 2) ? full[i] : 1);
-  for (int i = r - rb; i < r; ++i) c.batch_b.push_back(rng.Int(0, 2) ? full[i] : 1);
+  for (int i = r - ra; i < r; ++i)
+    c.batch_a.push_back(rng.Int(0, 2) ? full[i] : 1);
+  for (int i = r - rb; i < r; ++i)
+    c.batch_b.push_back(rng.Int(0, 2) ? full[i] : 1);
   c.m = rng.Int(1, 6);
   c.k = rng.Int(1, 7);
   c.n = rng.Int(1, 6);
@@ -185,23 +190,27 @@ TEST(BatchMatMulTest, Int8MatchesTflite) {
     SCOPED_TRACE(Describe(c));
     const float sa = rng.Uniform(0.01f, 0.05f), sb = rng.Uniform(0.01f, 0.05f);
     const int za = rng.Int(-20, 20), zb = rng.Int(-20, 20);
-    std::vector<int8_t> a = rng.Ints<int8_t>(NumElementsUnchecked(LhsShape(c)), -128, 127);
+    std::vector<int8_t> a =
+        rng.Ints<int8_t>(NumElementsUnchecked(LhsShape(c)), -128, 127);
     std::vector<int8_t> bv =
         rng.Ints<int8_t>(NumElementsUnchecked(RhsShape(c)), -128, 127);
     std::vector<double> ar, br;
     for (int8_t v : a) ar.push_back(sa * (v - za));
     for (int8_t v : bv) br.push_back(sb * (v - zb));
     double max_abs = 1e-3;
-    for (double v : ReferenceBmm(c, ar, br)) max_abs = std::max(max_abs, std::fabs(v));
+    for (double v : ReferenceBmm(c, ar, br))
+      max_abs = std::max(max_abs, std::fabs(v));
     const float so = static_cast<float>(max_abs / 100.0);
     const int zo = rng.Int(-10, 10);
 
     tflite::ModelBuilder b;
     int x = b.AddInput("a", DType::kInt8, LhsShape(c), testing::Quant(sa, za));
-    int y = iter % 2 == 0
-                ? b.AddConstant<int8_t>("b", RhsShape(c), bv, testing::Quant(sb, zb))
-                : b.AddInput("b", DType::kInt8, RhsShape(c), testing::Quant(sb, zb));
-    int out = b.AddTensor("out", DType::kInt8, OutShape(c), testing::Quant(so, zo));
+    int y = iter % 2 == 0 ? b.AddConstant<int8_t>("b", RhsShape(c), bv,
+                                                  testing::Quant(sb, zb))
+                          : b.AddInput("b", DType::kInt8, RhsShape(c),
+                                       testing::Quant(sb, zb));
+    int out =
+        b.AddTensor("out", DType::kInt8, OutShape(c), testing::Quant(so, zo));
     ir::BatchMatMulParams p;
     p.adj_x = c.adj_x;
     p.adj_y = c.adj_y;
@@ -210,7 +219,8 @@ TEST(BatchMatMulTest, Int8MatchesTflite) {
     auto model = b.Build();
     ASSERT_TRUE(model.ok()) << model.status().message();
     std::vector<HostTensor> inputs = {HostTensor::From<int8_t>(LhsShape(c), a)};
-    if (iter % 2 == 1) inputs.push_back(HostTensor::From<int8_t>(RhsShape(c), bv));
+    if (iter % 2 == 1)
+      inputs.push_back(HostTensor::From<int8_t>(RhsShape(c), bv));
     auto ours = testing::RunMai(*model, inputs);
     ASSERT_TRUE(ours.ok()) << ours.status().message();
     auto theirs = testing::RunTflite(*model, inputs);
@@ -228,8 +238,9 @@ TEST(BatchMatMulTest, RejectsInnerDimMismatch) {
   b.MarkOutput(out);
   auto model = b.Build();
   if (!model.ok()) return;
-  auto res = testing::RunMai(*model, {HostTensor::From<float>({2, 3}, std::vector<float>(6)),
-                                      HostTensor::From<float>({4, 2}, std::vector<float>(8))});
+  auto res = testing::RunMai(
+      *model, {HostTensor::From<float>({2, 3}, std::vector<float>(6)),
+               HostTensor::From<float>({4, 2}, std::vector<float>(8))});
   EXPECT_FALSE(res.ok());
 }
 
@@ -242,9 +253,9 @@ TEST(BatchMatMulTest, RejectsNonBroadcastableBatch) {
   b.MarkOutput(out);
   auto model = b.Build();
   if (!model.ok()) return;
-  auto res =
-      testing::RunMai(*model, {HostTensor::From<float>({2, 2, 3}, std::vector<float>(12)),
-                               HostTensor::From<float>({3, 3, 2}, std::vector<float>(18))});
+  auto res = testing::RunMai(
+      *model, {HostTensor::From<float>({2, 2, 3}, std::vector<float>(12)),
+               HostTensor::From<float>({3, 3, 2}, std::vector<float>(18))});
   EXPECT_FALSE(res.ok());
 }
 

@@ -39,8 +39,10 @@ int64_t BroadcastSource(const Shape& out, const Shape& in, int64_t flat) {
 // PRELU with a constant alpha (the usual form in models).
 template <typename T>
 std::vector<uint8_t> BuildPrelu(const Shape& x_shape, const Shape& alpha_shape,
-                                const std::vector<T>& alpha, const ir::QuantParams& qx = {},
-                                const ir::QuantParams& qa = {}, const ir::QuantParams& qo = {}) {
+                                const std::vector<T>& alpha,
+                                const ir::QuantParams& qx = {},
+                                const ir::QuantParams& qa = {},
+                                const ir::QuantParams& qo = {}) {
   ModelBuilder b;
   const DType dt = DTypeOf<T>();
   const int x = b.AddInput("x", dt, x_shape, qx);
@@ -55,7 +57,8 @@ std::vector<uint8_t> BuildPrelu(const Shape& x_shape, const Shape& alpha_shape,
 
 TEST(PreluTest, HandExample) {
   auto model = BuildPrelu<float>({2, 2}, {2}, {0.5f, -2.0f});
-  auto out = testing::RunMai(model, {HostTensor::From<float>({2, 2}, {-2, -3, 4, 0})});
+  auto out =
+      testing::RunMai(model, {HostTensor::From<float>({2, 2}, {-2, -3, 4, 0})});
   ASSERT_TRUE(out.ok()) << out.status().message();
   EXPECT_EQ(out->at(0).values<float>(), (std::vector<float>{-1, 6, 4, 0}));
 }
@@ -63,10 +66,12 @@ TEST(PreluTest, HandExample) {
 TEST(PreluTest, Float32AlphaShapes) {
   Rng rng(5);
   const Shape x_shape = {2, 3, 4, 5};
-  for (const Shape& alpha_shape :
-       {Shape{5}, Shape{1, 1, 5}, Shape{3, 4, 5}, Shape{1}, Shape{4, 1}, Shape{1, 3, 1, 1}}) {
-    const std::vector<float> alpha = rng.Floats(NumElementsUnchecked(alpha_shape), -1, 1);
-    const std::vector<float> x = rng.Floats(NumElementsUnchecked(x_shape), -5, 5);
+  for (const Shape& alpha_shape : {Shape{5}, Shape{1, 1, 5}, Shape{3, 4, 5},
+                                   Shape{1}, Shape{4, 1}, Shape{1, 3, 1, 1}}) {
+    const std::vector<float> alpha =
+        rng.Floats(NumElementsUnchecked(alpha_shape), -1, 1);
+    const std::vector<float> x =
+        rng.Floats(NumElementsUnchecked(x_shape), -5, 5);
     auto model = BuildPrelu<float>(x_shape, alpha_shape, alpha);
     auto out = testing::RunMai(model, {HostTensor::From<float>(x_shape, x)});
     ASSERT_TRUE(out.ok()) << out.status().message();
@@ -74,7 +79,8 @@ TEST(PreluTest, Float32AlphaShapes) {
     std::vector<double> expected(x.size());
     for (size_t i = 0; i < x.size(); ++i) {
       const double v = x[i];
-      expected[i] = v >= 0 ? v : v * alpha[BroadcastSource(x_shape, alpha_shape, i)];
+      expected[i] =
+          v >= 0 ? v : v * alpha[BroadcastSource(x_shape, alpha_shape, i)];
     }
     EXPECT_TRUE(testing::NearRelative(out->at(0).values<float>(), expected))
         << "alpha " << ShapeToString(alpha_shape);
@@ -99,21 +105,25 @@ void CheckQuantized(uint32_t seed, int zp_base) {
   };
   for (size_t c = 0; c < cases.size(); ++c) {
     const Case& k = cases[c];
-    const std::vector<T> alpha = rng.Ints<T>(NumElementsUnchecked(k.alpha), kLo, kHi);
+    const std::vector<T> alpha =
+        rng.Ints<T>(NumElementsUnchecked(k.alpha), kLo, kHi);
     const std::vector<T> x = rng.Ints<T>(NumElementsUnchecked(k.x), kLo, kHi);
-    auto model = BuildPrelu<T>(k.x, k.alpha, alpha, Quant(k.sx, k.zx + zp_base),
-                               Quant(k.sa, k.za + zp_base), Quant(k.so, k.zo + zp_base));
+    auto model =
+        BuildPrelu<T>(k.x, k.alpha, alpha, Quant(k.sx, k.zx + zp_base),
+                      Quant(k.sa, k.za + zp_base), Quant(k.so, k.zo + zp_base));
     const std::vector<HostTensor> inputs = {HostTensor::From<T>(k.x, x)};
     auto ours = testing::RunMai(model, inputs);
     ASSERT_TRUE(ours.ok()) << ours.status().message();
     auto theirs = testing::RunTflite(model, inputs);
     ASSERT_TRUE(theirs.ok()) << theirs.status().message();
-    EXPECT_TRUE(testing::QuantizedNear(ours->at(0), theirs->at(0), 1)) << "case " << c;
+    EXPECT_TRUE(testing::QuantizedNear(ours->at(0), theirs->at(0), 1))
+        << "case " << c;
 
     const std::vector<T> got = ours->at(0).template values<T>();
     for (size_t i = 0; i < x.size(); ++i) {
       const double rx = k.sx * (x[i] - (k.zx + zp_base));
-      const double ra = k.sa * (alpha[BroadcastSource(k.x, k.alpha, i)] - (k.za + zp_base));
+      const double ra =
+          k.sa * (alpha[BroadcastSource(k.x, k.alpha, i)] - (k.za + zp_base));
       const double r = rx >= 0 ? rx : rx * ra;
       const double e = std::min<double>(
           std::max<double>(std::round(r / k.so) + k.zo + zp_base, kLo), kHi);
@@ -134,7 +144,8 @@ TEST(PreluTest, NonBroadcastingAlphaIsRejected) {
   b.MarkOutput(y);
   auto bytes = b.Build();
   if (!bytes.ok()) return;
-  auto out = testing::RunMai(*bytes, {HostTensor::From<float>({2, 3}, std::vector<float>(6))});
+  auto out = testing::RunMai(
+      *bytes, {HostTensor::From<float>({2, 3}, std::vector<float>(6))});
   EXPECT_FALSE(out.ok());
 }
 

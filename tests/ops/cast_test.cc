@@ -20,8 +20,9 @@ namespace {
 using testing::HostTensor;
 using tflite::ModelBuilder;
 
-const DType kDTypes[] = {DType::kFloat32, DType::kInt32, DType::kInt64, DType::kUInt8,
-                         DType::kInt8,    DType::kInt16, DType::kBool};
+const DType kDTypes[] = {DType::kFloat32, DType::kInt32, DType::kInt64,
+                         DType::kUInt8,   DType::kInt8,  DType::kInt16,
+                         DType::kBool};
 
 // A source value: either a float or an integer (bool is 0/1).
 struct Value {
@@ -44,11 +45,30 @@ std::vector<Value> ReadValues(const HostTensor& t) {
         v.f = f;
         break;
       }
-      case DType::kInt32: { int32_t x; std::memcpy(&x, p + 4 * k, 4); v.i = x; break; }
-      case DType::kInt64: { int64_t x; std::memcpy(&x, p + 8 * k, 8); v.i = x; break; }
-      case DType::kInt16: { int16_t x; std::memcpy(&x, p + 2 * k, 2); v.i = x; break; }
-      case DType::kInt8: v.i = static_cast<int8_t>(p[k]); break;
-      default: v.i = p[k]; break;  // uint8, bool
+      case DType::kInt32: {
+        int32_t x;
+        std::memcpy(&x, p + 4 * k, 4);
+        v.i = x;
+        break;
+      }
+      case DType::kInt64: {
+        int64_t x;
+        std::memcpy(&x, p + 8 * k, 8);
+        v.i = x;
+        break;
+      }
+      case DType::kInt16: {
+        int16_t x;
+        std::memcpy(&x, p + 2 * k, 2);
+        v.i = x;
+        break;
+      }
+      case DType::kInt8:
+        v.i = static_cast<int8_t>(p[k]);
+        break;
+      default:
+        v.i = p[k];
+        break;  // uint8, bool
     }
     out.push_back(v);
   }
@@ -70,7 +90,8 @@ std::vector<uint8_t> Expected(const std::vector<Value>& values, DType to) {
     if (to == DType::kBool) {
       dst[0] = v.is_float ? (v.f != 0.0 || std::isnan(v.f)) : v.i != 0;
     } else if (to == DType::kFloat32) {
-      const float f = v.is_float ? static_cast<float>(v.f) : static_cast<float>(v.i);
+      const float f =
+          v.is_float ? static_cast<float>(v.f) : static_cast<float>(v.i);
       std::memcpy(dst, &f, 4);
     } else {
       const int bits = static_cast<int>(es * 8);
@@ -78,12 +99,15 @@ std::vector<uint8_t> Expected(const std::vector<Value>& values, DType to) {
       int64_t x;
       if (v.is_float) {
         const double lo = is_unsigned ? 0.0 : -std::ldexp(1.0, bits - 1);
-        const double hi = is_unsigned ? std::ldexp(1.0, bits) - 1 : std::ldexp(1.0, bits - 1) - 1;
+        const double hi = is_unsigned ? std::ldexp(1.0, bits) - 1
+                                      : std::ldexp(1.0, bits - 1) - 1;
         const double t = std::isnan(v.f) ? 0.0 : std::trunc(v.f);
         if (t <= lo) {
-          x = bits == 64 ? std::numeric_limits<int64_t>::min() : static_cast<int64_t>(lo);
+          x = bits == 64 ? std::numeric_limits<int64_t>::min()
+                         : static_cast<int64_t>(lo);
         } else if (t >= hi) {
-          x = bits == 64 ? std::numeric_limits<int64_t>::max() : static_cast<int64_t>(hi);
+          x = bits == 64 ? std::numeric_limits<int64_t>::max()
+                         : static_cast<int64_t>(hi);
         } else {
           x = static_cast<int64_t>(t);
         }
@@ -106,19 +130,24 @@ HostTensor Make(const std::vector<T>& v) {
 HostTensor Probe(DType dtype) {
   switch (dtype) {
     case DType::kFloat32:
-      return Make<float>({0.0f, -0.0f, 1.9f, -1.9f, 127.5f, -128.7f, 255.9f, 300.0f, -300.0f,
-                          40000.0f, 3e9f, -3e9f, 1e19f, -1e19f, NAN, INFINITY, -INFINITY});
+      return Make<float>({0.0f, -0.0f, 1.9f, -1.9f, 127.5f, -128.7f, 255.9f,
+                          300.0f, -300.0f, 40000.0f, 3e9f, -3e9f, 1e19f, -1e19f,
+                          NAN, INFINITY, -INFINITY});
     case DType::kInt32:
       return Make<int32_t>({0, 1, -1, 127, 128, 255, 256, -129, 40000, -40000,
                             std::numeric_limits<int32_t>::max(),
                             std::numeric_limits<int32_t>::min(), 16777217});
     case DType::kInt64:
-      return Make<int64_t>({0, 1, -1, 255, 256, -129, int64_t{1} << 40, -(int64_t{1} << 40),
+      return Make<int64_t>({0, 1, -1, 255, 256, -129, int64_t{1} << 40,
+                            -(int64_t{1} << 40),
                             std::numeric_limits<int64_t>::max(),
                             std::numeric_limits<int64_t>::min()});
-    case DType::kUInt8: return Make<uint8_t>({0, 1, 127, 128, 200, 255});
-    case DType::kInt8: return Make<int8_t>({0, 1, -1, 127, -128, -50});
-    case DType::kInt16: return Make<int16_t>({0, 1, -1, 255, 256, -32768, 32767, -129});
+    case DType::kUInt8:
+      return Make<uint8_t>({0, 1, 127, 128, 200, 255});
+    case DType::kInt8:
+      return Make<int8_t>({0, 1, -1, 127, -128, -50});
+    case DType::kInt16:
+      return Make<int16_t>({0, 1, -1, 255, 256, -32768, 32767, -129});
     default: {  // bool
       HostTensor t;
       t.dtype = DType::kBool;
@@ -173,20 +202,28 @@ TEST(CastTest, UnsupportedDTypeIsRejected) {
   if (model.empty()) return;  // the builder refused it already
   auto out = testing::RunMai(model, {Make<float>({1, 2})});
   ASSERT_FALSE(out.ok());
-  EXPECT_EQ(out.status().code(), StatusCode::kUnimplemented) << out.status().message();
+  EXPECT_EQ(out.status().code(), StatusCode::kUnimplemented)
+      << out.status().message();
 }
 
 // Values whose conversion TFLite defines for every target (no float out of
 // the target's range).
 HostTensor InRangeProbe(DType dtype) {
   switch (dtype) {
-    case DType::kFloat32: return Make<float>({0.0f, 0.5f, 1.9f, 42.7f, 127.0f, 3.0f});
-    case DType::kInt32: return Make<int32_t>({0, 1, -1, 100, -100, 70000});
-    case DType::kInt64: return Make<int64_t>({0, 1, -1, 100, -100, int64_t{1} << 33});
-    case DType::kUInt8: return Make<uint8_t>({0, 1, 255, 128, 100, 7});
-    case DType::kInt8: return Make<int8_t>({0, 1, -1, 127, -128, 7});
-    case DType::kInt16: return Make<int16_t>({0, 1, -1, 300, -300, 32767});
-    default: return Probe(DType::kBool);
+    case DType::kFloat32:
+      return Make<float>({0.0f, 0.5f, 1.9f, 42.7f, 127.0f, 3.0f});
+    case DType::kInt32:
+      return Make<int32_t>({0, 1, -1, 100, -100, 70000});
+    case DType::kInt64:
+      return Make<int64_t>({0, 1, -1, 100, -100, int64_t{1} << 33});
+    case DType::kUInt8:
+      return Make<uint8_t>({0, 1, 255, 128, 100, 7});
+    case DType::kInt8:
+      return Make<int8_t>({0, 1, -1, 127, -128, 7});
+    case DType::kInt16:
+      return Make<int16_t>({0, 1, -1, 300, -300, 32767});
+    default:
+      return Probe(DType::kBool);
   }
 }
 
@@ -195,7 +232,9 @@ TEST(CastTest, MatchesTflite) {
   for (DType from : kDTypes) {
     const HostTensor x = InRangeProbe(from);
     for (DType to : kDTypes) {
-      if (from == to) continue;
+      // The oracle cannot pass int64 tensors in or out; the rule test above
+      // covers them.
+      if (from == to || from == DType::kInt64 || to == DType::kInt64) continue;
       auto model = BuildCast(from, to, x.shape);
       auto theirs = testing::RunTflite(model, {x});
       if (!theirs.ok()) {
@@ -213,7 +252,7 @@ TEST(CastTest, MatchesTflite) {
       ++compared;
     }
   }
-  EXPECT_GE(compared, 20);
+  EXPECT_GE(compared, 25);
 }
 
 }  // namespace

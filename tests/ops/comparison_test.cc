@@ -18,8 +18,9 @@ using testing::Quant;
 using testing::Rng;
 using tflite::ModelBuilder;
 
-constexpr OpCode kComparisons[] = {OpCode::kLess,         OpCode::kLessEqual, OpCode::kGreater,
-                                   OpCode::kGreaterEqual, OpCode::kEqual,     OpCode::kNotEqual};
+constexpr OpCode kComparisons[] = {OpCode::kLess,    OpCode::kLessEqual,
+                                   OpCode::kGreater, OpCode::kGreaterEqual,
+                                   OpCode::kEqual,   OpCode::kNotEqual};
 
 int64_t BroadcastSource(const Shape& out, const Shape& in, int64_t flat) {
   const int rank = static_cast<int>(out.size());
@@ -47,19 +48,29 @@ HostTensor BoolTensor(const Shape& shape, const std::vector<uint8_t>& values) {
 template <typename T>
 bool Expected(OpCode op, T a, T b) {
   switch (op) {
-    case OpCode::kLess: return a < b;
-    case OpCode::kLessEqual: return a <= b;
-    case OpCode::kGreater: return a > b;
-    case OpCode::kGreaterEqual: return a >= b;
-    case OpCode::kEqual: return a == b;
-    case OpCode::kNotEqual: return a != b;
-    case OpCode::kLogicalAnd: return a && b;
-    case OpCode::kLogicalOr: return a || b;
-    default: return false;
+    case OpCode::kLess:
+      return a < b;
+    case OpCode::kLessEqual:
+      return a <= b;
+    case OpCode::kGreater:
+      return a > b;
+    case OpCode::kGreaterEqual:
+      return a >= b;
+    case OpCode::kEqual:
+      return a == b;
+    case OpCode::kNotEqual:
+      return a != b;
+    case OpCode::kLogicalAnd:
+      return a && b;
+    case OpCode::kLogicalOr:
+      return a || b;
+    default:
+      return false;
   }
 }
 
-std::vector<uint8_t> BuildCompare(OpCode op, DType dt, const Shape& a_shape, const Shape& b_shape,
+std::vector<uint8_t> BuildCompare(OpCode op, DType dt, const Shape& a_shape,
+                                  const Shape& b_shape,
                                   const ir::QuantParams& qa = {},
                                   const ir::QuantParams& qb = {}) {
   ModelBuilder b;
@@ -74,8 +85,9 @@ std::vector<uint8_t> BuildCompare(OpCode op, DType dt, const Shape& a_shape, con
 }
 
 template <typename T>
-void CheckExact(OpCode op, const Shape& a_shape, const Shape& b_shape, const std::vector<T>& a,
-                const std::vector<T>& b, const Shape& out_shape) {
+void CheckExact(OpCode op, const Shape& a_shape, const Shape& b_shape,
+                const std::vector<T>& a, const std::vector<T>& b,
+                const Shape& out_shape) {
   auto model = BuildCompare(op, DTypeOf<T>(), a_shape, b_shape);
   auto out = testing::RunMai(model, {HostTensor::From<T>(a_shape, a),
                                      HostTensor::From<T>(b_shape, b)});
@@ -86,7 +98,8 @@ void CheckExact(OpCode op, const Shape& a_shape, const Shape& b_shape, const std
   for (int64_t i = 0; i < NumElementsUnchecked(out_shape); ++i) {
     const bool e = Expected<T>(op, a[BroadcastSource(out_shape, a_shape, i)],
                                b[BroadcastSource(out_shape, b_shape, i)]);
-    ASSERT_EQ(got[i] != 0, e) << "op " << static_cast<int>(op) << " element " << i;
+    ASSERT_EQ(got[i] != 0, e)
+        << "op " << static_cast<int>(op) << " element " << i;
   }
 }
 
@@ -110,7 +123,8 @@ TEST(ComparisonTest, Float32AndIntegersWithBroadcast) {
 TEST(ComparisonTest, BoolEquality) {
   for (OpCode op : {OpCode::kEqual, OpCode::kNotEqual}) {
     auto model = BuildCompare(op, DType::kBool, {2, 2}, {2});
-    auto out = testing::RunMai(model, {BoolTensor({2, 2}, {1, 0, 0, 1}), BoolTensor({2}, {1, 0})});
+    auto out = testing::RunMai(
+        model, {BoolTensor({2, 2}, {1, 0, 0, 1}), BoolTensor({2}, {1, 0})});
     ASSERT_TRUE(out.ok()) << out.status().message();
     // a == b: {1==1, 0==0, 0==1, 1==0}
     const std::vector<uint8_t> eq = {1, 1, 0, 0};
@@ -127,7 +141,8 @@ TEST(ComparisonTest, LogicalAndOr) {
     auto model = BuildCompare(op, DType::kBool, {2, 3}, {3});
     const std::vector<uint8_t> a = {1, 0, 1, 0, 0, 1};
     const std::vector<uint8_t> b = {1, 1, 0};
-    auto out = testing::RunMai(model, {BoolTensor({2, 3}, a), BoolTensor({3}, b)});
+    auto out =
+        testing::RunMai(model, {BoolTensor({2, 3}, a), BoolTensor({3}, b)});
     ASSERT_TRUE(out.ok()) << out.status().message();
     const std::vector<uint8_t> got = out->at(0).values<uint8_t>();
     for (int i = 0; i < 6; ++i) {
@@ -147,20 +162,23 @@ void CheckQuantizedAgainstOracle(uint32_t seed, int zp_base) {
     int za, zb;
   };
   const std::vector<Case> cases = {
-      {{2, 3, 4}, {2, 3, 4}, 0.1f, 0.1f, 0, 0},        // same quantization: raw compare
-      {{2, 3, 4}, {4}, 0.05f, 0.1f, 10, -3},           // different scales
+      {{2, 3, 4}, {2, 3, 4}, 0.1f, 0.1f, 0, 0},  // same quantization: raw
+                                                 // compare
+      {{2, 3, 4}, {4}, 0.05f, 0.1f, 10, -3},     // different scales
       {{1, 2, 1, 3}, {2, 4, 1}, 0.02f, 0.013f, -20, 7},
       {{7}, {}, 0.5f, 0.25f, 3, 5},
   };
   for (OpCode op : kComparisons) {
     for (size_t c = 0; c < cases.size(); ++c) {
       const Case& k = cases[c];
-      auto model = BuildCompare(op, DTypeOf<T>(), k.a, k.b, Quant(k.sa, k.za + zp_base),
-                                Quant(k.sb, k.zb + zp_base));
+      auto model =
+          BuildCompare(op, DTypeOf<T>(), k.a, k.b, Quant(k.sa, k.za + zp_base),
+                       Quant(k.sb, k.zb + zp_base));
       std::vector<T> a = rng.Ints<T>(NumElementsUnchecked(k.a), kLo, kHi);
       std::vector<T> b = rng.Ints<T>(NumElementsUnchecked(k.b), kLo, kHi);
       // Force some exact real-value ties: a value of b mapped onto a's grid.
-      if (k.sa == k.sb && !b.empty()) a[0] = static_cast<T>(b[0] - (k.zb - k.za));
+      if (k.sa == k.sb && !b.empty())
+        a[0] = static_cast<T>(b[0] - (k.zb - k.za));
       const std::vector<HostTensor> inputs = {HostTensor::From<T>(k.a, a),
                                               HostTensor::From<T>(k.b, b)};
       auto ours = testing::RunMai(model, inputs);
@@ -173,13 +191,17 @@ void CheckQuantizedAgainstOracle(uint32_t seed, int zp_base) {
   }
 }
 
-TEST(ComparisonTest, Int8MatchesTflite) { CheckQuantizedAgainstOracle<int8_t>(21, 0); }
-TEST(ComparisonTest, Uint8MatchesTflite) { CheckQuantizedAgainstOracle<uint8_t>(22, 128); }
+TEST(ComparisonTest, Int8MatchesTflite) {
+  CheckQuantizedAgainstOracle<int8_t>(21, 0);
+}
+TEST(ComparisonTest, Uint8MatchesTflite) {
+  CheckQuantizedAgainstOracle<uint8_t>(22, 128);
+}
 
 TEST(ComparisonTest, QuantizedComparesRealValues) {
   // 10 * 0.1 = 1.0 equals 4 * 0.25 = 1.0 even though the raw values differ.
-  auto model = BuildCompare(OpCode::kEqual, DType::kInt8, {2}, {2}, Quant(0.1f, 0),
-                            Quant(0.25f, 0));
+  auto model = BuildCompare(OpCode::kEqual, DType::kInt8, {2}, {2},
+                            Quant(0.1f, 0), Quant(0.25f, 0));
   auto out = testing::RunMai(model, {HostTensor::From<int8_t>({2}, {10, 10}),
                                      HostTensor::From<int8_t>({2}, {4, 10})});
   ASSERT_TRUE(out.ok()) << out.status().message();

@@ -42,10 +42,14 @@ Window WindowDim(Padding p, int in, int k, int s, int d) {
 
 double Act(double x, Activation a) {
   switch (a) {
-    case Activation::kRelu: return std::max(0.0, x);
-    case Activation::kRelu6: return std::clamp(x, 0.0, 6.0);
-    case Activation::kReluN1To1: return std::clamp(x, -1.0, 1.0);
-    default: return x;
+    case Activation::kRelu:
+      return std::max(0.0, x);
+    case Activation::kRelu6:
+      return std::clamp(x, 0.0, 6.0);
+    case Activation::kReluN1To1:
+      return std::clamp(x, -1.0, 1.0);
+    default:
+      return x;
   }
 }
 
@@ -55,7 +59,8 @@ Shape OutShape(const ConvCase& c) {
 }
 
 // Real-valued convolution (no activation): in [n,h,w,c], f [o,kh,kw,c/g].
-std::vector<double> ReferenceConv(const ConvCase& c, const std::vector<double>& in,
+std::vector<double> ReferenceConv(const ConvCase& c,
+                                  const std::vector<double>& in,
                                   const std::vector<double>& f,
                                   const std::vector<double>& bias) {
   const Window wy = WindowDim(c.padding, c.h, c.kh, c.sh, c.dh);
@@ -101,10 +106,11 @@ std::vector<double> ToDouble(const std::vector<float>& v) {
 
 void RunFloatCase(const ConvCase& c, Rng& rng) {
   SCOPED_TRACE(::testing::Message()
-               << "in " << c.n << "x" << c.h << "x" << c.w << "x" << c.c << " filter "
-               << c.o << "x" << c.kh << "x" << c.kw << " groups " << c.groups
-               << " stride " << c.sh << "x" << c.sw << " dilation " << c.dh << "x"
-               << c.dw << " same " << (c.padding == Padding::kSame) << " act "
+               << "in " << c.n << "x" << c.h << "x" << c.w << "x" << c.c
+               << " filter " << c.o << "x" << c.kh << "x" << c.kw << " groups "
+               << c.groups << " stride " << c.sh << "x" << c.sw << " dilation "
+               << c.dh << "x" << c.dw << " same "
+               << (c.padding == Padding::kSame) << " act "
                << static_cast<int>(c.act) << " bias " << c.bias);
   const int fc = c.c / c.groups;
   std::vector<float> input = rng.Floats(c.n * c.h * c.w * c.c, -2.0f, 2.0f);
@@ -122,7 +128,8 @@ void RunFloatCase(const ConvCase& c, Rng& rng) {
   auto model = b.Build();
   ASSERT_TRUE(model.ok()) << model.status().message();
 
-  auto out = testing::RunMai(*model, {HostTensor::From<float>({c.n, c.h, c.w, c.c}, input)});
+  auto out = testing::RunMai(
+      *model, {HostTensor::From<float>({c.n, c.h, c.w, c.c}, input)});
   ASSERT_TRUE(out.ok()) << out.status().message();
   ASSERT_EQ(out->size(), 1u);
   EXPECT_EQ(out->at(0).shape, OutShape(c));
@@ -146,7 +153,8 @@ TEST(Conv2DTest, HandComputedValid) {
   auto model = b.Build();
   ASSERT_TRUE(model.ok()) << model.status().message();
   auto out = testing::RunMai(
-      *model, {HostTensor::From<float>({1, 3, 3, 1}, {1, 2, 3, 4, 5, 6, 7, 8, 9})});
+      *model,
+      {HostTensor::From<float>({1, 3, 3, 1}, {1, 2, 3, 4, 5, 6, 7, 8, 9})});
   ASSERT_TRUE(out.ok()) << out.status().message();
   EXPECT_EQ(out->at(0).values<float>(),
             (std::vector<float>{12.5f, 16.5f, 24.5f, 28.5f}));
@@ -171,7 +179,8 @@ TEST(Conv2DTest, HandComputedSameStride2) {
   ASSERT_TRUE(model.ok()) << model.status().message();
   std::vector<float> in(16);
   for (int i = 0; i < 16; ++i) in[i] = static_cast<float>(i);
-  auto out = testing::RunMai(*model, {HostTensor::From<float>({1, 4, 4, 1}, in)});
+  auto out =
+      testing::RunMai(*model, {HostTensor::From<float>({1, 4, 4, 1}, in)});
   ASSERT_TRUE(out.ok()) << out.status().message();
   EXPECT_EQ(out->at(0).values<float>(), (std::vector<float>{5, 7, 13, 15}));
 }
@@ -239,9 +248,10 @@ template <typename T>
 void RunQuantizedCase(const ConvCase& c, Rng& rng) {
   SCOPED_TRACE(::testing::Message()
                << DTypeName(DTypeOf<T>()) << " in " << c.n << "x" << c.h << "x"
-               << c.w << "x" << c.c << " filter " << c.o << "x" << c.kh << "x" << c.kw
-               << " stride " << c.sh << "x" << c.sw << " dilation " << c.dh << "x"
-               << c.dw << " same " << (c.padding == Padding::kSame) << " act "
+               << c.w << "x" << c.c << " filter " << c.o << "x" << c.kh << "x"
+               << c.kw << " stride " << c.sh << "x" << c.sw << " dilation "
+               << c.dh << "x" << c.dw << " same "
+               << (c.padding == Padding::kSame) << " act "
                << static_cast<int>(c.act));
   constexpr bool kInt8 = std::is_same_v<T, int8_t>;
   const int qmin = kInt8 ? -128 : 0, qmax = kInt8 ? 127 : 255;
@@ -252,7 +262,8 @@ void RunQuantizedCase(const ConvCase& c, Rng& rng) {
   const int w_zp = kInt8 ? 0 : rng.Int(110, 140);
   const int fc = c.c / c.groups;
   std::vector<T> input = rng.Ints<T>(c.n * c.h * c.w * c.c, qmin, qmax);
-  std::vector<T> filter = rng.Ints<T>(c.o * c.kh * c.kw * fc, kInt8 ? -127 : 0, qmax);
+  std::vector<T> filter =
+      rng.Ints<T>(c.o * c.kh * c.kw * fc, kInt8 ? -127 : 0, qmax);
   std::vector<int32_t> bias = rng.Ints<int32_t>(c.o, -3000, 3000);
 
   // Real-valued result to pick an output scale that uses the int range.
@@ -260,7 +271,8 @@ void RunQuantizedCase(const ConvCase& c, Rng& rng) {
   for (T v : input) in_real.push_back(in_scale * (static_cast<int>(v) - in_zp));
   for (size_t i = 0; i < filter.size(); ++i) {
     const int oc = static_cast<int>(i) / (c.kh * c.kw * fc);
-    f_real.push_back(w_scale[kInt8 ? oc : 0] * (static_cast<int>(filter[i]) - w_zp));
+    f_real.push_back(w_scale[kInt8 ? oc : 0] *
+                     (static_cast<int>(filter[i]) - w_zp));
   }
   std::vector<float> bias_scale(c.o);
   for (int oc = 0; oc < c.o; ++oc) {
@@ -281,13 +293,15 @@ void RunQuantizedCase(const ConvCase& c, Rng& rng) {
   int f = b.AddConstant<T>("w", {c.o, c.kh, c.kw, fc}, filter, wq);
   ir::QuantParams bq = testing::PerChannelQuant(bias_scale, 0);
   int bi = b.AddConstant<int32_t>("b", {c.o}, bias, bq);
-  int y = b.AddTensor("y", DTypeOf<T>(), OutShape(c), testing::Quant(out_scale, out_zp));
+  int y = b.AddTensor("y", DTypeOf<T>(), OutShape(c),
+                      testing::Quant(out_scale, out_zp));
   b.AddOp(ir::OpCode::kConv2D, {x, f, bi}, {y}, Params(c));
   b.MarkOutput(y);
   auto model = b.Build();
   ASSERT_TRUE(model.ok()) << model.status().message();
 
-  std::vector<HostTensor> in = {HostTensor::From<T>({c.n, c.h, c.w, c.c}, input)};
+  std::vector<HostTensor> in = {
+      HostTensor::From<T>({c.n, c.h, c.w, c.c}, input)};
   auto ours = testing::RunMai(*model, in);
   ASSERT_TRUE(ours.ok()) << ours.status().message();
   auto theirs = testing::RunTflite(*model, in);
@@ -343,8 +357,8 @@ TEST(Conv2DTest, RejectsMismatchedChannels) {
   b.MarkOutput(y);
   auto model = b.Build();
   if (!model.ok()) return;  // rejected at build time: fine
-  auto out = testing::RunMai(*model, {HostTensor::From<float>({1, 4, 4, 3},
-                                                               std::vector<float>(48))});
+  auto out = testing::RunMai(
+      *model, {HostTensor::From<float>({1, 4, 4, 3}, std::vector<float>(48))});
   EXPECT_FALSE(out.ok());
 }
 
@@ -358,8 +372,8 @@ TEST(Conv2DTest, RejectsBiasOfWrongSize) {
   b.MarkOutput(y);
   auto model = b.Build();
   if (!model.ok()) return;
-  auto out = testing::RunMai(*model, {HostTensor::From<float>({1, 4, 4, 2},
-                                                               std::vector<float>(32))});
+  auto out = testing::RunMai(
+      *model, {HostTensor::From<float>({1, 4, 4, 2}, std::vector<float>(32))});
   EXPECT_FALSE(out.ok());
 }
 
@@ -367,16 +381,18 @@ TEST(Conv2DTest, RejectsHybridWeights) {
   // float input with int8 weights (dynamic-range quantization) is not run.
   tflite::ModelBuilder b;
   int x = b.AddInput("x", DType::kFloat32, {1, 3, 3, 1});
-  int f = b.AddConstant<int8_t>("w", {1, 1, 1, 1}, {5}, testing::Quant(0.1f, 0));
+  int f =
+      b.AddConstant<int8_t>("w", {1, 1, 1, 1}, {5}, testing::Quant(0.1f, 0));
   int y = b.AddTensor("y", DType::kFloat32, Shape{1, 3, 3, 1});
   b.AddOp(ir::OpCode::kConv2D, {x, f}, {y}, ir::Conv2DParams{});
   b.MarkOutput(y);
   auto model = b.Build();
   ASSERT_TRUE(model.ok()) << model.status().message();
-  auto out = testing::RunMai(*model, {HostTensor::From<float>({1, 3, 3, 1},
-                                                               std::vector<float>(9))});
+  auto out = testing::RunMai(
+      *model, {HostTensor::From<float>({1, 3, 3, 1}, std::vector<float>(9))});
   ASSERT_FALSE(out.ok());
-  EXPECT_EQ(out.status().code(), StatusCode::kUnimplemented) << out.status().message();
+  EXPECT_EQ(out.status().code(), StatusCode::kUnimplemented)
+      << out.status().message();
 }
 
 }  // namespace

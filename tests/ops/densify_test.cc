@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -61,7 +62,10 @@ ir::Tensor SparseTensor(const Shape& shape, const std::vector<T>& values,
   t.dtype = DTypeOf<T>();
   t.shape = shape;
   t.sparsity = std::move(sp);
-  t.SetOwnedData(Bytes(values));
+  auto owned = std::make_shared<const std::vector<uint8_t>>(Bytes(values));
+  t.data = owned->data();
+  t.data_bytes = owned->size();
+  t.owned_data = std::move(owned);
   return t;
 }
 

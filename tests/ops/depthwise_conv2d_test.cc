@@ -42,10 +42,14 @@ Window WindowDim(Padding p, int in, int k, int s, int d) {
 
 double Act(double x, Activation a) {
   switch (a) {
-    case Activation::kRelu: return std::max(0.0, x);
-    case Activation::kRelu6: return std::clamp(x, 0.0, 6.0);
-    case Activation::kReluN1To1: return std::clamp(x, -1.0, 1.0);
-    default: return x;
+    case Activation::kRelu:
+      return std::max(0.0, x);
+    case Activation::kRelu6:
+      return std::clamp(x, 0.0, 6.0);
+    case Activation::kReluN1To1:
+      return std::clamp(x, -1.0, 1.0);
+    default:
+      return x;
   }
 }
 
@@ -55,7 +59,8 @@ Shape OutShape(const DwCase& c) {
 }
 
 // in [n,h,w,c], f [1,kh,kw,c*m]; output channel ic*m+j reads input channel ic.
-std::vector<double> ReferenceDepthwise(const DwCase& c, const std::vector<double>& in,
+std::vector<double> ReferenceDepthwise(const DwCase& c,
+                                       const std::vector<double>& in,
                                        const std::vector<double>& f,
                                        const std::vector<double>& bias) {
   const Window wy = WindowDim(c.padding, c.h, c.kh, c.sh, c.dh);
@@ -99,10 +104,11 @@ std::vector<double> ToDouble(const std::vector<float>& v) {
 
 void RunFloatCase(const DwCase& c, Rng& rng) {
   SCOPED_TRACE(::testing::Message()
-               << "in " << c.n << "x" << c.h << "x" << c.w << "x" << c.c << " m " << c.m
-               << " filter " << c.kh << "x" << c.kw << " stride " << c.sh << "x" << c.sw
-               << " dilation " << c.dh << "x" << c.dw << " same "
-               << (c.padding == Padding::kSame) << " act " << static_cast<int>(c.act));
+               << "in " << c.n << "x" << c.h << "x" << c.w << "x" << c.c
+               << " m " << c.m << " filter " << c.kh << "x" << c.kw
+               << " stride " << c.sh << "x" << c.sw << " dilation " << c.dh
+               << "x" << c.dw << " same " << (c.padding == Padding::kSame)
+               << " act " << static_cast<int>(c.act));
   const int oc = c.c * c.m;
   std::vector<float> input = rng.Floats(c.n * c.h * c.w * c.c, -2.0f, 2.0f);
   std::vector<float> filter = rng.Floats(c.kh * c.kw * oc);
@@ -118,8 +124,8 @@ void RunFloatCase(const DwCase& c, Rng& rng) {
   auto model = b.Build();
   ASSERT_TRUE(model.ok()) << model.status().message();
 
-  auto out =
-      testing::RunMai(*model, {HostTensor::From<float>({c.n, c.h, c.w, c.c}, input)});
+  auto out = testing::RunMai(
+      *model, {HostTensor::From<float>({c.n, c.h, c.w, c.c}, input)});
   ASSERT_TRUE(out.ok()) << out.status().message();
   EXPECT_EQ(out->at(0).shape, OutShape(c));
   std::vector<double> expected =
@@ -148,7 +154,8 @@ TEST(DepthwiseConv2DTest, HandComputed) {
   ASSERT_TRUE(model.ok()) << model.status().message();
   // channel 0 values 1,2,3,4 (sum 10); channel 1 values 10,20,30,40 (sum 100).
   auto out = testing::RunMai(
-      *model, {HostTensor::From<float>({1, 2, 2, 2}, {1, 10, 2, 20, 3, 30, 4, 40})});
+      *model,
+      {HostTensor::From<float>({1, 2, 2, 2}, {1, 10, 2, 20, 3, 30, 4, 40})});
   ASSERT_TRUE(out.ok()) << out.status().message();
   EXPECT_EQ(out->at(0).values<float>(), (std::vector<float>{10, 20, 300, 500}));
 }
@@ -190,10 +197,11 @@ TEST(DepthwiseConv2DTest, MultiplierComesFromShapes) {
 template <typename T>
 void RunQuantizedCase(const DwCase& c, Rng& rng) {
   SCOPED_TRACE(::testing::Message()
-               << DTypeName(DTypeOf<T>()) << " in " << c.n << "x" << c.h << "x" << c.w
-               << "x" << c.c << " m " << c.m << " filter " << c.kh << "x" << c.kw
-               << " stride " << c.sh << "x" << c.sw << " dilation " << c.dh << "x"
-               << c.dw << " same " << (c.padding == Padding::kSame) << " act "
+               << DTypeName(DTypeOf<T>()) << " in " << c.n << "x" << c.h << "x"
+               << c.w << "x" << c.c << " m " << c.m << " filter " << c.kh << "x"
+               << c.kw << " stride " << c.sh << "x" << c.sw << " dilation "
+               << c.dh << "x" << c.dw << " same "
+               << (c.padding == Padding::kSame) << " act "
                << static_cast<int>(c.act));
   constexpr bool kInt8 = std::is_same_v<T, int8_t>;
   const int qmin = kInt8 ? -128 : 0, qmax = kInt8 ? 127 : 255;
@@ -204,14 +212,16 @@ void RunQuantizedCase(const DwCase& c, Rng& rng) {
   for (float& s : w_scale) s = rng.Uniform(0.002f, 0.02f);
   const int w_zp = kInt8 ? 0 : rng.Int(110, 140);
   std::vector<T> input = rng.Ints<T>(c.n * c.h * c.w * c.c, qmin, qmax);
-  std::vector<T> filter = rng.Ints<T>(c.kh * c.kw * oc_count, kInt8 ? -127 : 0, qmax);
+  std::vector<T> filter =
+      rng.Ints<T>(c.kh * c.kw * oc_count, kInt8 ? -127 : 0, qmax);
   std::vector<int32_t> bias = rng.Ints<int32_t>(oc_count, -3000, 3000);
 
   std::vector<double> in_real, f_real, b_real;
   for (T v : input) in_real.push_back(in_scale * (static_cast<int>(v) - in_zp));
   for (size_t i = 0; i < filter.size(); ++i) {
     const int oc = static_cast<int>(i) % oc_count;
-    f_real.push_back(w_scale[kInt8 ? oc : 0] * (static_cast<int>(filter[i]) - w_zp));
+    f_real.push_back(w_scale[kInt8 ? oc : 0] *
+                     (static_cast<int>(filter[i]) - w_zp));
   }
   std::vector<float> bias_scale(oc_count);
   for (int oc = 0; oc < oc_count; ++oc) {
@@ -232,13 +242,15 @@ void RunQuantizedCase(const DwCase& c, Rng& rng) {
   int f = b.AddConstant<T>("w", {1, c.kh, c.kw, oc_count}, filter, wq);
   int bi = b.AddConstant<int32_t>("b", {oc_count}, bias,
                                   testing::PerChannelQuant(bias_scale, 0));
-  int y = b.AddTensor("y", DTypeOf<T>(), OutShape(c), testing::Quant(out_scale, out_zp));
+  int y = b.AddTensor("y", DTypeOf<T>(), OutShape(c),
+                      testing::Quant(out_scale, out_zp));
   b.AddOp(ir::OpCode::kDepthwiseConv2D, {x, f, bi}, {y}, Params(c));
   b.MarkOutput(y);
   auto model = b.Build();
   ASSERT_TRUE(model.ok()) << model.status().message();
 
-  std::vector<HostTensor> in = {HostTensor::From<T>({c.n, c.h, c.w, c.c}, input)};
+  std::vector<HostTensor> in = {
+      HostTensor::From<T>({c.n, c.h, c.w, c.c}, input)};
   auto ours = testing::RunMai(*model, in);
   ASSERT_TRUE(ours.ok()) << ours.status().message();
   auto theirs = testing::RunTflite(*model, in);
@@ -288,12 +300,13 @@ TEST(DepthwiseConv2DTest, RejectsFilterNotMultipleOfInput) {
   int x = b.AddInput("x", DType::kFloat32, {1, 4, 4, 3});
   int f = b.AddConstant<float>("w", {1, 3, 3, 4}, std::vector<float>(36, 1.0f));
   int y = b.AddTensor("y", DType::kFloat32, Shape{1, 4, 4, 4});
-  b.AddOp(ir::OpCode::kDepthwiseConv2D, {x, f}, {y}, ir::DepthwiseConv2DParams{});
+  b.AddOp(ir::OpCode::kDepthwiseConv2D, {x, f}, {y},
+          ir::DepthwiseConv2DParams{});
   b.MarkOutput(y);
   auto model = b.Build();
   if (!model.ok()) return;
-  auto out = testing::RunMai(*model, {HostTensor::From<float>({1, 4, 4, 3},
-                                                               std::vector<float>(48))});
+  auto out = testing::RunMai(
+      *model, {HostTensor::From<float>({1, 4, 4, 3}, std::vector<float>(48))});
   EXPECT_FALSE(out.ok());
 }
 

@@ -18,10 +18,14 @@ using testing::Rng;
 
 double Act(double x, Activation a) {
   switch (a) {
-    case Activation::kRelu: return std::max(0.0, x);
-    case Activation::kRelu6: return std::clamp(x, 0.0, 6.0);
-    case Activation::kReluN1To1: return std::clamp(x, -1.0, 1.0);
-    default: return x;
+    case Activation::kRelu:
+      return std::max(0.0, x);
+    case Activation::kRelu6:
+      return std::clamp(x, 0.0, 6.0);
+    case Activation::kReluN1To1:
+      return std::clamp(x, -1.0, 1.0);
+    default:
+      return x;
   }
 }
 
@@ -34,7 +38,9 @@ struct FcCase {
 };
 
 int Depth(const FcCase& c) { return c.input.back(); }
-int64_t Rows(const FcCase& c) { return NumElementsUnchecked(c.input) / Depth(c); }
+int64_t Rows(const FcCase& c) {
+  return NumElementsUnchecked(c.input) / Depth(c);
+}
 
 Shape OutShape(const FcCase& c) {
   if (c.keep_num_dims) {
@@ -67,11 +73,13 @@ ir::FullyConnectedParams Params(const FcCase& c) {
 }
 
 void RunFloatCase(const FcCase& c, Rng& rng) {
-  SCOPED_TRACE(::testing::Message() << "input " << ShapeToString(c.input) << " units "
-                                    << c.units << " keep " << c.keep_num_dims << " act "
-                                    << static_cast<int>(c.act) << " bias " << c.bias);
+  SCOPED_TRACE(::testing::Message()
+               << "input " << ShapeToString(c.input) << " units " << c.units
+               << " keep " << c.keep_num_dims << " act "
+               << static_cast<int>(c.act) << " bias " << c.bias);
   const int d = Depth(c);
-  std::vector<float> input = rng.Floats(NumElementsUnchecked(c.input), -2.0f, 2.0f);
+  std::vector<float> input =
+      rng.Floats(NumElementsUnchecked(c.input), -2.0f, 2.0f);
   std::vector<float> w = rng.Floats(c.units * d);
   std::vector<float> bias = c.bias ? rng.Floats(c.units) : std::vector<float>{};
   tflite::ModelBuilder b;
@@ -106,10 +114,12 @@ TEST(FullyConnectedTest, HandComputed) {
   b.MarkOutput(y);
   auto model = b.Build();
   ASSERT_TRUE(model.ok()) << model.status().message();
-  auto out = testing::RunMai(*model, {HostTensor::From<float>({2, 2}, {1, 2, 30, -4})});
+  auto out = testing::RunMai(*model,
+                             {HostTensor::From<float>({2, 2}, {1, 2, 30, -4})});
   ASSERT_TRUE(out.ok()) << out.status().message();
   // rows: (1,2) -> 1, 2, relu(3-10)=0; (30,-4) -> 30, relu(-4)=0, 16.
-  EXPECT_EQ(out->at(0).values<float>(), (std::vector<float>{1, 2, 0, 30, 0, 16}));
+  EXPECT_EQ(out->at(0).values<float>(),
+            (std::vector<float>{1, 2, 0, 30, 0, 16}));
 }
 
 TEST(FullyConnectedTest, FloatRandomCases) {
@@ -139,18 +149,21 @@ TEST(FullyConnectedTest, FlattensLeadingDims) {
   int x = b.AddInput("x", DType::kFloat32, {2, 3, 4});
   int wt = b.AddConstant<float>("w", {5, 12}, w);
   int y = b.AddTensor("y", DType::kFloat32, Shape{2, 5});
-  b.AddOp(ir::OpCode::kFullyConnected, {x, wt}, {y}, ir::FullyConnectedParams{});
+  b.AddOp(ir::OpCode::kFullyConnected, {x, wt}, {y},
+          ir::FullyConnectedParams{});
   b.MarkOutput(y);
   auto model = b.Build();
   ASSERT_TRUE(model.ok()) << model.status().message();
-  auto out = testing::RunMai(*model, {HostTensor::From<float>({2, 3, 4}, input)});
+  auto out =
+      testing::RunMai(*model, {HostTensor::From<float>({2, 3, 4}, input)});
   ASSERT_TRUE(out.ok()) << out.status().message();
   ASSERT_EQ(out->at(0).shape, (Shape{2, 5}));
   std::vector<double> expected;
   for (int r = 0; r < 2; ++r)
     for (int u = 0; u < 5; ++u) {
       double acc = 0;
-      for (int i = 0; i < 12; ++i) acc += double{input[r * 12 + i]} * w[u * 12 + i];
+      for (int i = 0; i < 12; ++i)
+        acc += double{input[r * 12 + i]} * w[u * 12 + i];
       expected.push_back(acc);
     }
   EXPECT_TRUE(testing::NearRelative(out->at(0).values<float>(), expected));
@@ -178,7 +191,8 @@ void RunQuantizedCase(const FcCase& c, bool per_channel, Rng& rng) {
   for (T v : input) in_real.push_back(in_scale * (static_cast<int>(v) - in_zp));
   for (size_t i = 0; i < w.size(); ++i) {
     const int u = static_cast<int>(i) / d;
-    w_real.push_back(w_scale[per_channel ? u : 0] * (static_cast<int>(w[i]) - w_zp));
+    w_real.push_back(w_scale[per_channel ? u : 0] *
+                     (static_cast<int>(w[i]) - w_zp));
   }
   std::vector<float> bias_scale(c.units);
   for (int u = 0; u < c.units; ++u) {
@@ -192,17 +206,20 @@ void RunQuantizedCase(const FcCase& c, bool per_channel, Rng& rng) {
   const int out_zp = kInt8 ? rng.Int(-10, 10) : rng.Int(118, 138);
 
   tflite::ModelBuilder b;
-  int x = b.AddInput("x", DTypeOf<T>(), c.input, testing::Quant(in_scale, in_zp));
+  int x =
+      b.AddInput("x", DTypeOf<T>(), c.input, testing::Quant(in_scale, in_zp));
   ir::QuantParams wq = per_channel ? testing::PerChannelQuant(w_scale, 0)
                                    : testing::Quant(w_scale[0], w_zp);
   int wt = b.AddConstant<T>("w", {c.units, d}, w, wq);
   int bi = ir::kNoTensor;
   if (c.bias) {
     bi = b.AddConstant<int32_t>("b", {c.units}, bias,
-                                per_channel ? testing::PerChannelQuant(bias_scale, 0)
-                                            : testing::Quant(bias_scale[0], 0));
+                                per_channel
+                                    ? testing::PerChannelQuant(bias_scale, 0)
+                                    : testing::Quant(bias_scale[0], 0));
   }
-  int y = b.AddTensor("y", DTypeOf<T>(), OutShape(c), testing::Quant(out_scale, out_zp));
+  int y = b.AddTensor("y", DTypeOf<T>(), OutShape(c),
+                      testing::Quant(out_scale, out_zp));
   b.AddOp(ir::OpCode::kFullyConnected, {x, wt, bi}, {y}, Params(c));
   b.MarkOutput(y);
   auto model = b.Build();
@@ -235,21 +252,24 @@ FcCase RandomQuantCase(Rng& rng, int iter) {
 TEST(FullyConnectedTest, Int8MatchesTflite) {
   Rng rng(123);
   for (int iter = 0; iter < 12; ++iter) {
-    RunQuantizedCase<int8_t>(RandomQuantCase(rng, iter), /*per_channel=*/false, rng);
+    RunQuantizedCase<int8_t>(RandomQuantCase(rng, iter), /*per_channel=*/false,
+                             rng);
   }
 }
 
 TEST(FullyConnectedTest, Int8PerChannelMatchesTflite) {
   Rng rng(125);
   for (int iter = 0; iter < 8; ++iter) {
-    RunQuantizedCase<int8_t>(RandomQuantCase(rng, iter), /*per_channel=*/true, rng);
+    RunQuantizedCase<int8_t>(RandomQuantCase(rng, iter), /*per_channel=*/true,
+                             rng);
   }
 }
 
 TEST(FullyConnectedTest, UInt8MatchesTflite) {
   Rng rng(124);
   for (int iter = 0; iter < 12; ++iter) {
-    RunQuantizedCase<uint8_t>(RandomQuantCase(rng, iter), /*per_channel=*/false, rng);
+    RunQuantizedCase<uint8_t>(RandomQuantCase(rng, iter), /*per_channel=*/false,
+                              rng);
   }
 }
 
@@ -258,11 +278,13 @@ TEST(FullyConnectedTest, RejectsInputNotMultipleOfDepth) {
   int x = b.AddInput("x", DType::kFloat32, {1, 5});
   int wt = b.AddConstant<float>("w", {2, 3}, std::vector<float>(6, 1.0f));
   int y = b.AddTensor("y", DType::kFloat32, Shape{1, 2});
-  b.AddOp(ir::OpCode::kFullyConnected, {x, wt}, {y}, ir::FullyConnectedParams{});
+  b.AddOp(ir::OpCode::kFullyConnected, {x, wt}, {y},
+          ir::FullyConnectedParams{});
   b.MarkOutput(y);
   auto model = b.Build();
   if (!model.ok()) return;
-  auto out = testing::RunMai(*model, {HostTensor::From<float>({1, 5}, {1, 2, 3, 4, 5})});
+  auto out = testing::RunMai(
+      *model, {HostTensor::From<float>({1, 5}, {1, 2, 3, 4, 5})});
   EXPECT_FALSE(out.ok());
 }
 

@@ -33,7 +33,8 @@ HostTensor RandomTensor(Rng& rng, DType dtype, const Shape& shape) {
     std::vector<float> v = rng.Floats(n, -10, 10);
     if (n) std::memcpy(t.bytes.data(), v.data(), t.bytes.size());
   } else {
-    for (uint8_t& b : t.bytes) b = dtype == DType::kBool ? rng.Int(0, 1) : rng.Int(0, 255);
+    for (uint8_t& b : t.bytes)
+      b = dtype == DType::kBool ? rng.Int(0, 1) : rng.Int(0, 255);
   }
   return t;
 }
@@ -44,17 +45,30 @@ ir::QuantParams QuantFor(DType dtype) {
   return {};
 }
 
-HostTensor Indices(DType dtype, const Shape& shape, const std::vector<int64_t>& v) {
+HostTensor Indices(DType dtype, const Shape& shape,
+                   const std::vector<int64_t>& v) {
   if (dtype == DType::kInt64) return HostTensor::From<int64_t>(shape, v);
-  return HostTensor::From<int32_t>(shape, std::vector<int32_t>(v.begin(), v.end()));
+  return HostTensor::From<int32_t>(shape,
+                                   std::vector<int32_t>(v.begin(), v.end()));
 }
 
-std::vector<uint8_t> BuildGather(DType dtype, const Shape& params, DType index_dtype,
-                                 const Shape& indices, int axis, int batch_dims,
-                                 std::optional<Shape> out_shape = std::nullopt) {
+// Indices are a graph input, or constant when `const_indices` is given.
+std::vector<uint8_t> BuildGather(
+    DType dtype, const Shape& params, DType index_dtype, const Shape& indices,
+    int axis, int batch_dims, std::optional<Shape> out_shape = std::nullopt,
+    const std::vector<int64_t>* const_indices = nullptr) {
   ModelBuilder b;
   const int p = b.AddInput("params", dtype, params, QuantFor(dtype));
-  const int i = b.AddInput("indices", index_dtype, indices);
+  int i;
+  if (const_indices == nullptr) {
+    i = b.AddInput("indices", index_dtype, indices);
+  } else if (index_dtype == DType::kInt64) {
+    i = b.AddConstant<int64_t>("indices", indices, *const_indices);
+  } else {
+    i = b.AddConstant<int32_t>(
+        "indices", indices,
+        std::vector<int32_t>(const_indices->begin(), const_indices->end()));
+  }
   const int y = b.AddTensor("y", dtype, out_shape, QuantFor(dtype));
   b.AddOp(ir::OpCode::kGather, {p, i}, {y}, ir::GatherParams{axis, batch_dims});
   b.MarkOutput(y);
@@ -65,7 +79,8 @@ std::vector<uint8_t> BuildGather(DType dtype, const Shape& params, DType index_d
 
 // out[b.., i.., j.., k..] = params[b.., i.., idx[b.., j..], k..].
 HostTensor ReferenceGather(const HostTensor& params, const Shape& ishape,
-                           const std::vector<int64_t>& idx, int axis, int batch_dims) {
+                           const std::vector<int64_t>& idx, int axis,
+                           int batch_dims) {
   const int rank = static_cast<int>(params.shape.size());
   const int irank = static_cast<int>(ishape.size());
   if (axis < 0) axis += rank;
@@ -74,7 +89,8 @@ HostTensor ReferenceGather(const HostTensor& params, const Shape& ishape,
   out.dtype = params.dtype;
   out.shape.assign(params.shape.begin(), params.shape.begin() + axis);
   out.shape.insert(out.shape.end(), ishape.begin() + batch_dims, ishape.end());
-  out.shape.insert(out.shape.end(), params.shape.begin() + axis + 1, params.shape.end());
+  out.shape.insert(out.shape.end(), params.shape.begin() + axis + 1,
+                   params.shape.end());
   const int orank = static_cast<int>(out.shape.size());
   const size_t es = DTypeSize(params.dtype);
   const int64_t n = NumElementsUnchecked(out.shape);
@@ -89,7 +105,8 @@ HostTensor ReferenceGather(const HostTensor& params, const Shape& ishape,
     // Index coordinate: batch dims then the indices' own dims.
     int64_t ioff = 0;
     for (int d = 0; d < batch_dims; ++d) ioff = ioff * ishape[d] + c[d];
-    for (int d = batch_dims; d < irank; ++d) ioff = ioff * ishape[d] + c[axis + d - batch_dims];
+    for (int d = batch_dims; d < irank; ++d)
+      ioff = ioff * ishape[d] + c[axis + d - batch_dims];
     const int64_t chosen = idx[ioff];
     int64_t poff = 0;
     for (int d = 0; d < rank; ++d) {
@@ -111,16 +128,19 @@ HostTensor ReferenceGather(const HostTensor& params, const Shape& ishape,
 TEST(GatherTest, HandExamples) {
   // Rows 2 and 0 of a 3x2 matrix.
   auto model = BuildGather(DType::kFloat32, {3, 2}, DType::kInt32, {2}, 0, 0);
-  auto out = testing::RunMai(model, {HostTensor::From<float>({3, 2}, {0, 1, 2, 3, 4, 5}),
-                                     HostTensor::From<int32_t>({2}, {2, 0})});
+  auto out = testing::RunMai(
+      model, {HostTensor::From<float>({3, 2}, {0, 1, 2, 3, 4, 5}),
+              HostTensor::From<int32_t>({2}, {2, 0})});
   ASSERT_TRUE(out.ok()) << out.status().message();
   EXPECT_EQ(out->at(0).shape, (Shape{2, 2}));
   EXPECT_EQ(out->at(0).values<float>(), (std::vector<float>{4, 5, 0, 1}));
 
   // batch_dims 1: row b picks its own columns.
-  auto batched = BuildGather(DType::kInt32, {2, 3}, DType::kInt64, {2, 2}, 1, 1);
-  auto bout = testing::RunMai(batched, {HostTensor::From<int32_t>({2, 3}, {0, 1, 2, 3, 4, 5}),
-                                        HostTensor::From<int64_t>({2, 2}, {2, 0, 1, 1})});
+  auto batched =
+      BuildGather(DType::kInt32, {2, 3}, DType::kInt64, {2, 2}, 1, 1);
+  auto bout = testing::RunMai(
+      batched, {HostTensor::From<int32_t>({2, 3}, {0, 1, 2, 3, 4, 5}),
+                HostTensor::From<int64_t>({2, 2}, {2, 0, 1, 1})});
   ASSERT_TRUE(bout.ok()) << bout.status().message();
   EXPECT_EQ(bout->at(0).shape, (Shape{2, 2}));
   EXPECT_EQ(bout->at(0).values<int32_t>(), (std::vector<int32_t>{2, 0, 4, 4}));
@@ -144,12 +164,17 @@ TEST(GatherTest, RandomAxesAndBatchDimsEveryDType) {
     // Negative forms of axis and batch_dims mean the same.
     const int axis_arg = rng.Int(0, 1) ? axis - rank : axis;
     const int irank = static_cast<int>(ishape.size());
-    const int bd_arg = (batch_dims > 0 && batch_dims < irank && rng.Int(0, 1)) ? batch_dims - irank : batch_dims;
+    const int bd_arg = (batch_dims > 0 && batch_dims < irank && rng.Int(0, 1))
+                           ? batch_dims - irank
+                           : batch_dims;
     const HostTensor params = RandomTensor(rng, dtype, pshape);
-    auto model = BuildGather(dtype, pshape, index_dtype, ishape, axis_arg, bd_arg);
-    auto out = testing::RunMai(model, {params, Indices(index_dtype, ishape, idx)});
+    auto model =
+        BuildGather(dtype, pshape, index_dtype, ishape, axis_arg, bd_arg);
+    auto out =
+        testing::RunMai(model, {params, Indices(index_dtype, ishape, idx)});
     ASSERT_TRUE(out.ok()) << out.status().message();
-    const HostTensor expected = ReferenceGather(params, ishape, idx, axis, batch_dims);
+    const HostTensor expected =
+        ReferenceGather(params, ishape, idx, axis, batch_dims);
     EXPECT_EQ(out->at(0).shape, expected.shape) << "iteration " << iter;
     EXPECT_EQ(out->at(0).bytes, expected.bytes) << "iteration " << iter;
   }
@@ -158,8 +183,8 @@ TEST(GatherTest, RandomAxesAndBatchDimsEveryDType) {
 TEST(GatherTest, MatchesTflite) {
   Rng rng(802);
   for (int iter = 0; iter < 16; ++iter) {
-    const DType dtype = std::vector<DType>{DType::kFloat32, DType::kInt8, DType::kUInt8,
-                                           DType::kInt32}[iter % 4];
+    const DType dtype = std::vector<DType>{
+        DType::kFloat32, DType::kInt8, DType::kUInt8, DType::kInt32}[iter % 4];
     const DType index_dtype = iter % 3 == 0 ? DType::kInt64 : DType::kInt32;
     const Shape pshape = {2, 5, 3};
     const int axis = 1 + iter % 2;
@@ -168,9 +193,13 @@ TEST(GatherTest, MatchesTflite) {
     ishape.push_back(4);
     std::vector<int64_t> idx(NumElementsUnchecked(ishape));
     for (int64_t& v : idx) v = rng.Int(0, pshape[axis] - 1);
-    const std::vector<HostTensor> inputs = {RandomTensor(rng, dtype, pshape),
-                                            Indices(index_dtype, ishape, idx)};
-    auto model = BuildGather(dtype, pshape, index_dtype, ishape, axis, batch_dims);
+    // The oracle cannot take int64 inputs: int64 indices are constants.
+    std::vector<HostTensor> inputs = {RandomTensor(rng, dtype, pshape)};
+    const bool constant = index_dtype == DType::kInt64;
+    if (!constant) inputs.push_back(Indices(index_dtype, ishape, idx));
+    auto model =
+        BuildGather(dtype, pshape, index_dtype, ishape, axis, batch_dims,
+                    std::nullopt, constant ? &idx : nullptr);
     auto ours = testing::RunMai(model, inputs);
     ASSERT_TRUE(ours.ok()) << ours.status().message();
     auto theirs = testing::RunTflite(model, inputs);
@@ -183,12 +212,17 @@ TEST(GatherTest, MatchesTflite) {
 TEST(GatherTest, OutOfRangeIndexIsAnErrorAtInvoke) {
   for (DType index_dtype : {DType::kInt32, DType::kInt64}) {
     auto model = BuildGather(DType::kFloat32, {3, 2}, index_dtype, {2}, 0, 0);
-    const HostTensor params = HostTensor::From<float>({3, 2}, {0, 1, 2, 3, 4, 5});
-    for (int64_t bad : {int64_t{3}, int64_t{-1}, int64_t{1} << 40, int64_t{-(1LL << 40)}}) {
-      if (index_dtype == DType::kInt32 && (bad > INT32_MAX || bad < INT32_MIN)) continue;
-      auto out = testing::RunMai(model, {params, Indices(index_dtype, {2}, {0, bad})});
+    const HostTensor params =
+        HostTensor::From<float>({3, 2}, {0, 1, 2, 3, 4, 5});
+    for (int64_t bad :
+         {int64_t{3}, int64_t{-1}, int64_t{1} << 40, int64_t{-(1LL << 40)}}) {
+      if (index_dtype == DType::kInt32 && (bad > INT32_MAX || bad < INT32_MIN))
+        continue;
+      auto out =
+          testing::RunMai(model, {params, Indices(index_dtype, {2}, {0, bad})});
       ASSERT_FALSE(out.ok()) << "index " << bad;
-      EXPECT_EQ(out.status().code(), StatusCode::kOutOfRange) << out.status().message();
+      EXPECT_EQ(out.status().code(), StatusCode::kOutOfRange)
+          << out.status().message();
     }
   }
 }
@@ -198,12 +232,14 @@ TEST(GatherTest, RejectsBadAxisAndBatchDims) {
     int axis, batch_dims;
   };
   for (const Case& c : {Case{2, 0}, Case{-3, 0}, Case{0, 1}, Case{1, 2}}) {
-    auto model = BuildGather(DType::kFloat32, {2, 3}, DType::kInt32, {2, 2}, c.axis,
-                             c.batch_dims, Shape{2, 2});
+    auto model = BuildGather(DType::kFloat32, {2, 3}, DType::kInt32, {2, 2},
+                             c.axis, c.batch_dims, Shape{2, 2});
     if (model.empty()) continue;
-    auto out = testing::RunMai(model, {HostTensor::From<float>({2, 3}, std::vector<float>(6)),
-                                       HostTensor::From<int32_t>({2, 2}, {0, 0, 0, 0})});
-    EXPECT_FALSE(out.ok()) << "axis " << c.axis << " batch_dims " << c.batch_dims;
+    auto out = testing::RunMai(
+        model, {HostTensor::From<float>({2, 3}, std::vector<float>(6)),
+                HostTensor::From<int32_t>({2, 2}, {0, 0, 0, 0})});
+    EXPECT_FALSE(out.ok()) << "axis " << c.axis << " batch_dims "
+                           << c.batch_dims;
   }
 }
 

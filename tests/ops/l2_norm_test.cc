@@ -33,7 +33,8 @@ std::vector<uint8_t> BuildModel(DType dtype, const Shape& shape,
 Shape RandomShape(Rng& rng) {
   Shape s;
   const int rank = rng.Int(1, 4);
-  for (int d = 0; d < rank; ++d) s.push_back(rng.Int(1, d + 1 == rank ? 33 : 3));
+  for (int d = 0; d < rank; ++d)
+    s.push_back(rng.Int(1, d + 1 == rank ? 33 : 3));
   return s;
 }
 
@@ -49,9 +50,11 @@ TEST(L2NormFloatTest, RandomShapesMatchDoubleReference) {
     std::vector<double> want(x.size());
     for (size_t r = 0; r < x.size() / depth; ++r) {
       double sum = 0;
-      for (int c = 0; c < depth; ++c) sum += double{x[r * depth + c]} * x[r * depth + c];
+      for (int c = 0; c < depth; ++c)
+        sum += double{x[r * depth + c]} * x[r * depth + c];
       const double norm = std::max(std::sqrt(sum), 1e-6);
-      for (int c = 0; c < depth; ++c) want[r * depth + c] = x[r * depth + c] / norm;
+      for (int c = 0; c < depth; ++c)
+        want[r * depth + c] = x[r * depth + c] / norm;
     }
     EXPECT_TRUE(testing::NearRelative(out->at(0).values<float>(), want, 1e-5))
         << "iter " << iter << " shape " << ShapeToString(shape);
@@ -60,8 +63,8 @@ TEST(L2NormFloatTest, RandomShapesMatchDoubleReference) {
 
 TEST(L2NormFloatTest, ZeroRowStaysZero) {
   auto model = BuildModel(DType::kFloat32, {2, 2});
-  auto out = testing::RunMai(model,
-                             {HostTensor::From<float>({2, 2}, {0, 0, 3, 4})});
+  auto out =
+      testing::RunMai(model, {HostTensor::From<float>({2, 2}, {0, 0, 3, 4})});
   ASSERT_TRUE(out.ok()) << out.status().message();
   EXPECT_TRUE(testing::NearRelative(out->at(0).values<float>(),
                                     std::vector<double>{0, 0, 0.6, 0.8}, 1e-6));
@@ -74,15 +77,16 @@ TEST_P(L2NormQuantizedTest, RandomShapesMatchTflite) {
   Rng rng(is_int8 ? 4101 : 4102);
   for (int iter = 0; iter < 30; ++iter) {
     Shape shape = RandomShape(rng);
-    ir::QuantParams in_q = testing::Quant(
-        rng.Uniform(0.01f, 0.2f), is_int8 ? rng.Int(-30, 30) : rng.Int(90, 160));
+    ir::QuantParams in_q =
+        testing::Quant(rng.Uniform(0.01f, 0.2f),
+                       is_int8 ? rng.Int(-30, 30) : rng.Int(90, 160));
     ir::QuantParams out_q = testing::Quant(1.0f / 128, is_int8 ? 0 : 128);
     auto model = BuildModel(GetParam(), shape, in_q, out_q);
     const size_t n = NumElementsUnchecked(shape);
-    HostTensor x = is_int8 ? HostTensor::From<int8_t>(
-                                 shape, rng.Ints<int8_t>(n, -128, 127))
-                           : HostTensor::From<uint8_t>(
-                                 shape, rng.Ints<uint8_t>(n, 0, 255));
+    HostTensor x =
+        is_int8
+            ? HostTensor::From<int8_t>(shape, rng.Ints<int8_t>(n, -128, 127))
+            : HostTensor::From<uint8_t>(shape, rng.Ints<uint8_t>(n, 0, 255));
     auto ours = testing::RunMai(model, {x});
     ASSERT_TRUE(ours.ok()) << ours.status().message();
     auto theirs = testing::RunTflite(model, {x});
@@ -110,8 +114,8 @@ TEST(L2NormQuantizedTest, KnownVector) {
 TEST(L2NormQuantizedTest, RejectsWrongOutputQuantization) {
   auto model = BuildModel(DType::kUInt8, {1, 2}, testing::Quant(1.0f, 128),
                           testing::Quant(1.0f / 128, 0));
-  auto out = testing::RunMai(model,
-                             {HostTensor::From<uint8_t>({1, 2}, {3, 4})});
+  auto out =
+      testing::RunMai(model, {HostTensor::From<uint8_t>({1, 2}, {3, 4})});
   EXPECT_FALSE(out.ok());
 }
 

@@ -4,8 +4,10 @@
 // derived by hand (geometry of crops, identity/translation/scale/rotation
 // warps) or computed in double precision in this file.
 //
-// Each op runs through the reference registry on a one-node ir::Graph:
-// custom shape function → kernel Prepare → Invoke.
+// Most tests run one op through the reference registry on a one-node
+// ir::Graph (custom shape function → kernel Prepare → Invoke); the
+// MediaPipeGeometryModel tests run the three ops chained in a .tflite model
+// through a Session.
 #ifndef FLATBUFFERS_LOCALE_INDEPENDENT
 #define FLATBUFFERS_LOCALE_INDEPENDENT 0
 #endif
@@ -26,6 +28,8 @@
 #include "backends/ref/ref_registry.h"
 #include "ir/graph.h"
 #include "ir/shape_inference.h"
+#include "testing/op_test_util.h"
+#include "tflite/model_builder.h"
 
 namespace mai {
 namespace {
@@ -254,8 +258,8 @@ TEST(Landmarks2TransformMatrixV2, AxisAlignedCropMapsCornersToBoundingBox) {
   std::mt19937 rng(11);
   Input lm{{1, 6, 3}, Triplets(AxisAlignedLandmarks(), rng)};
   // Crop corners (0,0)..(W,H) = (4,8) map onto (1,2)..(9,10).
-  OpResult r = RunOp(kL2tm, 2, ToFlex(L2tmV2Options({2, 3, 4, 5}, 0, 1, 8, 4)),
-                     {lm});
+  OpResult r =
+      RunOp(kL2tm, 2, ToFlex(L2tmV2Options({2, 3, 4, 5}, 0, 1, 8, 4)), {lm});
   ASSERT_TRUE(r.status.ok()) << r.status.message();
   EXPECT_EQ(r.shape, (Shape{1, 4, 4}));
   EXPECT_TRUE(Near(r.values, Affine(8.0 / 4, 0, 1, 0, 8.0 / 8, 2)));
@@ -265,8 +269,9 @@ TEST(Landmarks2TransformMatrixV2, ScaleGrowsCropAroundItsCentre) {
   std::mt19937 rng(12);
   Input lm{{1, 6, 3}, Triplets(AxisAlignedLandmarks(), rng)};
   // Centre (5, 6); box 8x8 scaled by 1.5 and 2 → 12 wide, 16 high.
-  OpResult r = RunOp(
-      kL2tm, 2, ToFlex(L2tmV2Options({2, 3, 4, 5}, 0, 1, 8, 4, 1.5, 2.0)), {lm});
+  OpResult r =
+      RunOp(kL2tm, 2, ToFlex(L2tmV2Options({2, 3, 4, 5}, 0, 1, 8, 4, 1.5, 2.0)),
+            {lm});
   ASSERT_TRUE(r.status.ok()) << r.status.message();
   EXPECT_TRUE(Near(r.values, Affine(12.0 / 4, 0, 5 - 6, 0, 16.0 / 8, 6 - 8)));
 }
@@ -282,10 +287,11 @@ TEST(Landmarks2TransformMatrixV2, RotatedCropFollowsRotationLandmarks) {
   // Rotation landmarks (1,5) → (5,1): the crop's x axis runs along that
   // edge, so crop corners (0,0), (W,0), (0,H) land on (1,5), (5,1), (5,9).
   const int w = 16, h = 12;
-  OpResult r = RunOp(
-      kL2tm, 2, ToFlex(L2tmV2Options({0, 1, 2, 3, 4}, 0, 1, h, w)), {lm});
+  OpResult r =
+      RunOp(kL2tm, 2, ToFlex(L2tmV2Options({0, 1, 2, 3, 4}, 0, 1, h, w)), {lm});
   ASSERT_TRUE(r.status.ok()) << r.status.message();
-  EXPECT_TRUE(Near(r.values, Affine(4.0 / w, 4.0 / h, 1, -4.0 / w, 4.0 / h, 5)));
+  EXPECT_TRUE(
+      Near(r.values, Affine(4.0 / w, 4.0 / h, 1, -4.0 / w, 4.0 / h, 5)));
 }
 
 TEST(Landmarks2TransformMatrixV2, TargetRotationDefaultsToZero) {
@@ -317,9 +323,9 @@ TEST(Landmarks2TransformMatrixV2, RandomCropsSatisfyGeometry) {
     std::uniform_real_distribution<double> angle(-3.0, 3.0), scale(1.0, 2.0);
     const double target = angle(rng), sx = scale(rng), sy = scale(rng);
     const std::vector<int64_t> subset = {2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
-    OpResult r = RunOp(kL2tm, 2,
-                       ToFlex(L2tmV2Options(subset, 0, 1, h, w, sx, sy, target)),
-                       {Input{{1, n, 3}, lm}});
+    OpResult r = RunOp(
+        kL2tm, 2, ToFlex(L2tmV2Options(subset, 0, 1, h, w, sx, sy, target)),
+        {Input{{1, n, 3}, lm}});
     ASSERT_TRUE(r.status.ok()) << r.status.message();
     const std::vector<float>& m = r.values;
     EXPECT_EQ(std::vector<float>(m.begin() + 8, m.end()),
@@ -376,9 +382,9 @@ TEST_F(Landmarks2TransformMatrixV2Invalid, GoodOptionsRun) {
 }
 
 TEST_F(Landmarks2TransformMatrixV2Invalid, MissingKeys) {
-  for (const char* key : {"subset_idxs", "left_rotation_idx",
-                          "right_rotation_idx", "output_height",
-                          "output_width", "scale_x", "scale_y"}) {
+  for (const char* key :
+       {"subset_idxs", "left_rotation_idx", "right_rotation_idx",
+        "output_height", "output_width", "scale_x", "scale_y"}) {
     SCOPED_TRACE(key);
     ExpectError(Run(Without(good_, key)), StatusCode::kInvalidModel, key);
   }
@@ -435,14 +441,16 @@ TEST_F(Landmarks2TransformMatrixV2Invalid, BadBuffers) {
   flexbuffers::Builder b;
   b.TypedVector([&] { b.Int(1); });
   b.Finish();
-  ExpectError(Run(b.GetBuffer()), StatusCode::kInvalidModel, "not a FlexBuffer map");
+  ExpectError(Run(b.GetBuffer()), StatusCode::kInvalidModel,
+              "not a FlexBuffer map");
 }
 
 TEST_F(Landmarks2TransformMatrixV2Invalid, BadInputsAndVersions) {
   ExpectError(Run(good_, {1, 1, 1, 18}), StatusCode::kInvalidModel, "rank 3");
-  ExpectError(Run(good_, {1, 6, 3}, 3), StatusCode::kUnimplemented, "version 3");
-  OpResult r = RunOp(kL2tm, 2, ToFlex(good_),
-                     {Input{{1, 6, 3}, {}, DType::kInt32}});
+  ExpectError(Run(good_, {1, 6, 3}, 3), StatusCode::kUnimplemented,
+              "version 3");
+  OpResult r =
+      RunOp(kL2tm, 2, ToFlex(good_), {Input{{1, 6, 3}, {}, DType::kInt32}});
   ExpectError(r, StatusCode::kUnimplemented, "int32");
 }
 
@@ -467,10 +475,9 @@ TEST(Landmarks2TransformMatrixV1, AxisAlignedCropMapsPixelCentres) {
   std::vector<float> lm = Triplets(AxisAlignedLandmarks(), rng);
   // Landmarks in [0, 10] over an 11x11 input: landmark units = pixels.
   // Output 3x5 pixels: centre (0,0) → (1,2), centre (4,2) → (9,10).
-  OpResult r = RunOp(kL2tm, 1,
-                     ToFlex(L2tmV1Options({2, 3, 4, 5}, 0, 1, 10, {11, 11},
-                                          {3, 5})),
-                     {Input{{1, 1, 1, 18}, lm}});
+  OpResult r = RunOp(
+      kL2tm, 1, ToFlex(L2tmV1Options({2, 3, 4, 5}, 0, 1, 10, {11, 11}, {3, 5})),
+      {Input{{1, 1, 1, 18}, lm}});
   ASSERT_TRUE(r.status.ok()) << r.status.message();
   EXPECT_EQ(r.shape, (Shape{1, 4, 4}));
   EXPECT_TRUE(Near(r.values, Affine(8.0 / 4, 0, 1, 0, 8.0 / 2, 2)));
@@ -487,8 +494,8 @@ TEST(Landmarks2TransformMatrixV1, RangeInputSizeAndMultiplier) {
                                           {out_h, out_w}, 1.5)),
                      {Input{{1, 1, 1, 18}, lm}});
   ASSERT_TRUE(r.status.ok()) << r.status.message();
-  EXPECT_TRUE(Near(r.values, Affine(0.5 * 12 / (out_w - 1), 0, 0.5 * (5 - 6),
-                                    0, 2.0 * 12 / (out_h - 1), 2.0 * (6 - 6))));
+  EXPECT_TRUE(Near(r.values, Affine(0.5 * 12 / (out_w - 1), 0, 0.5 * (5 - 6), 0,
+                                    2.0 * 12 / (out_h - 1), 2.0 * (6 - 6))));
 }
 
 TEST(Landmarks2TransformMatrixV1, RotatedCrop) {
@@ -497,10 +504,10 @@ TEST(Landmarks2TransformMatrixV1, RotatedCrop) {
   // As in v2, but pixel centres: centre (0,0) → (1,5), (W-1,0) → (5,1),
   // (0,H-1) → (5,9).
   const int out_h = 5, out_w = 9;
-  OpResult r = RunOp(kL2tm, 1,
-                     ToFlex(L2tmV1Options({0, 1, 2, 3}, 0, 1, 10, {11, 11},
-                                          {out_h, out_w})),
-                     {Input{{1, 1, 1, 15}, lm}});
+  OpResult r = RunOp(
+      kL2tm, 1,
+      ToFlex(L2tmV1Options({0, 1, 2, 3}, 0, 1, 10, {11, 11}, {out_h, out_w})),
+      {Input{{1, 1, 1, 15}, lm}});
   ASSERT_TRUE(r.status.ok()) << r.status.message();
   EXPECT_TRUE(Near(r.values, Affine(4.0 / (out_w - 1), 4.0 / (out_h - 1), 1,
                                     -4.0 / (out_w - 1), 4.0 / (out_h - 1), 5)));
@@ -514,9 +521,10 @@ TEST(Landmarks2TransformMatrixV1, InvalidOptionsAndInputs) {
     return RunOp(kL2tm, 1, ToFlex(opts), {in});
   };
   ASSERT_TRUE(run(good, lm).status.ok());
-  for (const char* key : {"dimensions", "landmarks_range", "bbox_size_multiplier",
-                          "left_rotation_idx", "right_rotation_idx", "input_hw",
-                          "output_hw", "subset"}) {
+  for (const char* key :
+       {"dimensions", "landmarks_range", "bbox_size_multiplier",
+        "left_rotation_idx", "right_rotation_idx", "input_hw", "output_hw",
+        "subset"}) {
     SCOPED_TRACE(key);
     ExpectError(run(Without(good, key), lm), StatusCode::kInvalidModel, key);
   }
@@ -557,8 +565,9 @@ float Pixel(const std::vector<float>& img, int w, int c, int y, int x, int ch) {
 TEST(TransformTensorBilinearV2, IdentityCopies) {
   std::mt19937 rng(31);
   std::vector<float> img = Random(rng, 5 * 7 * 3, -1, 1);
-  OpResult r = RunOp(kTtb, 2, ToFlex(TtbV2Options(5, 7)),
-                     {Input{{1, 5, 7, 3}, img}, Input{{1, 4, 4}, AffineF(1, 0, 0, 0, 1, 0)}});
+  OpResult r = RunOp(
+      kTtb, 2, ToFlex(TtbV2Options(5, 7)),
+      {Input{{1, 5, 7, 3}, img}, Input{{1, 4, 4}, AffineF(1, 0, 0, 0, 1, 0)}});
   ASSERT_TRUE(r.status.ok()) << r.status.message();
   EXPECT_EQ(r.shape, (Shape{1, 5, 7, 3}));
   EXPECT_EQ(r.values, img);
@@ -568,8 +577,9 @@ TEST(TransformTensorBilinearV2, IntegerTranslationShiftsAndZeroFills) {
   std::mt19937 rng(32);
   const int h = 4, w = 6, c = 2;
   std::vector<float> img = Random(rng, h * w * c, -1, 1);
-  OpResult r = RunOp(kTtb, 2, ToFlex(TtbV2Options(h, w)),
-                     {Input{{1, h, w, c}, img}, Input{{4, 4}, AffineF(1, 0, 2, 0, 1, 1)}});
+  OpResult r = RunOp(
+      kTtb, 2, ToFlex(TtbV2Options(h, w)),
+      {Input{{1, h, w, c}, img}, Input{{4, 4}, AffineF(1, 0, 2, 0, 1, 1)}});
   ASSERT_TRUE(r.status.ok()) << r.status.message();
   std::vector<double> expected;
   for (int v = 0; v < h; ++v) {
@@ -588,7 +598,8 @@ TEST(TransformTensorBilinearV2, HalfPixelShiftAveragesNeighbours) {
   const int h = 3, w = 5;
   std::vector<float> img = Random(rng, h * w, -1, 1);
   OpResult r = RunOp(kTtb, 2, ToFlex(TtbV2Options(h, w)),
-                     {Input{{1, h, w, 1}, img}, Input{{1, 4, 4}, AffineF(1, 0, 0.5, 0, 1, 0)}});
+                     {Input{{1, h, w, 1}, img},
+                      Input{{1, 4, 4}, AffineF(1, 0, 0.5, 0, 1, 0)}});
   ASSERT_TRUE(r.status.ok()) << r.status.message();
   std::vector<double> expected;
   for (int v = 0; v < h; ++v) {
@@ -607,8 +618,9 @@ TEST(TransformTensorBilinearV2, DownscaleByTwoIsTwoByTwoMean) {
   const int h = 6, w = 8, c = 3;
   std::vector<float> img = Random(rng, h * w * c, -1, 1);
   // Crop corners (0..4, 0..3) cover input corners (0..8, 0..6).
-  OpResult r = RunOp(kTtb, 2, ToFlex(TtbV2Options(h / 2, w / 2)),
-                     {Input{{1, h, w, c}, img}, Input{{1, 4, 4}, AffineF(2, 0, 0, 0, 2, 0)}});
+  OpResult r = RunOp(
+      kTtb, 2, ToFlex(TtbV2Options(h / 2, w / 2)),
+      {Input{{1, h, w, c}, img}, Input{{1, 4, 4}, AffineF(2, 0, 0, 0, 2, 0)}});
   ASSERT_TRUE(r.status.ok()) << r.status.message();
   EXPECT_EQ(r.shape, (Shape{1, 3, 4, 3}));
   std::vector<double> expected;
@@ -633,12 +645,14 @@ TEST(TransformTensorBilinearV2, QuarterTurnRotatesPixelGrid) {
   const int n = 5;
   std::vector<float> img = Random(rng, n * n, -1, 1);
   // In corner coordinates (x, y) = (n - v, u): a quarter turn of the square.
-  OpResult r = RunOp(kTtb, 2, ToFlex(TtbV2Options(n, n)),
-                     {Input{{1, n, n, 1}, img}, Input{{1, 4, 4}, AffineF(0, -1, n, 1, 0, 0)}});
+  OpResult r = RunOp(
+      kTtb, 2, ToFlex(TtbV2Options(n, n)),
+      {Input{{1, n, n, 1}, img}, Input{{1, 4, 4}, AffineF(0, -1, n, 1, 0, 0)}});
   ASSERT_TRUE(r.status.ok()) << r.status.message();
   std::vector<double> expected;
   for (int v = 0; v < n; ++v) {
-    for (int u = 0; u < n; ++u) expected.push_back(Pixel(img, n, 1, u, n - 1 - v, 0));
+    for (int u = 0; u < n; ++u)
+      expected.push_back(Pixel(img, n, 1, u, n - 1 - v, 0));
   }
   EXPECT_TRUE(Near(r.values, expected, 0));
 }
@@ -648,14 +662,16 @@ TEST(TransformTensorBilinearV2, QuarterTurnRotatesPixelGrid) {
 double Bilinear(const std::vector<float>& img, int h, int w, int c, int ch,
                 double x, double y) {
   if (x < 0 || y < 0 || x > w - 1 || y > h - 1) return 0;
-  const int x0 = static_cast<int>(std::floor(x)), y0 = static_cast<int>(std::floor(y));
+  const int x0 = static_cast<int>(std::floor(x)),
+            y0 = static_cast<int>(std::floor(y));
   const double fx = x - x0, fy = y - y0;
   double sum = 0;
   for (int dy = 0; dy < 2; ++dy) {
     for (int dx = 0; dx < 2; ++dx) {
       const int yy = y0 + dy, xx = x0 + dx;
       if (yy >= h || xx >= w) continue;
-      sum += (dx ? fx : 1 - fx) * (dy ? fy : 1 - fy) * Pixel(img, w, c, yy, xx, ch);
+      sum += (dx ? fx : 1 - fx) * (dy ? fy : 1 - fy) *
+             Pixel(img, w, c, yy, xx, ch);
     }
   }
   return sum;
@@ -715,18 +731,20 @@ TEST(TransformTensorBilinearV1, PixelCentresWithoutCorrection) {
   // Scale 2 on pixel centres samples every other pixel exactly.
   for (const char* name : {"TransformTensor", kTtb}) {
     OpResult r = RunOp(name, 1, ToFlex(TtbV1Options(3, 4)),
-                       {Input{{1, h, w, 1}, img}, Input{{1, 4, 4}, AffineF(2, 0, 0, 0, 2, 0)}});
+                       {Input{{1, h, w, 1}, img},
+                        Input{{1, 4, 4}, AffineF(2, 0, 0, 0, 2, 0)}});
     ASSERT_TRUE(r.status.ok()) << r.status.message();
     std::vector<double> expected;
     for (int v = 0; v < 3; ++v) {
-      for (int u = 0; u < 4; ++u) expected.push_back(Pixel(img, w, 1, 2 * v, 2 * u, 0));
+      for (int u = 0; u < 4; ++u)
+        expected.push_back(Pixel(img, w, 1, 2 * v, 2 * u, 0));
     }
     EXPECT_TRUE(Near(r.values, expected, 0)) << name;
   }
   // Without "mode" the default is bilinear.
-  OpResult r = RunOp("TransformTensor", 1,
-                     ToFlex(Without(TtbV1Options(3, 4), "mode")),
-                     {Input{{1, h, w, 1}, img}, Input{{1, 4, 4}, AffineF(1, 0, 0, 0, 1, 0)}});
+  OpResult r = RunOp(
+      "TransformTensor", 1, ToFlex(Without(TtbV1Options(3, 4), "mode")),
+      {Input{{1, h, w, 1}, img}, Input{{1, 4, 4}, AffineF(1, 0, 0, 0, 1, 0)}});
   ASSERT_TRUE(r.status.ok()) << r.status.message();
 }
 
@@ -744,7 +762,8 @@ TEST(TransformTensorBilinear, NonFiniteMatrixGivesZeros) {
 TEST(TransformTensorBilinear, InvalidOptionsAndInputs) {
   Input img{{1, 4, 4, 2}, std::vector<float>(32, 1.0f)};
   Input m{{1, 4, 4}, AffineF(1, 0, 0, 0, 1, 0)};
-  auto run = [&](int version, const FlexMap& opts, const Input& a, const Input& b) {
+  auto run = [&](int version, const FlexMap& opts, const Input& a,
+                 const Input& b) {
     return RunOp(kTtb, version, ToFlex(opts), {a, b});
   };
   ASSERT_TRUE(run(2, TtbV2Options(3, 3), img, m).status.ok());
@@ -754,17 +773,21 @@ TEST(TransformTensorBilinear, InvalidOptionsAndInputs) {
               StatusCode::kInvalidModel, "output_width");
   ExpectError(run(2, TtbV2Options(0, 3), img, m), StatusCode::kInvalidModel,
               "output size");
-  ExpectError(run(2, With(TtbV2Options(3, 3), "output_width", std::string("3")), img, m),
-              StatusCode::kInvalidModel, "output_width");
-  ExpectError(run(1, With(TtbV1Options(3, 3), "mode", std::string("nearest")), img, m),
-              StatusCode::kUnimplemented, "nearest");
-  ExpectError(run(1, With(TtbV1Options(3, 3), "output_size", std::vector<int64_t>{3}),
+  ExpectError(run(2, With(TtbV2Options(3, 3), "output_width", std::string("3")),
                   img, m),
-              StatusCode::kInvalidModel, "output_size");
+              StatusCode::kInvalidModel, "output_width");
+  ExpectError(
+      run(1, With(TtbV1Options(3, 3), "mode", std::string("nearest")), img, m),
+      StatusCode::kUnimplemented, "nearest");
+  ExpectError(
+      run(1, With(TtbV1Options(3, 3), "output_size", std::vector<int64_t>{3}),
+          img, m),
+      StatusCode::kInvalidModel, "output_size");
   ExpectError(run(1, Without(TtbV1Options(3, 3), "output_size"), img, m),
               StatusCode::kInvalidModel, "output_size");
-  ExpectError(run(2, TtbV2Options(3, 3), img, Input{{3, 3}, std::vector<float>(9, 0)}),
-              StatusCode::kInvalidModel, "4x4");
+  ExpectError(
+      run(2, TtbV2Options(3, 3), img, Input{{3, 3}, std::vector<float>(9, 0)}),
+      StatusCode::kInvalidModel, "4x4");
   ExpectError(run(2, TtbV2Options(3, 3), Input{{4, 4, 2}, img.values}, m),
               StatusCode::kInvalidModel, "[1,H,W,C]");
   ExpectError(run(2, TtbV2Options(3, 3),
@@ -774,8 +797,9 @@ TEST(TransformTensorBilinear, InvalidOptionsAndInputs) {
               "version 3");
   ExpectError(RunOp(kTtb, 2, {0xff, 0x00, 0x13}, {img, m}),
               StatusCode::kInvalidModel, "FlexBuffer");
-  ExpectError(run(2, TtbV2Options(3, 3), Input{{1, 4, 4, 2}, {}, DType::kUInt8}, m),
-              StatusCode::kUnimplemented, "uint8");
+  ExpectError(
+      run(2, TtbV2Options(3, 3), Input{{1, 4, 4, 2}, {}, DType::kUInt8}, m),
+      StatusCode::kUnimplemented, "uint8");
 }
 
 // ===========================================================================
@@ -831,10 +855,14 @@ TEST(TransformLandmarksV2, Transforms2dLandmarksInEveryBatch) {
 
 TEST(TransformLandmarksV2, PureTranslationAndIdentity) {
   std::vector<float> lm = {1, 2, 3, -4, 5, 6};
-  OpResult id = RunOp(kTl, 2, {}, {Input{{1, 2, 3}, lm}, Input{{1, 4, 4}, AffineF(1, 0, 0, 0, 1, 0)}});
+  OpResult id = RunOp(
+      kTl, 2, {},
+      {Input{{1, 2, 3}, lm}, Input{{1, 4, 4}, AffineF(1, 0, 0, 0, 1, 0)}});
   ASSERT_TRUE(id.status.ok()) << id.status.message();
   EXPECT_EQ(id.values, lm);
-  OpResult shift = RunOp(kTl, 2, {}, {Input{{1, 2, 3}, lm}, Input{{1, 4, 4}, AffineF(1, 0, 10, 0, 1, -1)}});
+  OpResult shift = RunOp(
+      kTl, 2, {},
+      {Input{{1, 2, 3}, lm}, Input{{1, 4, 4}, AffineF(1, 0, 10, 0, 1, -1)}});
   ASSERT_TRUE(shift.status.ok()) << shift.status.message();
   EXPECT_EQ(shift.values, (std::vector<float>{11, 1, 3, 6, 4, 6}));
 }
@@ -844,7 +872,8 @@ TEST(TransformLandmarksV1, ScaleMultipliesTranslation) {
   std::vector<float> lm = Random(rng, 6 * 3, -1, 1);
   std::vector<float> m = SampleMatrix();
   FlexMap opts = {{"dimensions", int64_t{3}}, {"scale", 2.5}};
-  OpResult r = RunOp(kTl, 1, ToFlex(opts), {Input{{1, 1, 1, 18}, lm}, Input{{1, 4, 4}, m}});
+  OpResult r = RunOp(kTl, 1, ToFlex(opts),
+                     {Input{{1, 1, 1, 18}, lm}, Input{{1, 4, 4}, m}});
   ASSERT_TRUE(r.status.ok()) << r.status.message();
   EXPECT_EQ(r.shape, (Shape{1, 1, 1, 18}));
   EXPECT_TRUE(Near(r.values, Transformed(lm, 3, m, 2.5)));
@@ -855,7 +884,8 @@ TEST(TransformLandmarksV1, TwoDimensionalLandmarksOverPixels) {
   std::vector<float> lm = Random(rng, 2 * 2 * 4, -1, 1);
   std::vector<float> m = SampleMatrix();
   FlexMap opts = {{"dimensions", int64_t{2}}};
-  OpResult r = RunOp(kTl, 1, ToFlex(opts), {Input{{1, 2, 2, 4}, lm}, Input{{1, 4, 4}, m}});
+  OpResult r = RunOp(kTl, 1, ToFlex(opts),
+                     {Input{{1, 2, 2, 4}, lm}, Input{{1, 4, 4}, m}});
   ASSERT_TRUE(r.status.ok()) << r.status.message();
   EXPECT_TRUE(Near(r.values, Transformed(lm, 2, m)));
 }
@@ -864,7 +894,8 @@ TEST(TransformLandmarksV1, DefaultsAreThreeDimensionsAndUnitScale) {
   std::mt19937 rng(45);
   std::vector<float> lm = Random(rng, 9, -1, 1);
   std::vector<float> m = SampleMatrix();
-  OpResult r = RunOp(kTl, 1, {}, {Input{{1, 1, 1, 9}, lm}, Input{{1, 4, 4}, m}});
+  OpResult r =
+      RunOp(kTl, 1, {}, {Input{{1, 1, 1, 9}, lm}, Input{{1, 4, 4}, m}});
   ASSERT_TRUE(r.status.ok()) << r.status.message();
   EXPECT_TRUE(Near(r.values, Transformed(lm, 3, m)));
 }
@@ -875,8 +906,8 @@ TEST(TransformLandmarks, InvalidOptionsAndInputs) {
   auto v1 = [&](const FlexMap& opts, const Input& lm) {
     return RunOp(kTl, 1, ToFlex(opts), {lm, m});
   };
-  ExpectError(v1({{"dimensions", int64_t{4}}}, v1_lm), StatusCode::kInvalidModel,
-              "dimensions");
+  ExpectError(v1({{"dimensions", int64_t{4}}}, v1_lm),
+              StatusCode::kInvalidModel, "dimensions");
   ExpectError(v1({{"scale", 0.0}}, v1_lm), StatusCode::kInvalidModel, "scale");
   ExpectError(v1({{"dimensions", std::string("3")}}, v1_lm),
               StatusCode::kInvalidModel, "dimensions");
@@ -885,18 +916,113 @@ TEST(TransformLandmarks, InvalidOptionsAndInputs) {
               StatusCode::kInvalidModel, "multiple of 3");
   ExpectError(v1({}, Input{{1, 4, 3}, std::vector<float>(12, 0)}),
               StatusCode::kInvalidModel, "rank 4");
-  ExpectError(RunOp(kTl, 2, {}, {Input{{1, 3, 4}, std::vector<float>(12, 0)}, m}),
-              StatusCode::kInvalidModel, "2 or 3");
-  ExpectError(RunOp(kTl, 2, {}, {Input{{1, 1, 4, 3}, std::vector<float>(12, 0)}, m}),
-              StatusCode::kInvalidModel, "rank 3");
+  ExpectError(
+      RunOp(kTl, 2, {}, {Input{{1, 3, 4}, std::vector<float>(12, 0)}, m}),
+      StatusCode::kInvalidModel, "2 or 3");
+  ExpectError(
+      RunOp(kTl, 2, {}, {Input{{1, 1, 4, 3}, std::vector<float>(12, 0)}, m}),
+      StatusCode::kInvalidModel, "rank 3");
   ExpectError(RunOp(kTl, 2, {},
                     {Input{{1, 4, 3}, std::vector<float>(12, 0)},
                      Input{{1, 9}, std::vector<float>(9, 0)}}),
               StatusCode::kInvalidModel, "4x4");
-  ExpectError(RunOp(kTl, 0, {}, {Input{{1, 4, 3}, std::vector<float>(12, 0)}, m}),
-              StatusCode::kUnimplemented, "version 0");
+  ExpectError(
+      RunOp(kTl, 0, {}, {Input{{1, 4, 3}, std::vector<float>(12, 0)}, m}),
+      StatusCode::kUnimplemented, "version 0");
   ExpectError(RunOp(kTl, 2, {}, {Input{{1, 4, 3}, std::vector<float>(12, 0)}}),
               StatusCode::kInvalidModel, "inputs");
+}
+
+// ===========================================================================
+// The face-mesh pattern in one .tflite model, run by a Session: landmarks →
+// crop matrix → (crop of a feature map, crop landmarks back to the image).
+// Checks the reader keeps the ops' versions and options and the matrix flows
+// between the ops as an activation.
+
+struct CropModel {
+  int landmarks, crop_landmarks, features, matrix, crop, image_landmarks;
+};
+
+CropModel AddCropOps(tflite::ModelBuilder& b, const FlexMap& matrix_options,
+                     int crop_h, int crop_w, int image_h, int image_w, int c) {
+  CropModel m;
+  m.landmarks = b.AddInput("landmarks", DType::kFloat32, {1, 6, 3});
+  m.features =
+      b.AddInput("features", DType::kFloat32, {1, image_h, image_w, c});
+  m.crop_landmarks = b.AddInput("crop_landmarks", DType::kFloat32, {1, 3, 3});
+  m.matrix = b.AddTensor("matrix", DType::kFloat32, Shape{1, 4, 4});
+  m.crop = b.AddTensor("crop", DType::kFloat32, Shape{1, crop_h, crop_w, c});
+  m.image_landmarks =
+      b.AddTensor("image_landmarks", DType::kFloat32, Shape{1, 3, 3});
+  b.AddCustomOp(kL2tm, {m.landmarks}, {m.matrix}, ToFlex(matrix_options));
+  b.graph().nodes.back().version = 2;
+  b.AddCustomOp(kTtb, {m.features, m.matrix}, {m.crop},
+                ToFlex(TtbV2Options(crop_h, crop_w)));
+  b.graph().nodes.back().version = 2;
+  b.AddCustomOp(kTl, {m.crop_landmarks, m.matrix}, {m.image_landmarks});
+  b.graph().nodes.back().version = 2;
+  b.MarkOutput(m.matrix);
+  b.MarkOutput(m.crop);
+  b.MarkOutput(m.image_landmarks);
+  return m;
+}
+
+TEST(MediaPipeGeometryModel, CropPipelineRunsFromTfliteFile) {
+  using testing::HostTensor;
+  const int crop_h = 8, crop_w = 4, image_h = 12, image_w = 12, c = 2;
+  tflite::ModelBuilder b;
+  AddCropOps(b, L2tmV2Options({2, 3, 4, 5}, 0, 1, crop_h, crop_w), crop_h,
+             crop_w, image_h, image_w, c);
+  Result<std::vector<uint8_t>> model = b.Build();
+  ASSERT_TRUE(model.ok()) << model.status().message();
+
+  std::mt19937 rng(61);
+  std::vector<float> landmarks = Triplets(AxisAlignedLandmarks(), rng);
+  std::vector<float> features = Random(rng, image_h * image_w * c, -1, 1);
+  std::vector<float> crop_landmarks = {0, 0, 0.5f, 4, 8, -1, 2, 4, 3};
+  auto out = testing::RunMai(
+      *model, {HostTensor::From<float>({1, 6, 3}, landmarks),
+               HostTensor::From<float>({1, image_h, image_w, c}, features),
+               HostTensor::From<float>({1, 3, 3}, crop_landmarks)});
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  ASSERT_EQ(out->size(), 3u);
+  // Box x ∈ [1, 9], y ∈ [2, 10] over a 4x8 crop.
+  EXPECT_TRUE(Near((*out)[0].values<float>(), Affine(2, 0, 1, 0, 1, 2)));
+  // Crop pixel centre (u+.5, v+.5) → image corner (1 + 2(u+.5), 2 + (v+.5))
+  // → image pixel centre (2u + 1.5, v + 2).
+  EXPECT_EQ((*out)[1].shape, (Shape{1, crop_h, crop_w, c}));
+  std::vector<double> crop;
+  for (int v = 0; v < crop_h; ++v) {
+    for (int u = 0; u < crop_w; ++u) {
+      for (int ch = 0; ch < c; ++ch) {
+        crop.push_back(
+            Bilinear(features, image_h, image_w, c, ch, 2 * u + 1.5, v + 2.0));
+      }
+    }
+  }
+  EXPECT_TRUE(Near((*out)[1].values<float>(), crop, 1e-5));
+  // Crop corners (0,0), (4,8) and centre (2,4) → (1,2), (9,10), (5,6).
+  EXPECT_TRUE(Near((*out)[2].values<float>(), {1, 2, 0.5, 9, 10, -1, 5, 6, 3}));
+}
+
+TEST(MediaPipeGeometryModel, BadOptionsFailToLoadWithNodeName) {
+  using testing::HostTensor;
+  tflite::ModelBuilder b;
+  AddCropOps(b, Without(L2tmV2Options({2, 3, 4, 5}, 0, 1, 8, 4), "scale_y"), 8,
+             4, 12, 12, 1);
+  Result<std::vector<uint8_t>> model = b.Build();
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  auto out = testing::RunMai(
+      *model,
+      {HostTensor::From<float>({1, 6, 3}, std::vector<float>(18, 1)),
+       HostTensor::From<float>({1, 12, 12, 1}, std::vector<float>(144, 1)),
+       HostTensor::From<float>({1, 3, 3}, std::vector<float>(9, 1))});
+  ASSERT_FALSE(out.ok());
+  EXPECT_NE(out.status().message().find("Landmarks2TransformMatrix"),
+            std::string::npos)
+      << out.status().message();
+  EXPECT_NE(out.status().message().find("scale_y"), std::string::npos)
+      << out.status().message();
 }
 
 // ===========================================================================
@@ -933,11 +1059,12 @@ TEST(MediaPipeGeometryOptions, CorruptBuffersNeverCrash) {
         bytes.resize(std::uniform_int_distribution<size_t>(0, 64)(rng));
         for (uint8_t& b : bytes) b = static_cast<uint8_t>(byte(rng));
       } else if (kind == 1) {  // truncation
-        bytes.resize(std::uniform_int_distribution<size_t>(0, bytes.size())(rng));
+        bytes.resize(
+            std::uniform_int_distribution<size_t>(0, bytes.size())(rng));
       } else {  // a few byte flips
         for (int k = 0; k < 3; ++k) {
-          bytes[std::uniform_int_distribution<size_t>(0, bytes.size() - 1)(rng)] ^=
-              static_cast<uint8_t>(1 + byte(rng) % 255);
+          bytes[std::uniform_int_distribution<size_t>(0, bytes.size() - 1)(
+              rng)] ^= static_cast<uint8_t>(1 + byte(rng) % 255);
         }
       }
       OpResult r = RunOp(name, version, bytes, inputs);

@@ -23,8 +23,8 @@ using testing::HostTensor;
 std::vector<uint8_t> PoolOptions(int padding, int stride_w, int stride_h,
                                  int filter_w, int filter_h, int activation = 0,
                                  bool with_computed = true) {
-  std::vector<int32_t> f = {padding, stride_w, stride_h, filter_w, filter_h,
-                            activation};
+  std::vector<int32_t> f = {padding,  stride_w, stride_h,
+                            filter_w, filter_h, activation};
   if (with_computed) f.insert(f.end(), {0, 0, 0, 0});
   std::vector<uint8_t> bytes(f.size() * 4);
   std::memcpy(bytes.data(), f.data(), bytes.size());  // little-endian host
@@ -34,10 +34,9 @@ std::vector<uint8_t> PoolOptions(int padding, int stride_w, int stride_h,
 // The model builder cannot infer custom-op shapes, so each test states the
 // output shape it expects; mai's shape inference recomputes it when the
 // model is prepared.
-Result<std::vector<HostTensor>> RunArgmax(const Shape& shape,
-                                          const std::vector<float>& x,
-                                          std::vector<uint8_t> options,
-                                          const Shape& out_shape = {1, 1, 1, 1}) {
+Result<std::vector<HostTensor>> RunArgmax(
+    const Shape& shape, const std::vector<float>& x,
+    std::vector<uint8_t> options, const Shape& out_shape = {1, 1, 1, 1}) {
   tflite::ModelBuilder b;
   int in = b.AddInput("x", DType::kFloat32, shape);
   int values = b.AddTensor("values", DType::kFloat32, out_shape);
@@ -114,8 +113,9 @@ TEST(MaxPoolingWithArgmax2DTest, SameTwoByTwoStrideTwoOnOddInput) {
 TEST(MaxPoolingWithArgmax2DTest, ActivationAndTies) {
   // Relu (activation 1): the max -2 becomes 0, its index is kept. Ties keep
   // the first element in window order.
-  auto out = RunArgmax({1, 2, 2, 2}, {-3, 4, -2, 1, -5, 4, -4, 4},
-                       PoolOptions(2, 2, 2, 2, 2, /*activation=*/1), {1, 1, 1, 2});
+  auto out =
+      RunArgmax({1, 2, 2, 2}, {-3, 4, -2, 1, -5, 4, -4, 4},
+                PoolOptions(2, 2, 2, 2, 2, /*activation=*/1), {1, 1, 1, 2});
   ASSERT_TRUE(out.ok()) << out.status().message();
   EXPECT_EQ(out->at(0).values<float>(), (std::vector<float>{0, 4}));
   EXPECT_EQ(out->at(1).values<float>(), (std::vector<float>{1.1f, 0.1f}));
@@ -148,10 +148,10 @@ TEST(MaxUnpooling2DTest, PlacesValuesAtTheirIndices) {
                        PoolOptions(2, 2, 2, 2, 2), {1, 4, 4, 1});
   ASSERT_TRUE(out.ok()) << out.status().message();
   EXPECT_EQ(out->at(0).shape, (Shape{1, 4, 4, 1}));
-  const std::vector<float> want = {0, 0, 20, 0,   //
-                                   0, 10, 0, 0,   //
-                                   0, 30, 0, 0,   //
-                                   0, 0, 40, 0};
+  const std::vector<float> want = {0, 0,  20, 0,  //
+                                   0, 10, 0,  0,  //
+                                   0, 30, 0,  0,  //
+                                   0, 0,  40, 0};
   EXPECT_EQ(out->at(0).values<float>(), want);
 }
 
@@ -197,7 +197,8 @@ TEST(MaxUnpooling2DTest, RoundTripRestoresMaxima) {
         float m = -1;
         for (int dy = 0; dy < 2; ++dy) {
           for (int dx = 0; dx < 2; ++dx) {
-            m = std::max(m, x[((yy / 2 * 2 + dy) * 6 + xx / 2 * 2 + dx) * 3 + c]);
+            m = std::max(m,
+                         x[((yy / 2 * 2 + dy) * 6 + xx / 2 * 2 + dx) * 3 + c]);
           }
         }
         const size_t i = (yy * 6 + xx) * 3 + c;
@@ -216,9 +217,9 @@ TEST(MaxUnpooling2DTest, RejectsMismatchedIndices) {
   b.MarkOutput(y);
   auto model = b.Build();
   EXPECT_TRUE(!model.ok() ||
-              !testing::RunMai(*model,
-                               {HostTensor::From<float>({1, 2, 2, 1}, {1, 2, 3, 4}),
-                                HostTensor::From<float>({1, 1, 2, 1}, {0, 0})})
+              !testing::RunMai(
+                   *model, {HostTensor::From<float>({1, 2, 2, 1}, {1, 2, 3, 4}),
+                            HostTensor::From<float>({1, 1, 2, 1}, {0, 0})})
                    .ok());
 }
 

@@ -24,10 +24,12 @@ using testing::Rng;
 constexpr char kOp[] = "Convolution2DTransposeBias";
 constexpr int32_t kSame = 1, kValid = 2;
 
-std::vector<uint8_t> Options(int32_t padding, int32_t stride_w, int32_t stride_h) {
+std::vector<uint8_t> Options(int32_t padding, int32_t stride_w,
+                             int32_t stride_h) {
   std::vector<uint8_t> bytes;
   for (int32_t v : {padding, stride_w, stride_h}) {
-    for (int i = 0; i < 4; ++i) bytes.push_back(static_cast<uint8_t>(v >> (8 * i)));
+    for (int i = 0; i < 4; ++i)
+      bytes.push_back(static_cast<uint8_t>(v >> (8 * i)));
   }
   return bytes;
 }
@@ -51,15 +53,16 @@ Dim OutDim(bool same, int in, int k, int s) {
 
 Shape OutShape(const Case& c) {
   const bool same = c.padding == kSame;
-  return {c.n, OutDim(same, c.h, c.kh, c.sh).out, OutDim(same, c.w, c.kw, c.sw).out,
-          c.o};
+  return {c.n, OutDim(same, c.h, c.kh, c.sh).out,
+          OutDim(same, c.w, c.kw, c.sw).out, c.o};
 }
 
 std::vector<double> Reference(const Case& c, const std::vector<float>& in,
                               const std::vector<float>& w,
                               const std::vector<float>& bias) {
   const bool same = c.padding == kSame;
-  const Dim dy = OutDim(same, c.h, c.kh, c.sh), dx = OutDim(same, c.w, c.kw, c.sw);
+  const Dim dy = OutDim(same, c.h, c.kh, c.sh),
+            dx = OutDim(same, c.w, c.kw, c.sw);
   std::vector<double> out(static_cast<size_t>(c.n) * dy.out * dx.out * c.o);
   for (size_t i = 0; i < out.size(); ++i) out[i] = bias[i % c.o];
   for (int b = 0; b < c.n; ++b)
@@ -67,7 +70,8 @@ std::vector<double> Reference(const Case& c, const std::vector<float>& in,
       for (int ix = 0; ix < c.w; ++ix)
         for (int fy = 0; fy < c.kh; ++fy)
           for (int fx = 0; fx < c.kw; ++fx) {
-            const int oy = iy * c.sh - dy.pad + fy, ox = ix * c.sw - dx.pad + fx;
+            const int oy = iy * c.sh - dy.pad + fy,
+                      ox = ix * c.sw - dx.pad + fx;
             if (oy < 0 || oy >= dy.out || ox < 0 || ox >= dx.out) continue;
             for (int oc = 0; oc < c.o; ++oc)
               for (int ic = 0; ic < c.c; ++ic) {
@@ -79,7 +83,8 @@ std::vector<double> Reference(const Case& c, const std::vector<float>& in,
   return out;
 }
 
-Result<std::vector<uint8_t>> CustomModel(const Shape& in_shape, const Shape& w_shape,
+Result<std::vector<uint8_t>> CustomModel(const Shape& in_shape,
+                                         const Shape& w_shape,
                                          const std::vector<float>& w,
                                          const std::vector<float>& bias,
                                          std::vector<uint8_t> options,
@@ -95,7 +100,8 @@ Result<std::vector<uint8_t>> CustomModel(const Shape& in_shape, const Shape& w_s
 }
 
 // The same computation with TFLite builtins: TRANSPOSE_CONV then ADD.
-Result<std::vector<uint8_t>> BuiltinModel(const Shape& in_shape, const Shape& w_shape,
+Result<std::vector<uint8_t>> BuiltinModel(const Shape& in_shape,
+                                          const Shape& w_shape,
                                           const std::vector<float>& w,
                                           const std::vector<float>& bias,
                                           bool same, int sh, int sw,
@@ -122,13 +128,13 @@ TEST(MediaPipeTransposeConvBiasTest, HandComputedValid) {
   auto model = CustomModel({1, 2, 2, 1}, {1, 2, 2, 1}, {1, 1, 1, 1}, {0.5f},
                            Options(kValid, 2, 2), Shape{1, 4, 4, 1});
   ASSERT_TRUE(model.ok()) << model.status().message();
-  auto out =
-      testing::RunMai(*model, {HostTensor::From<float>({1, 2, 2, 1}, {1, 2, 3, 4})});
+  auto out = testing::RunMai(
+      *model, {HostTensor::From<float>({1, 2, 2, 1}, {1, 2, 3, 4})});
   ASSERT_TRUE(out.ok()) << out.status().message();
   EXPECT_EQ(out->at(0).shape, (Shape{1, 4, 4, 1}));
   EXPECT_EQ(out->at(0).values<float>(),
-            (std::vector<float>{1.5, 1.5, 2.5, 2.5, 1.5, 1.5, 2.5, 2.5, 3.5, 3.5, 4.5,
-                                4.5, 3.5, 3.5, 4.5, 4.5}));
+            (std::vector<float>{1.5, 1.5, 2.5, 2.5, 1.5, 1.5, 2.5, 2.5, 3.5,
+                                3.5, 4.5, 4.5, 3.5, 3.5, 4.5, 4.5}));
 }
 
 TEST(MediaPipeTransposeConvBiasTest, HandComputedSame) {
@@ -138,7 +144,8 @@ TEST(MediaPipeTransposeConvBiasTest, HandComputedSame) {
   auto model = CustomModel({1, 1, 2, 1}, {1, 1, 3, 1}, {1, 2, 3}, {-1.0f},
                            Options(kSame, 2, 1), Shape{1, 1, 4, 1});
   ASSERT_TRUE(model.ok()) << model.status().message();
-  auto out = testing::RunMai(*model, {HostTensor::From<float>({1, 1, 2, 1}, {1, 10})});
+  auto out =
+      testing::RunMai(*model, {HostTensor::From<float>({1, 1, 2, 1}, {1, 10})});
   ASSERT_TRUE(out.ok()) << out.status().message();
   EXPECT_EQ(out->at(0).shape, (Shape{1, 1, 4, 1}));
   EXPECT_EQ(out->at(0).values<float>(), (std::vector<float>{0, 1, 12, 19}));
@@ -153,7 +160,8 @@ TEST(MediaPipeTransposeConvBiasTest, HandComputedSameLeadingPad) {
   auto model = CustomModel({1, 1, 1, 1}, {1, 4, 4, 1}, w, {100.0f},
                            Options(kSame, 2, 2), Shape{1, 1, 1, 1});
   ASSERT_TRUE(model.ok()) << model.status().message();
-  auto out = testing::RunMai(*model, {HostTensor::From<float>({1, 1, 1, 1}, {2})});
+  auto out =
+      testing::RunMai(*model, {HostTensor::From<float>({1, 1, 1, 1}, {2})});
   ASSERT_TRUE(out.ok()) << out.status().message();
   EXPECT_EQ(out->at(0).shape, (Shape{1, 1, 1, 1}));
   EXPECT_EQ(out->at(0).values<float>(), (std::vector<float>{100 + 2 * 5}));
@@ -163,8 +171,8 @@ TEST(MediaPipeTransposeConvBiasTest, UnknownPaddingActsAsValid) {
   auto model = CustomModel({1, 2, 2, 1}, {1, 2, 2, 1}, {1, 1, 1, 1}, {0.0f},
                            Options(0, 2, 2), Shape{1, 4, 4, 1});
   ASSERT_TRUE(model.ok()) << model.status().message();
-  auto out =
-      testing::RunMai(*model, {HostTensor::From<float>({1, 2, 2, 1}, {1, 2, 3, 4})});
+  auto out = testing::RunMai(
+      *model, {HostTensor::From<float>({1, 2, 2, 1}, {1, 2, 3, 4})});
   ASSERT_TRUE(out.ok()) << out.status().message();
   EXPECT_EQ(out->at(0).shape, (Shape{1, 4, 4, 1}));
 }
@@ -186,9 +194,9 @@ Case RandomCase(Rng& rng) {
 
 ::testing::Message Describe(const Case& c) {
   return ::testing::Message()
-         << "in " << c.n << "x" << c.h << "x" << c.w << "x" << c.c << " weights " << c.o
-         << "x" << c.kh << "x" << c.kw << " stride " << c.sh << "x" << c.sw
-         << " padding " << c.padding;
+         << "in " << c.n << "x" << c.h << "x" << c.w << "x" << c.c
+         << " weights " << c.o << "x" << c.kh << "x" << c.kw << " stride "
+         << c.sh << "x" << c.sw << " padding " << c.padding;
 }
 
 TEST(MediaPipeTransposeConvBiasTest, RandomAgainstDoubleMath) {
@@ -199,13 +207,15 @@ TEST(MediaPipeTransposeConvBiasTest, RandomAgainstDoubleMath) {
     std::vector<float> in = rng.Floats(c.n * c.h * c.w * c.c, -2.0f, 2.0f);
     std::vector<float> w = rng.Floats(c.o * c.kh * c.kw * c.c);
     std::vector<float> bias = rng.Floats(c.o);
-    auto model = CustomModel({c.n, c.h, c.w, c.c}, {c.o, c.kh, c.kw, c.c}, w, bias,
-                             Options(c.padding, c.sw, c.sh), OutShape(c));
+    auto model = CustomModel({c.n, c.h, c.w, c.c}, {c.o, c.kh, c.kw, c.c}, w,
+                             bias, Options(c.padding, c.sw, c.sh), OutShape(c));
     ASSERT_TRUE(model.ok()) << model.status().message();
-    auto out = testing::RunMai(*model, {HostTensor::From<float>({c.n, c.h, c.w, c.c}, in)});
+    auto out = testing::RunMai(
+        *model, {HostTensor::From<float>({c.n, c.h, c.w, c.c}, in)});
     ASSERT_TRUE(out.ok()) << out.status().message();
     EXPECT_EQ(out->at(0).shape, OutShape(c));
-    EXPECT_TRUE(testing::NearRelative(out->at(0).values<float>(), Reference(c, in, w, bias)));
+    EXPECT_TRUE(testing::NearRelative(out->at(0).values<float>(),
+                                      Reference(c, in, w, bias)));
   }
 }
 
@@ -218,12 +228,13 @@ TEST(MediaPipeTransposeConvBiasTest, RandomAgainstTfliteTransposeConvPlusAdd) {
     std::vector<float> in = rng.Floats(c.n * c.h * c.w * c.c, -2.0f, 2.0f);
     std::vector<float> w = rng.Floats(c.o * c.kh * c.kw * c.c);
     std::vector<float> bias = rng.Floats(c.o);
-    const Shape in_shape = {c.n, c.h, c.w, c.c}, w_shape = {c.o, c.kh, c.kw, c.c};
+    const Shape in_shape = {c.n, c.h, c.w, c.c},
+                w_shape = {c.o, c.kh, c.kw, c.c};
     auto custom = CustomModel(in_shape, w_shape, w, bias,
                               Options(c.padding, c.sw, c.sh), OutShape(c));
     ASSERT_TRUE(custom.ok()) << custom.status().message();
-    auto builtin = BuiltinModel(in_shape, w_shape, w, bias, c.padding == kSame, c.sh,
-                                c.sw, OutShape(c));
+    auto builtin = BuiltinModel(in_shape, w_shape, w, bias, c.padding == kSame,
+                                c.sh, c.sw, OutShape(c));
     ASSERT_TRUE(builtin.ok()) << builtin.status().message();
     std::vector<HostTensor> inputs = {HostTensor::From<float>(in_shape, in)};
     auto ours = testing::RunMai(*custom, inputs);
@@ -244,8 +255,9 @@ void ExpectRejected(const Shape& in_shape, const Shape& w_shape, int bias_size,
                            Shape{1, 4, 4, 1});
   if (!model.ok()) return;  // rejected at build time: fine
   auto out = testing::RunMai(
-      *model, {HostTensor::From<float>(in_shape,
-                                       std::vector<float>(NumElementsUnchecked(in_shape)))});
+      *model,
+      {HostTensor::From<float>(
+          in_shape, std::vector<float>(NumElementsUnchecked(in_shape)))});
   EXPECT_FALSE(out.ok());
 }
 
@@ -253,16 +265,18 @@ TEST(MediaPipeTransposeConvBiasTest, RejectsBadOptions) {
   const Shape in = {1, 2, 2, 1}, w = {1, 2, 2, 1};
   std::vector<uint8_t> short_options = Options(kValid, 2, 2);
   short_options.resize(8);
-  ExpectRejected(in, w, 1, short_options);   // too few bytes
-  ExpectRejected(in, w, 1, {});              // none at all
-  ExpectRejected(in, w, 1, Options(3, 2, 2));       // unknown padding value
-  ExpectRejected(in, w, 1, Options(kValid, 0, 2));  // zero stride
+  ExpectRejected(in, w, 1, short_options);           // too few bytes
+  ExpectRejected(in, w, 1, {});                      // none at all
+  ExpectRejected(in, w, 1, Options(3, 2, 2));        // unknown padding value
+  ExpectRejected(in, w, 1, Options(kValid, 0, 2));   // zero stride
   ExpectRejected(in, w, 1, Options(kValid, 2, -1));  // negative stride
 }
 
 TEST(MediaPipeTransposeConvBiasTest, RejectsBadShapes) {
-  ExpectRejected({1, 2, 2, 2}, {1, 2, 2, 1}, 1, Options(kValid, 2, 2));  // channels
-  ExpectRejected({1, 2, 2, 1}, {1, 2, 2, 1}, 2, Options(kValid, 2, 2));  // bias size
+  ExpectRejected({1, 2, 2, 2}, {1, 2, 2, 1}, 1,
+                 Options(kValid, 2, 2));  // channels
+  ExpectRejected({1, 2, 2, 1}, {1, 2, 2, 1}, 2,
+                 Options(kValid, 2, 2));  // bias size
 }
 
 // fp16 -> fp32 for weights stored as float16 behind a DEQUANTIZE node.
@@ -291,9 +305,11 @@ std::optional<std::vector<float>> ConstFloats(const ir::Graph& g, int tensor) {
     if (n.op == ir::OpCode::kDequantize && n.outputs.size() == 1 &&
         n.outputs[0] == tensor && !n.inputs.empty()) {
       const ir::Tensor& src = g.tensors[n.inputs[0]];
-      if (!src.is_constant() || src.dtype != DType::kFloat16) return std::nullopt;
+      if (!src.is_constant() || src.dtype != DType::kFloat16)
+        return std::nullopt;
       std::vector<float> out;
-      for (uint16_t h : src.ConstValues<uint16_t>()) out.push_back(HalfToFloat(h));
+      for (uint16_t h : src.ConstValues<uint16_t>())
+        out.push_back(HalfToFloat(h));
       return out;
     }
   }
@@ -324,14 +340,15 @@ void CheckRealModelNodes(const std::string& file) {
     const Shape w_shape = g.tensors[node.inputs[1]].shape;
     auto w = ConstFloats(g, node.inputs[1]);
     auto bias = ConstFloats(g, node.inputs[2]);
-    ASSERT_TRUE(w.has_value() && bias.has_value()) << "weights/bias not constant";
+    ASSERT_TRUE(w.has_value() && bias.has_value())
+        << "weights/bias not constant";
     const Shape out_shape = g.tensors[node.outputs[0]].shape;
 
     auto custom = CustomModel(in_shape, w_shape, *w, *bias, node.custom_options,
                               out_shape);
     ASSERT_TRUE(custom.ok()) << custom.status().message();
-    auto builtin = BuiltinModel(in_shape, w_shape, *w, *bias, opt[0] == kSame, opt[2],
-                                opt[1], out_shape);
+    auto builtin = BuiltinModel(in_shape, w_shape, *w, *bias, opt[0] == kSame,
+                                opt[2], opt[1], out_shape);
     ASSERT_TRUE(builtin.ok()) << builtin.status().message();
     std::vector<HostTensor> inputs = {HostTensor::From<float>(
         in_shape, rng.Floats(NumElementsUnchecked(in_shape), -1.0f, 1.0f))};
@@ -352,7 +369,8 @@ TEST(MediaPipeTransposeConvBiasTest, SelfieSegmentationNodesMatchTflite) {
   CheckRealModelNodes("selfie_segmentation.tflite");
 }
 
-TEST(MediaPipeTransposeConvBiasTest, SelfieSegmentationLandscapeNodesMatchTflite) {
+TEST(MediaPipeTransposeConvBiasTest,
+     SelfieSegmentationLandscapeNodesMatchTflite) {
   CheckRealModelNodes("selfie_segmentation_landscape.tflite");
 }
 

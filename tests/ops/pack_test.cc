@@ -33,7 +33,8 @@ HostTensor RandomTensor(Rng& rng, DType dtype, const Shape& shape) {
     std::vector<float> v = rng.Floats(n, -10, 10);
     if (n) std::memcpy(t.bytes.data(), v.data(), t.bytes.size());
   } else {
-    for (uint8_t& b : t.bytes) b = dtype == DType::kBool ? rng.Int(0, 1) : rng.Int(0, 255);
+    for (uint8_t& b : t.bytes)
+      b = dtype == DType::kBool ? rng.Int(0, 1) : rng.Int(0, 255);
   }
   return t;
 }
@@ -44,11 +45,13 @@ ir::QuantParams QuantFor(DType dtype) {
   return {};
 }
 
-std::vector<uint8_t> BuildPack(DType dtype, const Shape& shape, int count, int axis) {
+std::vector<uint8_t> BuildPack(DType dtype, const Shape& shape, int count,
+                               int axis) {
   ModelBuilder b;
   std::vector<int> inputs;
   for (int i = 0; i < count; ++i) {
-    inputs.push_back(b.AddInput("x" + std::to_string(i), dtype, shape, QuantFor(dtype)));
+    inputs.push_back(
+        b.AddInput("x" + std::to_string(i), dtype, shape, QuantFor(dtype)));
   }
   const int y = b.AddTensor("y", dtype, std::nullopt, QuantFor(dtype));
   b.AddOp(ir::OpCode::kPack, inputs, {y}, ir::PackParams{count, axis});
@@ -65,7 +68,8 @@ std::vector<uint8_t> BuildUnpack(DType dtype, const Shape& shape, int axis) {
   const int num = shape[axis < 0 ? axis + rank : axis];
   std::vector<int> outputs;
   for (int i = 0; i < num; ++i) {
-    outputs.push_back(b.AddTensor("y" + std::to_string(i), dtype, std::nullopt, QuantFor(dtype)));
+    outputs.push_back(b.AddTensor("y" + std::to_string(i), dtype, std::nullopt,
+                                  QuantFor(dtype)));
   }
   b.AddOp(ir::OpCode::kUnpack, {x}, outputs, ir::UnpackParams{num, axis});
   for (int y : outputs) b.MarkOutput(y);
@@ -81,7 +85,8 @@ HostTensor ReferencePack(const std::vector<HostTensor>& parts, int axis) {
   HostTensor out;
   out.dtype = parts[0].dtype;
   out.shape = parts[0].shape;
-  out.shape.insert(out.shape.begin() + axis, static_cast<int32_t>(parts.size()));
+  out.shape.insert(out.shape.begin() + axis,
+                   static_cast<int32_t>(parts.size()));
   const size_t es = DTypeSize(out.dtype);
   const int64_t n = NumElementsUnchecked(out.shape);
   out.bytes.resize(n * es);
@@ -96,7 +101,8 @@ HostTensor ReferencePack(const std::vector<HostTensor>& parts, int axis) {
     for (int d = 0; d <= rank; ++d) {
       if (d != axis) offset = offset * out.shape[d] + c[d];
     }
-    std::memcpy(out.bytes.data() + k * es, parts[c[axis]].bytes.data() + offset * es, es);
+    std::memcpy(out.bytes.data() + k * es,
+                parts[c[axis]].bytes.data() + offset * es, es);
   }
   return out;
 }
@@ -120,7 +126,8 @@ TEST(PackTest, RandomAxesEveryDTypeAndUnpackRoundTrip) {
     const int count = rng.Int(1, 4);
     const int axis = rng.Int(-(rank + 1), rank);
     std::vector<HostTensor> parts;
-    for (int i = 0; i < count; ++i) parts.push_back(RandomTensor(rng, dtype, shape));
+    for (int i = 0; i < count; ++i)
+      parts.push_back(RandomTensor(rng, dtype, shape));
     auto packed = testing::RunMai(BuildPack(dtype, shape, count, axis), parts);
     ASSERT_TRUE(packed.ok()) << packed.status().message();
     const HostTensor expected = ReferencePack(parts, axis);
@@ -128,12 +135,14 @@ TEST(PackTest, RandomAxesEveryDTypeAndUnpackRoundTrip) {
     EXPECT_EQ(packed->at(0).bytes, expected.bytes) << "iteration " << iter;
 
     // UNPACK along the same axis gives the parts back.
-    auto unpacked = testing::RunMai(BuildUnpack(dtype, expected.shape, axis), {expected});
+    auto unpacked =
+        testing::RunMai(BuildUnpack(dtype, expected.shape, axis), {expected});
     ASSERT_TRUE(unpacked.ok()) << unpacked.status().message();
     ASSERT_EQ(unpacked->size(), parts.size());
     for (int i = 0; i < count; ++i) {
       EXPECT_EQ(unpacked->at(i).shape, shape) << "iteration " << iter;
-      EXPECT_EQ(unpacked->at(i).bytes, parts[i].bytes) << "iteration " << iter << " part " << i;
+      EXPECT_EQ(unpacked->at(i).bytes, parts[i].bytes)
+          << "iteration " << iter << " part " << i;
     }
   }
 }
@@ -141,7 +150,8 @@ TEST(PackTest, RandomAxesEveryDTypeAndUnpackRoundTrip) {
 TEST(PackTest, UnpackHandExample) {
   // [[1 2 3] [4 5 6]] along axis -1: columns.
   auto model = BuildUnpack(DType::kInt32, {2, 3}, -1);
-  auto out = testing::RunMai(model, {HostTensor::From<int32_t>({2, 3}, {1, 2, 3, 4, 5, 6})});
+  auto out = testing::RunMai(
+      model, {HostTensor::From<int32_t>({2, 3}, {1, 2, 3, 4, 5, 6})});
   ASSERT_TRUE(out.ok()) << out.status().message();
   ASSERT_EQ(out->size(), 3u);
   EXPECT_EQ(out->at(0).values<int32_t>(), (std::vector<int32_t>{1, 4}));
@@ -151,18 +161,21 @@ TEST(PackTest, UnpackHandExample) {
 
 TEST(PackTest, MatchesTflite) {
   Rng rng(402);
-  for (DType dtype : {DType::kFloat32, DType::kInt8, DType::kUInt8, DType::kInt32}) {
+  for (DType dtype :
+       {DType::kFloat32, DType::kInt8, DType::kUInt8, DType::kInt32}) {
     for (int axis : {0, 1, -1}) {
       const Shape shape = {3, 4};
       std::vector<HostTensor> parts;
-      for (int i = 0; i < 3; ++i) parts.push_back(RandomTensor(rng, dtype, shape));
+      for (int i = 0; i < 3; ++i)
+        parts.push_back(RandomTensor(rng, dtype, shape));
       auto model = BuildPack(dtype, shape, 3, axis);
       auto ours = testing::RunMai(model, parts);
       ASSERT_TRUE(ours.ok()) << ours.status().message();
       auto theirs = testing::RunTflite(model, parts);
       ASSERT_TRUE(theirs.ok()) << theirs.status().message();
       EXPECT_EQ(ours->at(0).shape, theirs->at(0).shape);
-      EXPECT_EQ(ours->at(0).bytes, theirs->at(0).bytes) << DTypeName(dtype) << " " << axis;
+      EXPECT_EQ(ours->at(0).bytes, theirs->at(0).bytes)
+          << DTypeName(dtype) << " " << axis;
 
       const HostTensor stacked = RandomTensor(rng, dtype, {2, 3, 4});
       auto umodel = BuildUnpack(dtype, stacked.shape, axis);
@@ -190,9 +203,10 @@ TEST(PackTest, RejectsBadAxesAndCounts) {
     b.MarkOutput(y);
     auto model = b.Build();
     if (model.ok()) {
-      EXPECT_FALSE(testing::RunMai(*model, {HostTensor::From<float>({2}, {1, 2}),
-                                            HostTensor::From<float>({2}, {3, 4})})
-                       .ok());
+      EXPECT_FALSE(
+          testing::RunMai(*model, {HostTensor::From<float>({2}, {1, 2}),
+                                   HostTensor::From<float>({2}, {3, 4})})
+              .ok());
     }
   }
   // PACK of parts with different shapes.
@@ -205,9 +219,10 @@ TEST(PackTest, RejectsBadAxesAndCounts) {
     b.MarkOutput(y);
     auto model = b.Build();
     if (model.ok()) {
-      EXPECT_FALSE(testing::RunMai(*model, {HostTensor::From<float>({2}, {1, 2}),
-                                            HostTensor::From<float>({3}, {3, 4, 5})})
-                       .ok());
+      EXPECT_FALSE(
+          testing::RunMai(*model, {HostTensor::From<float>({2}, {1, 2}),
+                                   HostTensor::From<float>({3}, {3, 4, 5})})
+              .ok());
     }
   }
   // UNPACK into fewer outputs than the axis size.
@@ -221,8 +236,9 @@ TEST(PackTest, RejectsBadAxesAndCounts) {
     b.MarkOutput(y1);
     auto model = b.Build();
     if (model.ok()) {
-      EXPECT_FALSE(
-          testing::RunMai(*model, {HostTensor::From<float>({3, 2}, std::vector<float>(6))}).ok());
+      EXPECT_FALSE(testing::RunMai(*model, {HostTensor::From<float>(
+                                               {3, 2}, std::vector<float>(6))})
+                       .ok());
     }
   }
 }

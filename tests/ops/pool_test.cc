@@ -48,10 +48,14 @@ void Window(ir::Padding padding, int in, int filter, int stride, int* out,
 
 double ActivationClamp(double v, ir::Activation a) {
   switch (a) {
-    case ir::Activation::kRelu: return std::max(v, 0.0);
-    case ir::Activation::kRelu6: return std::clamp(v, 0.0, 6.0);
-    case ir::Activation::kReluN1To1: return std::clamp(v, -1.0, 1.0);
-    default: return v;
+    case ir::Activation::kRelu:
+      return std::max(v, 0.0);
+    case ir::Activation::kRelu6:
+      return std::clamp(v, 0.0, 6.0);
+    case ir::Activation::kReluN1To1:
+      return std::clamp(v, -1.0, 1.0);
+    default:
+      return v;
   }
 }
 
@@ -142,7 +146,8 @@ TEST(PoolFloatTest, AverageCountsOnlyValidElements) {
   c.input = {1, 2, 2, 1};
   c.params = {ir::Padding::kSame, 1, 1, 3, 3, ir::Activation::kNone};
   auto model = BuildPoolModel(ir::OpCode::kAveragePool2D, DType::kFloat32, c);
-  auto out = testing::RunMai(model, {HostTensor::From<float>(c.input, {1, 2, 3, 6})});
+  auto out =
+      testing::RunMai(model, {HostTensor::From<float>(c.input, {1, 2, 3, 6})});
   ASSERT_TRUE(out.ok()) << out.status().message();
   EXPECT_EQ(out->at(0).values<float>(), (std::vector<float>{3, 3, 3, 3}));
 }
@@ -160,16 +165,16 @@ TEST_P(PoolQuantizedTest, RandomShapesMatchTflite) {
   const bool is_int8 = p.dtype == DType::kInt8;
   for (int iter = 0; iter < 25; ++iter) {
     PoolCase c = RandomCase(rng);
-    SCOPED_TRACE(::testing::Message() << "iter " << iter << " input "
-                                      << ShapeToString(c.input));
+    SCOPED_TRACE(::testing::Message()
+                 << "iter " << iter << " input " << ShapeToString(c.input));
     const float scale = rng.Uniform(0.01f, 0.1f);
     const int zp = is_int8 ? rng.Int(-20, 20) : rng.Int(100, 150);
     auto model = BuildPoolModel(p.op, p.dtype, c, testing::Quant(scale, zp));
     const size_t n = NumElementsUnchecked(c.input);
-    HostTensor x = is_int8 ? HostTensor::From<int8_t>(
-                                 c.input, rng.Ints<int8_t>(n, -128, 127))
-                           : HostTensor::From<uint8_t>(
-                                 c.input, rng.Ints<uint8_t>(n, 0, 255));
+    HostTensor x =
+        is_int8
+            ? HostTensor::From<int8_t>(c.input, rng.Ints<int8_t>(n, -128, 127))
+            : HostTensor::From<uint8_t>(c.input, rng.Ints<uint8_t>(n, 0, 255));
     auto ours = testing::RunMai(model, {x});
     ASSERT_TRUE(ours.ok()) << ours.status().message();
     auto theirs = testing::RunTflite(model, {x});
@@ -207,7 +212,7 @@ bool Rejected(const tflite::ModelBuilder& b, const HostTensor& x) {
 }
 
 TEST(PoolShapeTest, RejectsBadModels) {
-  ir::Pool2DParams params = {ir::Padding::kValid, 1, 1, 5, 5,
+  ir::Pool2DParams params = {ir::Padding::kValid,  1, 1, 5, 5,
                              ir::Activation::kNone};
   {  // VALID window larger than the input.
     tflite::ModelBuilder b;
@@ -215,8 +220,8 @@ TEST(PoolShapeTest, RejectsBadModels) {
     int y = b.AddTensor("y", DType::kFloat32, Shape{1, 1, 1, 1});
     b.AddOp(ir::OpCode::kMaxPool2D, {x}, {y}, params);
     b.MarkOutput(y);
-    EXPECT_TRUE(Rejected(b, HostTensor::From<float>({1, 3, 3, 1},
-                                                    std::vector<float>(9, 1))));
+    EXPECT_TRUE(Rejected(
+        b, HostTensor::From<float>({1, 3, 3, 1}, std::vector<float>(9, 1))));
   }
   {  // Rank-3 input.
     params.filter_h = params.filter_w = 1;
@@ -225,8 +230,8 @@ TEST(PoolShapeTest, RejectsBadModels) {
     int y = b.AddTensor("y", DType::kFloat32, Shape{3, 3, 1});
     b.AddOp(ir::OpCode::kAveragePool2D, {x}, {y}, params);
     b.MarkOutput(y);
-    EXPECT_TRUE(
-        Rejected(b, HostTensor::From<float>({3, 3, 1}, std::vector<float>(9, 1))));
+    EXPECT_TRUE(Rejected(
+        b, HostTensor::From<float>({3, 3, 1}, std::vector<float>(9, 1))));
   }
   {  // Zero stride.
     params.stride_h = 0;
@@ -235,8 +240,8 @@ TEST(PoolShapeTest, RejectsBadModels) {
     int y = b.AddTensor("y", DType::kFloat32, Shape{1, 3, 3, 1});
     b.AddOp(ir::OpCode::kAveragePool2D, {x}, {y}, params);
     b.MarkOutput(y);
-    EXPECT_TRUE(Rejected(b, HostTensor::From<float>({1, 3, 3, 1},
-                                                    std::vector<float>(9, 1))));
+    EXPECT_TRUE(Rejected(
+        b, HostTensor::From<float>({1, 3, 3, 1}, std::vector<float>(9, 1))));
   }
 }
 

@@ -26,8 +26,8 @@ std::vector<uint8_t> BuildReduceModel(ir::OpCode op, DType dtype,
                                       const ir::QuantParams& out_quant = {}) {
   tflite::ModelBuilder b;
   int x = b.AddInput("x", dtype, input, in_quant);
-  int a = b.AddConstant<int32_t>("axes", {static_cast<int32_t>(axes.size())},
-                                 axes);
+  int a =
+      b.AddConstant<int32_t>("axes", {static_cast<int32_t>(axes.size())}, axes);
   int y = b.AddTensor("y", dtype, std::nullopt, out_quant);
   b.AddOp(op, {x, a}, {y}, ir::ReducerParams{keep_dims});
   b.MarkOutput(y);
@@ -48,8 +48,10 @@ std::vector<double> Reference(ir::OpCode op, const Shape& shape,
   Shape kept;  // output dims in full rank (1 for reduced)
   for (int d = 0; d < rank; ++d) {
     kept.push_back(reduced[d] ? 1 : shape[d]);
-    if (!reduced[d]) out_shape->push_back(shape[d]);
-    else if (keep_dims) out_shape->push_back(1);
+    if (!reduced[d])
+      out_shape->push_back(shape[d]);
+    else if (keep_dims)
+      out_shape->push_back(1);
   }
   const int64_t n_out = NumElementsUnchecked(kept);
   std::vector<double> acc(n_out);
@@ -121,9 +123,9 @@ TEST_P(ReduceFloatTest, RandomAxesMatchDoubleReference) {
     auto out = testing::RunMai(model, {HostTensor::From<float>(shape, x)});
     ASSERT_TRUE(out.ok()) << out.status().message();
     Shape want_shape;
-    std::vector<double> want = Reference(
-        op, shape, std::vector<double>(x.begin(), x.end()), axes, keep,
-        &want_shape);
+    std::vector<double> want =
+        Reference(op, shape, std::vector<double>(x.begin(), x.end()), axes,
+                  keep, &want_shape);
     EXPECT_EQ(out->at(0).shape, want_shape);
     EXPECT_TRUE(testing::NearRelative(out->at(0).values<float>(), want, 1e-5));
   }
@@ -148,9 +150,9 @@ TEST_P(ReduceInt32Test, RandomAxesMatchExactReference) {
     auto out = testing::RunMai(model, {HostTensor::From<int32_t>(shape, x)});
     ASSERT_TRUE(out.ok()) << out.status().message();
     Shape want_shape;
-    std::vector<double> want = Reference(
-        op, shape, std::vector<double>(x.begin(), x.end()), axes, keep,
-        &want_shape);
+    std::vector<double> want =
+        Reference(op, shape, std::vector<double>(x.begin(), x.end()), axes,
+                  keep, &want_shape);
     EXPECT_EQ(out->at(0).shape, want_shape);
     std::vector<int32_t> got = out->at(0).values<int32_t>();
     ASSERT_EQ(got.size(), want.size());
@@ -208,10 +210,10 @@ TEST_P(ReduceQuantizedTest, RandomAxesMatchTflite) {
     if (!p.same_quant) {
       // A SUM output scale that holds any sum without saturating (TFLite
       // wraps sums that overflow).
-      const float ratio = p.op == ir::OpCode::kSum
-                              ? 1.25f * static_cast<float>(count) *
-                                    rng.Uniform(1.0f, 1.6f)
-                              : rng.Uniform(0.6f, 1.6f);
+      const float ratio =
+          p.op == ir::OpCode::kSum
+              ? 1.25f * static_cast<float>(count) * rng.Uniform(1.0f, 1.6f)
+              : rng.Uniform(0.6f, 1.6f);
       out_q = testing::Quant(in_scale * ratio,
                              is_int8 ? rng.Int(-10, 10) : rng.Int(118, 138));
     } else if (p.op == ir::OpCode::kSum) {
@@ -221,11 +223,12 @@ TEST_P(ReduceQuantizedTest, RandomAxesMatchTflite) {
       lo = is_int8 ? -std::min(m, 128) : 0;
       hi = std::min(m, 127);
     }
-    auto model = BuildReduceModel(p.op, p.dtype, shape, axes, keep, in_q, out_q);
-    HostTensor x = is_int8 ? HostTensor::From<int8_t>(
-                                 shape, rng.Ints<int8_t>(n, lo, hi))
-                           : HostTensor::From<uint8_t>(
-                                 shape, rng.Ints<uint8_t>(n, lo, hi));
+    auto model =
+        BuildReduceModel(p.op, p.dtype, shape, axes, keep, in_q, out_q);
+    HostTensor x =
+        is_int8
+            ? HostTensor::From<int8_t>(shape, rng.Ints<int8_t>(n, lo, hi))
+            : HostTensor::From<uint8_t>(shape, rng.Ints<uint8_t>(n, lo, hi));
     auto ours = testing::RunMai(model, {x});
     ASSERT_TRUE(ours.ok()) << ours.status().message();
     auto theirs = testing::RunTflite(model, {x});
@@ -268,7 +271,8 @@ TEST(ReduceQuantizedTest, Int8ProdMatchesTflite) {
         std::pow(2.0f, static_cast<float>(reduced)) / 127, rng.Int(-3, 3));
     auto model = BuildReduceModel(ir::OpCode::kReduceProd, DType::kInt8, shape,
                                   axes, keep, in_q, out_q);
-    HostTensor x = HostTensor::From<int8_t>(shape, rng.Ints<int8_t>(n, -127, 127));
+    HostTensor x =
+        HostTensor::From<int8_t>(shape, rng.Ints<int8_t>(n, -127, 127));
     auto ours = testing::RunMai(model, {x});
     ASSERT_TRUE(ours.ok()) << ours.status().message();
     auto theirs = testing::RunTflite(model, {x});
@@ -278,10 +282,56 @@ TEST(ReduceQuantizedTest, Int8ProdMatchesTflite) {
   }
 }
 
+TEST(ReduceQuantizedTest, ProdOverSizeOneAxisRequantizes) {
+  // Reducing a size-1 axis multiplies nothing: each value is requantized
+  // from scale 0.1 to 0.2 (zero point 3): q -> round(q / 2) + 3.
+  auto model =
+      BuildReduceModel(ir::OpCode::kReduceProd, DType::kInt8, {2, 1}, {1},
+                       false, testing::Quant(0.1f, 0), testing::Quant(0.2f, 3));
+  auto out =
+      testing::RunMai(model, {HostTensor::From<int8_t>({2, 1}, {40, -60})});
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  EXPECT_EQ(out->at(0).values<int8_t>(), (std::vector<int8_t>{23, -27}));
+}
+
+TEST(ReduceQuantizedTest, MeanWithSameQuantizationTruncates) {
+  // TFLite divides the raw sum, truncating toward zero: (-1 - 2) / 2 -> -1,
+  // (5 + 6) / 2 -> 5.
+  const ir::QuantParams q = testing::Quant(0.5f, 0);
+  auto model = BuildReduceModel(ir::OpCode::kMean, DType::kInt8, {2, 2}, {1},
+                                false, q, q);
+  auto out = testing::RunMai(
+      model, {HostTensor::From<int8_t>({2, 2}, {-1, -2, 5, 6})});
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  EXPECT_EQ(out->at(0).values<int8_t>(), (std::vector<int8_t>{-1, 5}));
+}
+
+TEST(ReduceQuantizedTest, MeanRequantizes) {
+  // uint8 scale 0.5 zp 128 -> scale 0.25 zp 100: values 130, 136 are 1.0
+  // and 4.0, mean 2.5 -> 10 steps + 100 = 110.
+  auto model =
+      BuildReduceModel(ir::OpCode::kMean, DType::kUInt8, {1, 2}, {-1}, true,
+                       testing::Quant(0.5f, 128), testing::Quant(0.25f, 100));
+  auto out =
+      testing::RunMai(model, {HostTensor::From<uint8_t>({1, 2}, {130, 136})});
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  EXPECT_EQ(out->at(0).shape, (Shape{1, 1}));
+  EXPECT_EQ(out->at(0).values<uint8_t>(), (std::vector<uint8_t>{110}));
+}
+
+TEST(ReduceQuantizedTest, MaxRejectsDifferentQuantization) {
+  auto model =
+      BuildReduceModel(ir::OpCode::kReduceMax, DType::kInt8, {2, 2}, {0}, false,
+                       testing::Quant(0.5f, 0), testing::Quant(0.25f, 0));
+  EXPECT_FALSE(
+      testing::RunMai(model, {HostTensor::From<int8_t>({2, 2}, {1, 2, 3, 4})})
+          .ok());
+}
+
 TEST(ReduceTest, MeanOfKnownValues) {
   // [[1, 2, 3], [4, 5, 6]]: mean over axis -1 with keep_dims -> [[2], [5]].
-  auto model = BuildReduceModel(ir::OpCode::kMean, DType::kFloat32, {2, 3},
-                                {-1}, true);
+  auto model =
+      BuildReduceModel(ir::OpCode::kMean, DType::kFloat32, {2, 3}, {-1}, true);
   auto out = testing::RunMai(
       model, {HostTensor::From<float>({2, 3}, {1, 2, 3, 4, 5, 6})});
   ASSERT_TRUE(out.ok()) << out.status().message();
@@ -300,10 +350,10 @@ TEST(ReduceTest, DuplicateAxesReduceOnce) {
 }
 
 TEST(ReduceTest, AllAxesGiveScalar) {
-  auto model = BuildReduceModel(ir::OpCode::kReduceMax, DType::kFloat32,
-                                {2, 2}, {0, 1}, false);
-  auto out = testing::RunMai(
-      model, {HostTensor::From<float>({2, 2}, {-3, 7, 2, -9})});
+  auto model = BuildReduceModel(ir::OpCode::kReduceMax, DType::kFloat32, {2, 2},
+                                {0, 1}, false);
+  auto out =
+      testing::RunMai(model, {HostTensor::From<float>({2, 2}, {-3, 7, 2, -9})});
   ASSERT_TRUE(out.ok()) << out.status().message();
   EXPECT_EQ(out->at(0).shape, (Shape{}));
   EXPECT_EQ(out->at(0).values<float>(), (std::vector<float>{7}));
@@ -320,7 +370,7 @@ TEST(ReduceTest, RejectsOutOfRangeAxis) {
   // Refused at build time or by mai.
   EXPECT_TRUE(!bytes.ok() ||
               !testing::RunMai(*bytes, {HostTensor::From<float>(
-                                          {2, 3}, {1, 2, 3, 4, 5, 6})})
+                                           {2, 3}, {1, 2, 3, 4, 5, 6})})
                    .ok());
 }
 
@@ -333,9 +383,9 @@ TEST(ReduceTest, RejectsNonConstantAxis) {
   b.MarkOutput(y);
   auto bytes = b.Build();
   EXPECT_TRUE(!bytes.ok() ||
-              !testing::RunMai(*bytes,
-                               {HostTensor::From<float>({2, 3}, {1, 2, 3, 4, 5, 6}),
-                                HostTensor::From<int32_t>({1}, {1})})
+              !testing::RunMai(
+                   *bytes, {HostTensor::From<float>({2, 3}, {1, 2, 3, 4, 5, 6}),
+                            HostTensor::From<int32_t>({1}, {1})})
                    .ok());
 }
 

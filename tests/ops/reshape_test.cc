@@ -33,7 +33,8 @@ HostTensor RandomTensor(Rng& rng, DType dtype, const Shape& shape) {
     std::vector<float> v = rng.Floats(n, -10, 10);
     if (n) std::memcpy(t.bytes.data(), v.data(), t.bytes.size());
   } else {
-    for (uint8_t& b : t.bytes) b = dtype == DType::kBool ? rng.Int(0, 1) : rng.Int(0, 255);
+    for (uint8_t& b : t.bytes)
+      b = dtype == DType::kBool ? rng.Int(0, 1) : rng.Int(0, 255);
   }
   return t;
 }
@@ -63,13 +64,15 @@ std::vector<uint8_t> BuildReshape(DType dtype, const Shape& in,
   const int32_t n = static_cast<int32_t>(target.size());
   switch (source) {
     case ShapeSource::kInt32Tensor:
-      b.AddOp(ir::OpCode::kReshape, {x, b.AddConstant<int32_t>("s", {n}, target)},
-              {y}, ir::ReshapeParams{target, true});
+      b.AddOp(ir::OpCode::kReshape,
+              {x, b.AddConstant<int32_t>("s", {n}, target)}, {y},
+              ir::ReshapeParams{target, true});
       break;
     case ShapeSource::kInt64Tensor:
       b.AddOp(ir::OpCode::kReshape,
               {x, b.AddConstant<int64_t>(
-                      "s", {n}, std::vector<int64_t>(target.begin(), target.end()))},
+                      "s", {n},
+                      std::vector<int64_t>(target.begin(), target.end()))},
               {y});
       break;
     case ShapeSource::kOptions:
@@ -111,29 +114,37 @@ TEST(ReshapeTest, InfersMinusOneForEveryDType) {
   Rng rng(101);
   for (DType dtype : kDTypes) {
     const HostTensor x = RandomTensor(rng, dtype, {2, 3, 4});
-    ExpectCopy(BuildReshape(dtype, {2, 3, 4}, {4, -1}, ShapeSource::kInt32Tensor),
-               x, {4, 6});
-    ExpectCopy(BuildReshape(dtype, {2, 3, 4}, {-1, 2, 2}, ShapeSource::kInt64Tensor),
-               x, {6, 2, 2});
-    ExpectCopy(BuildReshape(dtype, {2, 3, 4}, {24}, ShapeSource::kOptions), x, {24});
+    ExpectCopy(
+        BuildReshape(dtype, {2, 3, 4}, {4, -1}, ShapeSource::kInt32Tensor), x,
+        {4, 6});
+    ExpectCopy(
+        BuildReshape(dtype, {2, 3, 4}, {-1, 2, 2}, ShapeSource::kInt64Tensor),
+        x, {6, 2, 2});
+    ExpectCopy(BuildReshape(dtype, {2, 3, 4}, {24}, ShapeSource::kOptions), x,
+               {24});
   }
 }
 
 TEST(ReshapeTest, ScalarAndZeroSizedShapes) {
   Rng rng(102);
   const HostTensor one = RandomTensor(rng, DType::kFloat32, {1, 1});
-  ExpectCopy(BuildReshape(DType::kFloat32, {1, 1}, {}, ShapeSource::kInt32Tensor), one,
-             {});
+  ExpectCopy(
+      BuildReshape(DType::kFloat32, {1, 1}, {}, ShapeSource::kInt32Tensor), one,
+      {});
   // Legacy converters wrote [0] in the options for a scalar.
-  ExpectCopy(BuildReshape(DType::kFloat32, {1, 1}, {0}, ShapeSource::kOptions), one, {});
+  ExpectCopy(BuildReshape(DType::kFloat32, {1, 1}, {0}, ShapeSource::kOptions),
+             one, {});
   const HostTensor scalar = RandomTensor(rng, DType::kInt32, {});
-  ExpectCopy(BuildReshape(DType::kInt32, {}, {1, -1}, ShapeSource::kInt32Tensor),
-             scalar, {1, 1});
+  ExpectCopy(
+      BuildReshape(DType::kInt32, {}, {1, -1}, ShapeSource::kInt32Tensor),
+      scalar, {1, 1});
   const HostTensor empty = RandomTensor(rng, DType::kFloat32, {0, 3});
-  ExpectCopy(BuildReshape(DType::kFloat32, {0, 3}, {3, 0, 2}, ShapeSource::kInt32Tensor),
+  ExpectCopy(BuildReshape(DType::kFloat32, {0, 3}, {3, 0, 2},
+                          ShapeSource::kInt32Tensor),
              empty, {3, 0, 2});
-  ExpectCopy(BuildReshape(DType::kFloat32, {0, 3}, {-1, 3}, ShapeSource::kInt32Tensor),
-             empty, {0, 3});
+  ExpectCopy(
+      BuildReshape(DType::kFloat32, {0, 3}, {-1, 3}, ShapeSource::kInt32Tensor),
+      empty, {0, 3});
 }
 
 TEST(ReshapeTest, RejectsBadTargets) {
@@ -141,15 +152,15 @@ TEST(ReshapeTest, RejectsBadTargets) {
        {std::vector<int32_t>{-1, -1}, {5, 5}, {7, -1}, {-2, 12}, {0, -1}}) {
     ModelBuilder b;
     const int x = b.AddInput("x", DType::kFloat32, {2, 3, 4});
-    const int s = b.AddConstant<int32_t>("s", {static_cast<int32_t>(target.size())},
-                                         target);
+    const int s = b.AddConstant<int32_t>(
+        "s", {static_cast<int32_t>(target.size())}, target);
     const int y = b.AddTensor("y", DType::kFloat32, Shape{24});
     b.AddOp(ir::OpCode::kReshape, {x, s}, {y});
     b.MarkOutput(y);
     auto model = b.Build();
     if (!model.ok()) continue;  // the builder may already refuse it
-    auto out = testing::RunMai(*model, {HostTensor::From<float>({2, 3, 4},
-                                                                std::vector<float>(24))});
+    auto out = testing::RunMai(
+        *model, {HostTensor::From<float>({2, 3, 4}, std::vector<float>(24))});
     EXPECT_FALSE(out.ok()) << "target of " << target.size() << " dims accepted";
   }
 }
@@ -166,11 +177,13 @@ TEST(ReshapeTest, RunTimeShapeTensorMustMatchThePlannedShape) {
   std::vector<float> values(12);
   for (int i = 0; i < 12; ++i) values[i] = 0.5f * i;
   const HostTensor xt = HostTensor::From<float>({2, 6}, values);
-  auto ok = testing::RunMai(model, {xt, HostTensor::From<int32_t>({2}, {3, -1})});
+  auto ok =
+      testing::RunMai(model, {xt, HostTensor::From<int32_t>({2}, {3, -1})});
   ASSERT_TRUE(ok.ok()) << ok.status().message();
   EXPECT_EQ(ok->at(0).shape, (Shape{3, 4}));
   EXPECT_EQ(ok->at(0).values<float>(), values);
-  auto bad = testing::RunMai(model, {xt, HostTensor::From<int32_t>({2}, {4, 3})});
+  auto bad =
+      testing::RunMai(model, {xt, HostTensor::From<int32_t>({2}, {4, 3})});
   EXPECT_FALSE(bad.ok());
 }
 
@@ -187,7 +200,8 @@ TEST(SqueezeTest, AllOnesListedAndNegativeDims) {
 }
 
 TEST(SqueezeTest, RejectsDimThatIsNotOne) {
-  for (const std::vector<int32_t>& dims : {std::vector<int32_t>{1}, {5}, {-6}}) {
+  for (const std::vector<int32_t>& dims :
+       {std::vector<int32_t>{1}, {5}, {-6}}) {
     ModelBuilder b;
     const int x = b.AddInput("x", DType::kFloat32, {1, 3, 1, 2, 1});
     const int y = b.AddTensor("y", DType::kFloat32, Shape{3, 2});
@@ -196,7 +210,8 @@ TEST(SqueezeTest, RejectsDimThatIsNotOne) {
     auto model = b.Build();
     if (!model.ok()) continue;
     auto out = testing::RunMai(
-        *model, {HostTensor::From<float>({1, 3, 1, 2, 1}, std::vector<float>(6))});
+        *model,
+        {HostTensor::From<float>({1, 3, 1, 2, 1}, std::vector<float>(6))});
     EXPECT_FALSE(out.ok()) << "squeeze dim " << dims[0] << " accepted";
   }
 }
@@ -205,7 +220,7 @@ TEST(ExpandDimsTest, EveryAxisIncludingNegative) {
   Rng rng(104);
   const Shape in = {2, 3};
   const std::vector<std::pair<int32_t, Shape>> cases = {
-      {0, {1, 2, 3}}, {1, {2, 1, 3}}, {2, {2, 3, 1}},
+      {0, {1, 2, 3}},  {1, {2, 1, 3}},  {2, {2, 3, 1}},
       {-1, {2, 3, 1}}, {-2, {2, 1, 3}}, {-3, {1, 2, 3}}};
   for (DType dtype : kDTypes) {
     const HostTensor x = RandomTensor(rng, dtype, in);
@@ -229,12 +244,14 @@ TEST(ExpandDimsTest, RejectsAxisOutOfRange) {
     b.MarkOutput(y);
     auto model = b.Build();
     if (!model.ok()) continue;  // rejected while building
-    auto out = testing::RunMai(*model, {HostTensor::From<float>({2, 3}, std::vector<float>(6))});
+    auto out = testing::RunMai(
+        *model, {HostTensor::From<float>({2, 3}, std::vector<float>(6))});
     EXPECT_FALSE(out.ok()) << "axis " << axis << " accepted";
   }
 }
 
-void ExpectSameAsTflite(const std::vector<uint8_t>& model, const HostTensor& x) {
+void ExpectSameAsTflite(const std::vector<uint8_t>& model,
+                        const HostTensor& x) {
   auto ours = testing::RunMai(model, {x});
   ASSERT_TRUE(ours.ok()) << ours.status().message();
   auto theirs = testing::RunTflite(model, {x});
@@ -247,7 +264,8 @@ TEST(ReshapeTest, MatchesTflite) {
   Rng rng(105);
   for (DType dtype : {DType::kFloat32, DType::kInt8, DType::kUInt8}) {
     const HostTensor x = RandomTensor(rng, dtype, {1, 4, 6});
-    ExpectSameAsTflite(BuildReshape(dtype, {1, 4, 6}, {-1, 3}, ShapeSource::kInt32Tensor), x);
+    ExpectSameAsTflite(
+        BuildReshape(dtype, {1, 4, 6}, {-1, 3}, ShapeSource::kInt32Tensor), x);
     ExpectSameAsTflite(BuildSqueeze(dtype, {1, 4, 6}, {}), x);
     ExpectSameAsTflite(BuildExpandDims<int32_t>(dtype, {1, 4, 6}, -2), x);
   }

@@ -171,6 +171,39 @@ void CompareQuantized(uint32_t seed, int lo, int hi, int64_t zp) {
 TEST(ResizeBilinearTest, Uint8) { CompareQuantized<uint8_t>(61, 0, 255, 128); }
 TEST(ResizeBilinearTest, Int8) { CompareQuantized<int8_t>(62, -128, 127, -4); }
 
+TEST(ResizeBilinearTest, Int16AgainstDoubleReference) {
+  // Same fixed-point path as int8. 10-bit coordinates are off by at most
+  // ~index * 2^-11, i.e. < 0.005 here: within 1 + 600 * 0.005 + 0.5 < 4.
+  Rng rng(64);
+  for (int iter = 0; iter < 6; ++iter) {
+    const Flags f = FlagsFor(iter);
+    const Shape shape = {1, rng.Int(1, 6), rng.Int(1, 6), 2};
+    const int out_h = rng.Int(1, 10), out_w = rng.Int(1, 10);
+    const std::vector<int16_t> x =
+        rng.Ints<int16_t>(NumElementsUnchecked(shape), -300, 300);
+    auto out = testing::RunMai(
+        BuildResize<int16_t>(shape, out_h, out_w, f, Quant(1e-3f, 0)),
+        {HostTensor::From<int16_t>(shape, x)});
+    ASSERT_TRUE(out.ok()) << out.status().message();
+    const std::vector<double> expected =
+        ReferenceBilinear(x, shape, out_h, out_w, f);
+    const std::vector<int16_t> got = out->at(0).values<int16_t>();
+    ASSERT_EQ(got.size(), expected.size());
+    for (size_t i = 0; i < got.size(); ++i) {
+      ASSERT_LE(std::fabs(got[i] - expected[i]), 4.0)
+          << "element " << i << " iteration " << iter;
+    }
+  }
+  // Large magnitudes do not overflow: a constant image stays constant.
+  for (int16_t v : {int16_t{32767}, int16_t{-32768}}) {
+    auto out = testing::RunMai(
+        BuildResize<int16_t>({1, 3, 5, 1}, 7, 4, {}, Quant(1e-3f, 0)),
+        {HostTensor::From<int16_t>({1, 3, 5, 1}, std::vector<int16_t>(15, v))});
+    ASSERT_TRUE(out.ok()) << out.status().message();
+    EXPECT_EQ(out->at(0).values<int16_t>(), std::vector<int16_t>(28, v));
+  }
+}
+
 TEST(ResizeBilinearTest, Float32MatchesTflite) {
   Rng rng(63);
   for (int iter = 0; iter < 6; ++iter) {

@@ -33,7 +33,8 @@ HostTensor RandomTensor(Rng& rng, DType dtype, const Shape& shape) {
     std::vector<float> v = rng.Floats(n, -10, 10);
     if (n) std::memcpy(t.bytes.data(), v.data(), t.bytes.size());
   } else {
-    for (uint8_t& b : t.bytes) b = dtype == DType::kBool ? rng.Int(0, 1) : rng.Int(0, 255);
+    for (uint8_t& b : t.bytes)
+      b = dtype == DType::kBool ? rng.Int(0, 1) : rng.Int(0, 255);
   }
   return t;
 }
@@ -44,17 +45,19 @@ ir::QuantParams QuantFor(DType dtype) {
   return {};
 }
 
-Result<std::vector<uint8_t>> BuildSlice(DType dtype, const Shape& shape,
-                                        const std::vector<int32_t>& begin,
-                                        const std::vector<int32_t>& size, bool int64_indices,
-                                        std::optional<Shape> out_shape = std::nullopt) {
+Result<std::vector<uint8_t>> BuildSlice(
+    DType dtype, const Shape& shape, const std::vector<int32_t>& begin,
+    const std::vector<int32_t>& size, bool int64_indices,
+    std::optional<Shape> out_shape = std::nullopt) {
   ModelBuilder b;
   const int x = b.AddInput("x", dtype, shape, QuantFor(dtype));
   const int32_t rank = static_cast<int32_t>(begin.size());
   int bi, si;
   if (int64_indices) {
-    bi = b.AddConstant<int64_t>("begin", {rank}, std::vector<int64_t>(begin.begin(), begin.end()));
-    si = b.AddConstant<int64_t>("size", {rank}, std::vector<int64_t>(size.begin(), size.end()));
+    bi = b.AddConstant<int64_t>(
+        "begin", {rank}, std::vector<int64_t>(begin.begin(), begin.end()));
+    si = b.AddConstant<int64_t>("size", {rank},
+                                std::vector<int64_t>(size.begin(), size.end()));
   } else {
     bi = b.AddConstant<int32_t>("begin", {rank}, begin);
     si = b.AddConstant<int32_t>("size", {rank}, size);
@@ -65,13 +68,15 @@ Result<std::vector<uint8_t>> BuildSlice(DType dtype, const Shape& shape,
   return b.Build();
 }
 
-HostTensor ReferenceSlice(const HostTensor& in, const std::vector<int32_t>& begin,
+HostTensor ReferenceSlice(const HostTensor& in,
+                          const std::vector<int32_t>& begin,
                           const std::vector<int32_t>& size) {
   const int rank = static_cast<int>(in.shape.size());
   HostTensor out;
   out.dtype = in.dtype;
   out.shape.resize(rank);
-  for (int d = 0; d < rank; ++d) out.shape[d] = size[d] == -1 ? in.shape[d] - begin[d] : size[d];
+  for (int d = 0; d < rank; ++d)
+    out.shape[d] = size[d] == -1 ? in.shape[d] - begin[d] : size[d];
   const size_t es = DTypeSize(in.dtype);
   const int64_t n = NumElementsUnchecked(out.shape);
   out.bytes.resize(n * es);
@@ -83,7 +88,8 @@ HostTensor ReferenceSlice(const HostTensor& in, const std::vector<int32_t>& begi
       rem /= out.shape[d];
     }
     int64_t offset = 0;
-    for (int d = 0; d < rank; ++d) offset = offset * in.shape[d] + begin[d] + c[d];
+    for (int d = 0; d < rank; ++d)
+      offset = offset * in.shape[d] + begin[d] + c[d];
     std::memcpy(out.bytes.data() + k * es, in.bytes.data() + offset * es, es);
   }
   return out;
@@ -127,8 +133,8 @@ TEST(SliceTest, RandomBoxesEveryDType) {
 TEST(SliceTest, MatchesTflite) {
   Rng rng(602);
   for (int iter = 0; iter < 12; ++iter) {
-    const DType dtype = std::vector<DType>{DType::kFloat32, DType::kInt8, DType::kUInt8,
-                                           DType::kInt32}[iter % 4];
+    const DType dtype = std::vector<DType>{
+        DType::kFloat32, DType::kInt8, DType::kUInt8, DType::kInt32}[iter % 4];
     const int rank = 1 + iter % 4;
     Shape shape(rank);
     for (int32_t& d : shape) d = rng.Int(1, 6);
@@ -153,11 +159,14 @@ TEST(SliceTest, RejectsOutOfRangeBoxes) {
   struct Case {
     std::vector<int32_t> begin, size;
   };
-  for (const Case& c : {Case{{-1, 0}, {1, 1}}, Case{{2, 0}, {2, 1}}, Case{{0, 0}, {1, -2}},
-                        Case{{4, 0}, {-1, 1}}, Case{{0}, {1}}}) {
-    auto model = BuildSlice(DType::kFloat32, {3, 4}, c.begin, c.size, false, Shape{1, 1});
+  for (const Case& c :
+       {Case{{-1, 0}, {1, 1}}, Case{{2, 0}, {2, 1}}, Case{{0, 0}, {1, -2}},
+        Case{{4, 0}, {-1, 1}}, Case{{0}, {1}}}) {
+    auto model = BuildSlice(DType::kFloat32, {3, 4}, c.begin, c.size, false,
+                            Shape{1, 1});
     if (!model.ok()) continue;
-    auto out = testing::RunMai(*model, {HostTensor::From<float>({3, 4}, std::vector<float>(12))});
+    auto out = testing::RunMai(
+        *model, {HostTensor::From<float>({3, 4}, std::vector<float>(12))});
     EXPECT_FALSE(out.ok()) << "begin " << c.begin[0] << " size " << c.size[0];
   }
 }

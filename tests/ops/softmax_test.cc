@@ -53,7 +53,8 @@ std::vector<double> Reference(bool log, const std::vector<float>& x, int depth,
 Shape RandomShape(Rng& rng) {
   Shape s;
   const int rank = rng.Int(1, 4);
-  for (int d = 0; d < rank; ++d) s.push_back(rng.Int(1, d + 1 == rank ? 40 : 4));
+  for (int d = 0; d < rank; ++d)
+    s.push_back(rng.Int(1, d + 1 == rank ? 40 : 4));
   return s;
 }
 
@@ -114,17 +115,18 @@ TEST_P(SoftmaxQuantizedTest, RandomShapesMatchTflite) {
   for (int iter = 0; iter < 25; ++iter) {
     Shape shape = RandomShape(rng);
     const float beta = log || iter % 2 == 0 ? 1.0f : rng.Uniform(0.3f, 2.0f);
-    ir::QuantParams in_q = testing::Quant(
-        rng.Uniform(0.02f, 0.2f), is_int8 ? rng.Int(-20, 20) : rng.Int(100, 150));
+    ir::QuantParams in_q =
+        testing::Quant(rng.Uniform(0.02f, 0.2f),
+                       is_int8 ? rng.Int(-20, 20) : rng.Int(100, 150));
     ir::QuantParams out_q =
         log ? testing::Quant(16.0f / 256, is_int8 ? 127 : 255)
             : testing::Quant(1.0f / 256, is_int8 ? -128 : 0);
     auto model = BuildModel(p.op, p.dtype, shape, beta, in_q, out_q);
     const size_t n = NumElementsUnchecked(shape);
-    HostTensor x = is_int8 ? HostTensor::From<int8_t>(
-                                 shape, rng.Ints<int8_t>(n, -128, 127))
-                           : HostTensor::From<uint8_t>(
-                                 shape, rng.Ints<uint8_t>(n, 0, 255));
+    HostTensor x =
+        is_int8
+            ? HostTensor::From<int8_t>(shape, rng.Ints<int8_t>(n, -128, 127))
+            : HostTensor::From<uint8_t>(shape, rng.Ints<uint8_t>(n, 0, 255));
     auto ours = testing::RunMai(model, {x});
     ASSERT_TRUE(ours.ok()) << ours.status().message();
     auto theirs = testing::RunTflite(model, {x});
@@ -145,18 +147,18 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(SoftmaxQuantizedTest, RejectsWrongOutputQuantization) {
   auto model = BuildModel(ir::OpCode::kSoftmax, DType::kInt8, {1, 4}, 1,
                           testing::Quant(0.1f, 0), testing::Quant(0.1f, 0));
-  auto out = testing::RunMai(model,
-                             {HostTensor::From<int8_t>({1, 4}, {1, 2, 3, 4})});
+  auto out =
+      testing::RunMai(model, {HostTensor::From<int8_t>({1, 4}, {1, 2, 3, 4})});
   EXPECT_FALSE(out.ok());
 }
 
 TEST(SoftmaxQuantizedTest, UniformRowIsUniform) {
   // Four equal inputs: each probability is 1/4 = 64/256 -> -128 + 64.
-  auto model = BuildModel(ir::OpCode::kSoftmax, DType::kInt8, {1, 4}, 1,
-                          testing::Quant(0.1f, 0),
-                          testing::Quant(1.0f / 256, -128));
-  auto out = testing::RunMai(model,
-                             {HostTensor::From<int8_t>({1, 4}, {5, 5, 5, 5})});
+  auto model =
+      BuildModel(ir::OpCode::kSoftmax, DType::kInt8, {1, 4}, 1,
+                 testing::Quant(0.1f, 0), testing::Quant(1.0f / 256, -128));
+  auto out =
+      testing::RunMai(model, {HostTensor::From<int8_t>({1, 4}, {5, 5, 5, 5})});
   ASSERT_TRUE(out.ok()) << out.status().message();
   EXPECT_EQ(out->at(0).values<int8_t>(), (std::vector<int8_t>(4, -64)));
 }

@@ -33,7 +33,8 @@ HostTensor RandomTensor(Rng& rng, DType dtype, const Shape& shape) {
     std::vector<float> v = rng.Floats(n, -10, 10);
     if (n) std::memcpy(t.bytes.data(), v.data(), t.bytes.size());
   } else {
-    for (uint8_t& b : t.bytes) b = dtype == DType::kBool ? rng.Int(0, 1) : rng.Int(0, 255);
+    for (uint8_t& b : t.bytes)
+      b = dtype == DType::kBool ? rng.Int(0, 1) : rng.Int(0, 255);
   }
   return t;
 }
@@ -44,13 +45,15 @@ ir::QuantParams QuantFor(DType dtype) {
   return {};
 }
 
-std::vector<uint8_t> BuildSplit(DType dtype, const Shape& shape, int axis, int num) {
+std::vector<uint8_t> BuildSplit(DType dtype, const Shape& shape, int axis,
+                                int num) {
   ModelBuilder b;
   const int a = b.AddConstant<int32_t>("axis", {}, {axis});
   const int x = b.AddInput("x", dtype, shape, QuantFor(dtype));
   std::vector<int> outputs;
   for (int i = 0; i < num; ++i) {
-    outputs.push_back(b.AddTensor("y" + std::to_string(i), dtype, std::nullopt, QuantFor(dtype)));
+    outputs.push_back(b.AddTensor("y" + std::to_string(i), dtype, std::nullopt,
+                                  QuantFor(dtype)));
   }
   b.AddOp(ir::OpCode::kSplit, {a, x}, outputs, ir::SplitParams{num});
   for (int y : outputs) b.MarkOutput(y);
@@ -63,11 +66,13 @@ std::vector<uint8_t> BuildSplitV(DType dtype, const Shape& shape, int axis,
                                  const std::vector<int32_t>& sizes) {
   ModelBuilder b;
   const int x = b.AddInput("x", dtype, shape, QuantFor(dtype));
-  const int s = b.AddConstant<int32_t>("sizes", {static_cast<int32_t>(sizes.size())}, sizes);
+  const int s = b.AddConstant<int32_t>(
+      "sizes", {static_cast<int32_t>(sizes.size())}, sizes);
   const int a = b.AddConstant<int32_t>("axis", {}, {axis});
   std::vector<int> outputs;
   for (size_t i = 0; i < sizes.size(); ++i) {
-    outputs.push_back(b.AddTensor("y" + std::to_string(i), dtype, std::nullopt, QuantFor(dtype)));
+    outputs.push_back(b.AddTensor("y" + std::to_string(i), dtype, std::nullopt,
+                                  QuantFor(dtype)));
   }
   b.AddOp(ir::OpCode::kSplitV, {x, s, a}, outputs,
           ir::SplitParams{static_cast<int32_t>(sizes.size())});
@@ -77,7 +82,8 @@ std::vector<uint8_t> BuildSplitV(DType dtype, const Shape& shape, int axis,
   return bytes.ok() ? *bytes : std::vector<uint8_t>{};
 }
 
-// Piece i holds input coordinates whose axis index is in [start_i, start_i + size_i).
+// Piece i holds input coordinates whose axis index is in [start_i, start_i +
+// size_i).
 std::vector<HostTensor> ReferenceSplit(const HostTensor& in, int axis,
                                        const std::vector<int32_t>& sizes) {
   const int rank = static_cast<int>(in.shape.size());
@@ -111,7 +117,8 @@ std::vector<HostTensor> ReferenceSplit(const HostTensor& in, int axis,
   return pieces;
 }
 
-void ExpectPieces(const std::vector<HostTensor>& got, const std::vector<HostTensor>& want,
+void ExpectPieces(const std::vector<HostTensor>& got,
+                  const std::vector<HostTensor>& want,
                   const std::string& what) {
   ASSERT_EQ(got.size(), want.size()) << what;
   for (size_t i = 0; i < got.size(); ++i) {
@@ -122,7 +129,8 @@ void ExpectPieces(const std::vector<HostTensor>& got, const std::vector<HostTens
 
 TEST(SplitTest, HandExample) {
   auto model = BuildSplit(DType::kFloat32, {2, 4}, 1, 2);
-  auto out = testing::RunMai(model, {HostTensor::From<float>({2, 4}, {0, 1, 2, 3, 4, 5, 6, 7})});
+  auto out = testing::RunMai(
+      model, {HostTensor::From<float>({2, 4}, {0, 1, 2, 3, 4, 5, 6, 7})});
   ASSERT_TRUE(out.ok()) << out.status().message();
   ASSERT_EQ(out->size(), 2u);
   EXPECT_EQ(out->at(0).values<float>(), (std::vector<float>{0, 1, 4, 5}));
@@ -142,8 +150,10 @@ TEST(SplitTest, RandomEveryDType) {
     const HostTensor x = RandomTensor(rng, dtype, shape);
     auto out = testing::RunMai(BuildSplit(dtype, shape, axis, num), {x});
     ASSERT_TRUE(out.ok()) << out.status().message();
-    const std::vector<int32_t> sizes(num, shape[axis < 0 ? axis + rank : axis] / num);
-    ExpectPieces(*out, ReferenceSplit(x, axis, sizes), "iteration " + std::to_string(iter));
+    const std::vector<int32_t> sizes(
+        num, shape[axis < 0 ? axis + rank : axis] / num);
+    ExpectPieces(*out, ReferenceSplit(x, axis, sizes),
+                 "iteration " + std::to_string(iter));
   }
 }
 
@@ -165,13 +175,15 @@ TEST(SplitVTest, RandomSizesWithInferredAndZeroPieces) {
     const HostTensor x = RandomTensor(rng, dtype, shape);
     auto out = testing::RunMai(BuildSplitV(dtype, shape, axis, spec), {x});
     ASSERT_TRUE(out.ok()) << out.status().message();
-    ExpectPieces(*out, ReferenceSplit(x, axis, sizes), "iteration " + std::to_string(iter));
+    ExpectPieces(*out, ReferenceSplit(x, axis, sizes),
+                 "iteration " + std::to_string(iter));
   }
 }
 
 TEST(SplitTest, MatchesTflite) {
   Rng rng(503);
-  for (DType dtype : {DType::kFloat32, DType::kInt8, DType::kUInt8, DType::kInt32}) {
+  for (DType dtype :
+       {DType::kFloat32, DType::kInt8, DType::kUInt8, DType::kInt32}) {
     const HostTensor x = RandomTensor(rng, dtype, {2, 6, 3});
     for (const auto& model : {BuildSplit(dtype, x.shape, -2, 3),
                               BuildSplitV(dtype, x.shape, 1, {1, -1, 2})}) {
@@ -197,8 +209,9 @@ TEST(SplitTest, RejectsBadSplits) {
     b.MarkOutput(y1);
     auto model = b.Build();
     if (model.ok()) {
-      EXPECT_FALSE(
-          testing::RunMai(*model, {HostTensor::From<float>({5}, std::vector<float>(5))}).ok());
+      EXPECT_FALSE(testing::RunMai(*model, {HostTensor::From<float>(
+                                               {5}, std::vector<float>(5))})
+                       .ok());
     }
   }
   // SPLIT_V: two -1, a sum that differs, an axis out of range.
@@ -206,8 +219,8 @@ TEST(SplitTest, RejectsBadSplits) {
     std::vector<int32_t> sizes;
     int axis;
   };
-  for (const Case& c : {Case{{-1, -1}, 0}, Case{{2, 2}, 0}, Case{{1, 2}, 0}, Case{{2, 3}, 2},
-                        Case{{-2, 7}, 0}}) {
+  for (const Case& c : {Case{{-1, -1}, 0}, Case{{2, 2}, 0}, Case{{1, 2}, 0},
+                        Case{{2, 3}, 2}, Case{{-2, 7}, 0}}) {
     ModelBuilder b;
     const int x = b.AddInput("x", DType::kFloat32, {5, 1});
     const int s = b.AddConstant<int32_t>("sizes", {2}, c.sizes);
@@ -219,8 +232,9 @@ TEST(SplitTest, RejectsBadSplits) {
     b.MarkOutput(y1);
     auto model = b.Build();
     if (!model.ok()) continue;
-    EXPECT_FALSE(
-        testing::RunMai(*model, {HostTensor::From<float>({5, 1}, std::vector<float>(5))}).ok())
+    EXPECT_FALSE(testing::RunMai(*model, {HostTensor::From<float>(
+                                             {5, 1}, std::vector<float>(5))})
+                     .ok())
         << c.sizes[0] << "," << c.sizes[1] << " axis " << c.axis;
   }
 }

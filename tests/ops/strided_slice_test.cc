@@ -35,7 +35,8 @@ HostTensor RandomTensor(Rng& rng, DType dtype, const Shape& shape) {
     std::vector<float> v = rng.Floats(n, -10, 10);
     if (n) std::memcpy(t.bytes.data(), v.data(), t.bytes.size());
   } else {
-    for (uint8_t& b : t.bytes) b = dtype == DType::kBool ? rng.Int(0, 1) : rng.Int(0, 255);
+    for (uint8_t& b : t.bytes)
+      b = dtype == DType::kBool ? rng.Int(0, 1) : rng.Int(0, 255);
   }
   return t;
 }
@@ -51,15 +52,18 @@ struct Spec {
   ir::StridedSliceParams params;
 };
 
-Result<std::vector<uint8_t>> BuildStridedSlice(DType dtype, const Shape& shape,
-                                               const Spec& spec,
-                                               std::optional<Shape> out_shape = std::nullopt) {
+Result<std::vector<uint8_t>> BuildStridedSlice(
+    DType dtype, const Shape& shape, const Spec& spec,
+    std::optional<Shape> out_shape = std::nullopt) {
   ModelBuilder b;
   const int x = b.AddInput("x", dtype, shape, QuantFor(dtype));
-  auto len = [](const std::vector<int32_t>& v) { return static_cast<int32_t>(v.size()); };
+  auto len = [](const std::vector<int32_t>& v) {
+    return static_cast<int32_t>(v.size());
+  };
   const int bi = b.AddConstant<int32_t>("begin", {len(spec.begin)}, spec.begin);
   const int ei = b.AddConstant<int32_t>("end", {len(spec.end)}, spec.end);
-  const int si = b.AddConstant<int32_t>("strides", {len(spec.strides)}, spec.strides);
+  const int si =
+      b.AddConstant<int32_t>("strides", {len(spec.strides)}, spec.strides);
   const int y = b.AddTensor("y", dtype, out_shape, QuantFor(dtype));
   b.AddOp(ir::OpCode::kStridedSlice, {x, bi, ei, si}, {y}, spec.params);
   b.MarkOutput(y);
@@ -113,13 +117,16 @@ HostTensor ReferenceStridedSlice(const HostTensor& in, const Spec& s) {
     }
     auto bound = [&](int64_t v) {
       if (v < 0) v += dim;
-      return step > 0 ? std::clamp<int64_t>(v, 0, dim) : std::clamp<int64_t>(v, -1, dim - 1);
+      return step > 0 ? std::clamp<int64_t>(v, 0, dim)
+                      : std::clamp<int64_t>(v, -1, dim - 1);
     };
-    const int64_t start = has(p.begin_mask, i) ? (step > 0 ? 0 : dim - 1) : bound(s.begin[i]);
+    const int64_t start =
+        has(p.begin_mask, i) ? (step > 0 ? 0 : dim - 1) : bound(s.begin[i]);
     int64_t stop = p.offset ? bound(start + s.end[i]) : bound(s.end[i]);
     if (has(p.end_mask, i)) stop = step > 0 ? dim : -1;
     std::vector<int64_t> idx;
-    for (int64_t v = start; step > 0 ? v < stop : v > stop; v += step) idx.push_back(v);
+    for (int64_t v = start; step > 0 ? v < stop : v > stop; v += step)
+      idx.push_back(v);
     taken.push_back(idx);
     source_axis.push_back(axis++);
     kept.push_back(true);
@@ -159,7 +166,8 @@ HostTensor Iota34() {
 }
 
 ir::StridedSliceParams Masks(int32_t begin, int32_t end, int32_t ellipsis = 0,
-                             int32_t new_axis = 0, int32_t shrink = 0, bool offset = false) {
+                             int32_t new_axis = 0, int32_t shrink = 0,
+                             bool offset = false) {
   ir::StridedSliceParams p;
   p.begin_mask = begin;
   p.end_mask = end;
@@ -179,22 +187,39 @@ TEST(StridedSliceTest, HandDerivedNumpyResults) {
     std::vector<float> values;
   };
   const std::vector<Case> cases = {
-      {"x[::-1, 1::2]", {{0, 1}, {0, 0}, {-1, 2}, Masks(1, 3)}, {3, 2}, {9, 11, 5, 7, 1, 3}},
-      {"x[1]", {{1, 0}, {2, 0}, {1, 1}, Masks(2, 2, 0, 0, 1)}, {4}, {4, 5, 6, 7}},
+      {"x[::-1, 1::2]",
+       {{0, 1}, {0, 0}, {-1, 2}, Masks(1, 3)},
+       {3, 2},
+       {9, 11, 5, 7, 1, 3}},
+      {"x[1]",
+       {{1, 0}, {2, 0}, {1, 1}, Masks(2, 2, 0, 0, 1)},
+       {4},
+       {4, 5, 6, 7}},
       {"x[..., None, -1]",
        {{0, 0, -1}, {0, 0, 0}, {1, 1, 1}, Masks(0, 0, 1, 2, 4)},
        {3, 1},
        {3, 7, 11}},
-      {"x[-1:0:-1, -2:]", {{-1, -2}, {0, 0}, {-1, 1}, Masks(0, 2)}, {2, 2}, {10, 11, 6, 7}},
+      {"x[-1:0:-1, -2:]",
+       {{-1, -2}, {0, 0}, {-1, 1}, Masks(0, 2)},
+       {2, 2},
+       {10, 11, 6, 7}},
       {"x[-100:100, 5:1:-1]",
        {{-100, 5}, {100, 1}, {1, -1}, Masks(0, 0)},
        {3, 2},
        {3, 2, 7, 6, 11, 10}},
       {"x[2:1]", {{2}, {1}, {1}, Masks(0, 0)}, {0, 4}, {}},
-      {"x[None, :, 2]", {{0, 0, 2}, {0, 0, 3}, {1, 1, 1}, Masks(2, 2, 0, 1, 4)}, {1, 3}, {2, 6, 10}},
-      {"x[-2, ::-3]", {{-2, 0}, {0, 0}, {1, -3}, Masks(2, 2, 0, 0, 1)}, {2}, {7, 4}},
-      {"offset: x[1:1+2, 1:1+2]", {{1, 1}, {2, 2}, {1, 1}, Masks(0, 0, 0, 0, 0, true)},
-       {2, 2}, {5, 6, 9, 10}},
+      {"x[None, :, 2]",
+       {{0, 0, 2}, {0, 0, 3}, {1, 1, 1}, Masks(2, 2, 0, 1, 4)},
+       {1, 3},
+       {2, 6, 10}},
+      {"x[-2, ::-3]",
+       {{-2, 0}, {0, 0}, {1, -3}, Masks(2, 2, 0, 0, 1)},
+       {2},
+       {7, 4}},
+      {"offset: x[1:1+2, 1:1+2]",
+       {{1, 1}, {2, 2}, {1, 1}, Masks(0, 0, 0, 0, 0, true)},
+       {2, 2},
+       {5, 6, 9, 10}},
   };
   for (const Case& c : cases) {
     auto model = BuildStridedSlice(DType::kFloat32, {3, 4}, c.spec);
@@ -255,7 +280,8 @@ Spec RandomSpec(Rng& rng, const Shape& shape) {
     ++axis;
   }
   // Sometimes leave trailing axes unspecified.
-  if (!use_ellipsis && s.params.new_axis_mask == 0 && s.begin.size() > 1 && rng.Int(0, 3) == 0) {
+  if (!use_ellipsis && s.params.new_axis_mask == 0 && s.begin.size() > 1 &&
+      rng.Int(0, 3) == 0) {
     s.begin.pop_back();
     s.end.pop_back();
     s.strides.pop_back();
@@ -289,8 +315,8 @@ TEST(StridedSliceTest, RandomSpecsEveryDType) {
 TEST(StridedSliceTest, RandomSpecsMatchTflite) {
   Rng rng(702);
   for (int iter = 0; iter < 60; ++iter) {
-    const DType dtype = std::vector<DType>{DType::kFloat32, DType::kInt8, DType::kUInt8,
-                                           DType::kInt32}[iter % 4];
+    const DType dtype = std::vector<DType>{
+        DType::kFloat32, DType::kInt8, DType::kUInt8, DType::kInt32}[iter % 4];
     const int rank = 1 + iter % 4;
     Shape shape(rank);
     for (int32_t& d : shape) d = rng.Int(1, 5);

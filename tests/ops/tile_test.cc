@@ -33,7 +33,8 @@ HostTensor RandomTensor(Rng& rng, DType dtype, const Shape& shape) {
     std::vector<float> v = rng.Floats(n, -10, 10);
     if (n) std::memcpy(t.bytes.data(), v.data(), t.bytes.size());
   } else {
-    for (uint8_t& b : t.bytes) b = dtype == DType::kBool ? rng.Int(0, 1) : rng.Int(0, 255);
+    for (uint8_t& b : t.bytes)
+      b = dtype == DType::kBool ? rng.Int(0, 1) : rng.Int(0, 255);
   }
   return t;
 }
@@ -44,16 +45,17 @@ ir::QuantParams QuantFor(DType dtype) {
   return {};
 }
 
-Result<std::vector<uint8_t>> BuildTile(DType dtype, const Shape& shape,
-                                       const std::vector<int32_t>& multiples, bool int64,
-                                       std::optional<Shape> out_shape = std::nullopt) {
+Result<std::vector<uint8_t>> BuildTile(
+    DType dtype, const Shape& shape, const std::vector<int32_t>& multiples,
+    bool int64, std::optional<Shape> out_shape = std::nullopt) {
   ModelBuilder b;
   const int x = b.AddInput("x", dtype, shape, QuantFor(dtype));
   const int32_t n = static_cast<int32_t>(multiples.size());
-  const int m = int64 ? b.AddConstant<int64_t>(
-                            "multiples", {n},
-                            std::vector<int64_t>(multiples.begin(), multiples.end()))
-                      : b.AddConstant<int32_t>("multiples", {n}, multiples);
+  const int m =
+      int64 ? b.AddConstant<int64_t>(
+                  "multiples", {n},
+                  std::vector<int64_t>(multiples.begin(), multiples.end()))
+            : b.AddConstant<int32_t>("multiples", {n}, multiples);
   const int y = b.AddTensor("y", dtype, out_shape, QuantFor(dtype));
   b.AddOp(ir::OpCode::kTile, {x, m}, {y});
   b.MarkOutput(y);
@@ -61,7 +63,8 @@ Result<std::vector<uint8_t>> BuildTile(DType dtype, const Shape& shape,
 }
 
 // out[c] = in[c mod in.shape].
-HostTensor ReferenceTile(const HostTensor& in, const std::vector<int32_t>& multiples) {
+HostTensor ReferenceTile(const HostTensor& in,
+                         const std::vector<int32_t>& multiples) {
   const int rank = static_cast<int>(in.shape.size());
   HostTensor out;
   out.dtype = in.dtype;
@@ -85,10 +88,12 @@ HostTensor ReferenceTile(const HostTensor& in, const std::vector<int32_t>& multi
 TEST(TileTest, HandExample) {
   auto model = BuildTile(DType::kInt32, {2, 2}, {1, 2}, false);
   ASSERT_TRUE(model.ok()) << model.status().message();
-  auto out = testing::RunMai(*model, {HostTensor::From<int32_t>({2, 2}, {1, 2, 3, 4})});
+  auto out = testing::RunMai(*model,
+                             {HostTensor::From<int32_t>({2, 2}, {1, 2, 3, 4})});
   ASSERT_TRUE(out.ok()) << out.status().message();
   EXPECT_EQ(out->at(0).shape, (Shape{2, 4}));
-  EXPECT_EQ(out->at(0).values<int32_t>(), (std::vector<int32_t>{1, 2, 1, 2, 3, 4, 3, 4}));
+  EXPECT_EQ(out->at(0).values<int32_t>(),
+            (std::vector<int32_t>{1, 2, 1, 2, 3, 4, 3, 4}));
 }
 
 TEST(TileTest, RandomEveryDType) {
@@ -127,8 +132,8 @@ TEST(TileTest, ScalarAndEmptyInput) {
 TEST(TileTest, MatchesTflite) {
   Rng rng(903);
   for (int iter = 0; iter < 12; ++iter) {
-    const DType dtype = std::vector<DType>{DType::kFloat32, DType::kInt8, DType::kUInt8,
-                                           DType::kInt32}[iter % 4];
+    const DType dtype = std::vector<DType>{
+        DType::kFloat32, DType::kInt8, DType::kUInt8, DType::kInt32}[iter % 4];
     const int rank = 1 + iter % 4;
     Shape shape(rank);
     std::vector<int32_t> multiples(rank);
@@ -153,7 +158,8 @@ TEST(TileTest, RejectsBadMultiples) {
        {std::vector<int32_t>{-1, 1}, {1}, {1, 1, 1}, {1 << 30, 1 << 30}}) {
     auto model = BuildTile(DType::kFloat32, {2, 3}, m, false, Shape{2, 3});
     if (!model.ok()) continue;
-    auto out = testing::RunMai(*model, {HostTensor::From<float>({2, 3}, std::vector<float>(6))});
+    auto out = testing::RunMai(
+        *model, {HostTensor::From<float>({2, 3}, std::vector<float>(6))});
     EXPECT_FALSE(out.ok()) << "multiples[0] " << m[0];
   }
 }

@@ -36,15 +36,20 @@ int LeadingPad(Padding p, int out, int k, int s) {
 
 double Act(double x, Activation a) {
   switch (a) {
-    case Activation::kRelu: return std::max(0.0, x);
-    case Activation::kRelu6: return std::clamp(x, 0.0, 6.0);
-    case Activation::kReluN1To1: return std::clamp(x, -1.0, 1.0);
-    default: return x;
+    case Activation::kRelu:
+      return std::max(0.0, x);
+    case Activation::kRelu6:
+      return std::clamp(x, 0.0, 6.0);
+    case Activation::kReluN1To1:
+      return std::clamp(x, -1.0, 1.0);
+    default:
+      return x;
   }
 }
 
 // Scatter form: every input pixel adds its weighted filter to the output.
-std::vector<double> ReferenceTransposeConv(const TcCase& c, const std::vector<double>& in,
+std::vector<double> ReferenceTransposeConv(const TcCase& c,
+                                           const std::vector<double>& in,
                                            const std::vector<double>& w,
                                            const std::vector<double>& bias) {
   const int pt = LeadingPad(c.padding, c.oh, c.kh, c.sh);
@@ -86,16 +91,19 @@ std::vector<double> ToDouble(const std::vector<float>& v) {
 
 ::testing::Message Describe(const TcCase& c) {
   return ::testing::Message()
-         << "in " << c.n << "x" << c.h << "x" << c.w << "x" << c.c << " weights " << c.o
-         << "x" << c.kh << "x" << c.kw << " stride " << c.sh << "x" << c.sw << " out "
-         << c.oh << "x" << c.ow << " same " << (c.padding == Padding::kSame) << " act "
-         << static_cast<int>(c.act) << " bias " << c.bias;
+         << "in " << c.n << "x" << c.h << "x" << c.w << "x" << c.c
+         << " weights " << c.o << "x" << c.kh << "x" << c.kw << " stride "
+         << c.sh << "x" << c.sw << " out " << c.oh << "x" << c.ow << " same "
+         << (c.padding == Padding::kSame) << " act " << static_cast<int>(c.act)
+         << " bias " << c.bias;
 }
 
-Result<std::vector<uint8_t>> FloatModel(const TcCase& c, const std::vector<float>& w,
+Result<std::vector<uint8_t>> FloatModel(const TcCase& c,
+                                        const std::vector<float>& w,
                                         const std::vector<float>& bias) {
   tflite::ModelBuilder b;
-  int shape = b.AddConstant<int32_t>("output_shape", {4}, {c.n, c.oh, c.ow, c.o});
+  int shape =
+      b.AddConstant<int32_t>("output_shape", {4}, {c.n, c.oh, c.ow, c.o});
   int wt = b.AddConstant<float>("w", {c.o, c.kh, c.kw, c.c}, w);
   int x = b.AddInput("x", DType::kFloat32, {c.n, c.h, c.w, c.c});
   std::vector<int> inputs = {shape, wt, x};
@@ -113,7 +121,8 @@ void RunFloatCase(const TcCase& c, Rng& rng, bool also_tflite) {
   std::vector<float> bias = c.bias ? rng.Floats(c.o) : std::vector<float>{};
   auto model = FloatModel(c, w, bias);
   ASSERT_TRUE(model.ok()) << model.status().message();
-  std::vector<HostTensor> in = {HostTensor::From<float>({c.n, c.h, c.w, c.c}, input)};
+  std::vector<HostTensor> in = {
+      HostTensor::From<float>({c.n, c.h, c.w, c.c}, input)};
   auto out = testing::RunMai(*model, in);
   ASSERT_TRUE(out.ok()) << out.status().message();
   EXPECT_EQ(out->at(0).shape, (Shape{c.n, c.oh, c.ow, c.o}));
@@ -140,11 +149,12 @@ TEST(TransposeConvTest, HandComputedStride2) {
   c.padding = Padding::kValid;
   auto model = FloatModel(c, {1, 1, 1, 1}, {1});
   ASSERT_TRUE(model.ok()) << model.status().message();
-  auto out =
-      testing::RunMai(*model, {HostTensor::From<float>({1, 2, 2, 1}, {1, 2, 3, 4})});
+  auto out = testing::RunMai(
+      *model, {HostTensor::From<float>({1, 2, 2, 1}, {1, 2, 3, 4})});
   ASSERT_TRUE(out.ok()) << out.status().message();
-  EXPECT_EQ(out->at(0).values<float>(),
-            (std::vector<float>{2, 2, 3, 3, 2, 2, 3, 3, 4, 4, 5, 5, 4, 4, 5, 5}));
+  EXPECT_EQ(
+      out->at(0).values<float>(),
+      (std::vector<float>{2, 2, 3, 3, 2, 2, 3, 3, 4, 4, 5, 5, 4, 4, 5, 5}));
 }
 
 TEST(TransposeConvTest, HandComputedSameOverlap) {
@@ -164,7 +174,8 @@ TEST(TransposeConvTest, HandComputedSameOverlap) {
   c.bias = false;
   auto model = FloatModel(c, {1, 2, 3}, {});
   ASSERT_TRUE(model.ok()) << model.status().message();
-  auto out = testing::RunMai(*model, {HostTensor::From<float>({1, 1, 2, 1}, {1, 10})});
+  auto out =
+      testing::RunMai(*model, {HostTensor::From<float>({1, 1, 2, 1}, {1, 10})});
   ASSERT_TRUE(out.ok()) << out.status().message();
   EXPECT_EQ(out->at(0).values<float>(), (std::vector<float>{1, 2, 13, 20}));
 }
@@ -231,7 +242,8 @@ void RunQuantizedCase(const TcCase& c, Rng& rng) {
   for (float& s : w_scale) s = rng.Uniform(0.002f, 0.02f);
   const int w_zp = kInt8 ? 0 : rng.Int(110, 140);
   std::vector<T> input = rng.Ints<T>(c.n * c.h * c.w * c.c, qmin, qmax);
-  std::vector<T> w = rng.Ints<T>(c.o * c.kh * c.kw * c.c, kInt8 ? -127 : 0, qmax);
+  std::vector<T> w =
+      rng.Ints<T>(c.o * c.kh * c.kw * c.c, kInt8 ? -127 : 0, qmax);
   std::vector<int32_t> bias = rng.Ints<int32_t>(c.o, -3000, 3000);
 
   std::vector<double> in_real, w_real, b_real;
@@ -243,7 +255,8 @@ void RunQuantizedCase(const TcCase& c, Rng& rng) {
   std::vector<float> bias_scale(c.o);
   for (int oc = 0; oc < c.o; ++oc) {
     bias_scale[oc] = in_scale * w_scale[kInt8 ? oc : 0];
-    if (c.bias) b_real.push_back(static_cast<double>(bias_scale[oc]) * bias[oc]);
+    if (c.bias)
+      b_real.push_back(static_cast<double>(bias_scale[oc]) * bias[oc]);
   }
   std::vector<double> real = ReferenceTransposeConv(c, in_real, w_real, b_real);
   double max_abs = 1e-3;
@@ -252,7 +265,8 @@ void RunQuantizedCase(const TcCase& c, Rng& rng) {
   const int out_zp = kInt8 ? rng.Int(-10, 10) : rng.Int(118, 138);
 
   tflite::ModelBuilder b;
-  int shape = b.AddConstant<int32_t>("output_shape", {4}, {c.n, c.oh, c.ow, c.o});
+  int shape =
+      b.AddConstant<int32_t>("output_shape", {4}, {c.n, c.oh, c.ow, c.o});
   ir::QuantParams wq = kInt8 ? testing::PerChannelQuant(w_scale, 0)
                              : testing::Quant(w_scale[0], w_zp);
   int wt = b.AddConstant<T>("w", {c.o, c.kh, c.kw, c.c}, w, wq);
@@ -260,8 +274,8 @@ void RunQuantizedCase(const TcCase& c, Rng& rng) {
                      testing::Quant(in_scale, in_zp));
   std::vector<int> inputs = {shape, wt, x};
   if (c.bias) {
-    inputs.push_back(b.AddConstant<int32_t>("b", {c.o}, bias,
-                                            testing::PerChannelQuant(bias_scale, 0)));
+    inputs.push_back(b.AddConstant<int32_t>(
+        "b", {c.o}, bias, testing::PerChannelQuant(bias_scale, 0)));
   }
   int y = b.AddTensor("y", DTypeOf<T>(), Shape{c.n, c.oh, c.ow, c.o},
                       testing::Quant(out_scale, out_zp));
@@ -270,7 +284,8 @@ void RunQuantizedCase(const TcCase& c, Rng& rng) {
   auto model = b.Build();
   ASSERT_TRUE(model.ok()) << model.status().message();
 
-  std::vector<HostTensor> in = {HostTensor::From<T>({c.n, c.h, c.w, c.c}, input)};
+  std::vector<HostTensor> in = {
+      HostTensor::From<T>({c.n, c.h, c.w, c.c}, input)};
   auto ours = testing::RunMai(*model, in);
   ASSERT_TRUE(ours.ok()) << ours.status().message();
   auto theirs = testing::RunTflite(*model, in);
@@ -301,12 +316,14 @@ TEST(TransposeConvTest, RejectsNonConstantOutputShape) {
   int wt = b.AddConstant<float>("w", {1, 2, 2, 1}, {1, 1, 1, 1});
   int x = b.AddInput("x", DType::kFloat32, {1, 2, 2, 1});
   int y = b.AddTensor("y", DType::kFloat32, Shape{1, 4, 4, 1});
-  b.AddOp(ir::OpCode::kTransposeConv, {shape, wt, x}, {y}, ir::TransposeConvParams{});
+  b.AddOp(ir::OpCode::kTransposeConv, {shape, wt, x}, {y},
+          ir::TransposeConvParams{});
   b.MarkOutput(y);
   auto model = b.Build();
   if (!model.ok()) return;
-  auto out = testing::RunMai(*model, {HostTensor::From<int32_t>({4}, {1, 4, 4, 1}),
-                                      HostTensor::From<float>({1, 2, 2, 1}, {1, 2, 3, 4})});
+  auto out = testing::RunMai(
+      *model, {HostTensor::From<int32_t>({4}, {1, 4, 4, 1}),
+               HostTensor::From<float>({1, 2, 2, 1}, {1, 2, 3, 4})});
   EXPECT_FALSE(out.ok());
 }
 
@@ -316,12 +333,13 @@ TEST(TransposeConvTest, RejectsOutputShapeChannelMismatch) {
   int wt = b.AddConstant<float>("w", {1, 2, 2, 1}, {1, 1, 1, 1});
   int x = b.AddInput("x", DType::kFloat32, {1, 2, 2, 1});
   int y = b.AddTensor("y", DType::kFloat32, Shape{1, 4, 4, 3});
-  b.AddOp(ir::OpCode::kTransposeConv, {shape, wt, x}, {y}, ir::TransposeConvParams{});
+  b.AddOp(ir::OpCode::kTransposeConv, {shape, wt, x}, {y},
+          ir::TransposeConvParams{});
   b.MarkOutput(y);
   auto model = b.Build();
   if (!model.ok()) return;
-  auto out =
-      testing::RunMai(*model, {HostTensor::From<float>({1, 2, 2, 1}, {1, 2, 3, 4})});
+  auto out = testing::RunMai(
+      *model, {HostTensor::From<float>({1, 2, 2, 1}, {1, 2, 3, 4})});
   EXPECT_FALSE(out.ok());
 }
 

@@ -21,7 +21,8 @@ float Logistic(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 
 float Gelu(float x, bool approximate) {
   if (approximate) {
-    const float inner = static_cast<float>(kSqrt2OverPi) * (x + 0.044715f * x * x * x);
+    const float inner =
+        static_cast<float>(kSqrt2OverPi) * (x + 0.044715f * x * x * x);
     return 0.5f * x * (1.0f + std::tanh(inner));
   }
   // erfc form: no cancellation for large negative x.
@@ -36,7 +37,8 @@ void Map(const float* in, float* out, int64_t n, Fn&& fn) {
 // --- 16-bit fixed point for HARD_SWISH (gemmlowp int16 semantics) ------------
 
 int16_t Sat16(int64_t v) {
-  return static_cast<int16_t>(std::min<int64_t>(std::max<int64_t>(v, INT16_MIN), INT16_MAX));
+  return static_cast<int16_t>(
+      std::min<int64_t>(std::max<int64_t>(v, INT16_MIN), INT16_MAX));
 }
 
 int16_t SaturatingRoundingDoublingHighMul16(int16_t a, int16_t b) {
@@ -60,7 +62,8 @@ int16_t RoundingDivideByPOT16(int16_t x, int exponent) {
   const int16_t mask = static_cast<int16_t>((1 << exponent) - 1);
   const int16_t remainder = static_cast<int16_t>(x & mask);
   const int16_t threshold = static_cast<int16_t>((mask >> 1) + (x < 0 ? 1 : 0));
-  return static_cast<int16_t>((x >> exponent) + (remainder > threshold ? 1 : 0));
+  return static_cast<int16_t>((x >> exponent) +
+                              (remainder > threshold ? 1 : 0));
 }
 
 int16_t SaturatingLeftShift16(int16_t value, int amount) {
@@ -70,7 +73,8 @@ int16_t SaturatingLeftShift16(int16_t value, int amount) {
 // Q31 multiplier rounded to Q15, saturating.
 int16_t DownScaleMultiplier(int32_t multiplier) {
   constexpr int32_t kRoundingOffset = 1 << 15;
-  if (multiplier >= std::numeric_limits<int32_t>::max() - kRoundingOffset) return INT16_MAX;
+  if (multiplier >= std::numeric_limits<int32_t>::max() - kRoundingOffset)
+    return INT16_MAX;
   return static_cast<int16_t>((multiplier + kRoundingOffset) >> 16);
 }
 
@@ -93,15 +97,20 @@ Status BuildHardSwishTable(const UnaryQuant& q, QuantTable& table) {
   for (int32_t v = qmin; v <= qmax; ++v) {
     const int16_t input_value = static_cast<int16_t>(v - q.input_zero_point);
     const int16_t hires = static_cast<int16_t>(input_value * (1 << 7));
-    const int16_t preshift_output = SaturatingRoundingDoublingHighMul16(hires, out_mult16);
+    const int16_t preshift_output =
+        SaturatingRoundingDoublingHighMul16(hires, out_mult16);
     // Map [-3, 3] to [-1, 1] in Q15, saturating, then to [0, 1].
     int16_t reluish = hires;
-    if (reluish_shift > 0) reluish = SaturatingLeftShift16(reluish, reluish_shift - 1);
+    if (reluish_shift > 0)
+      reluish = SaturatingLeftShift16(reluish, reluish_shift - 1);
     reluish = SaturatingRoundingDoublingHighMul16(reluish, reluish_mult16);
     if (reluish_shift > 0) reluish = SaturatingLeftShift16(reluish, 1);
-    if (reluish_shift < 0) reluish = RoundingDivideByPOT16(reluish, -reluish_shift);
-    reluish = static_cast<int16_t>((static_cast<int32_t>(reluish) + (1 << 15)) >> 1);
-    const int16_t preshift = SaturatingDoublingHighMul16(reluish, preshift_output);
+    if (reluish_shift < 0)
+      reluish = RoundingDivideByPOT16(reluish, -reluish_shift);
+    reluish =
+        static_cast<int16_t>((static_cast<int32_t>(reluish) + (1 << 15)) >> 1);
+    const int16_t preshift =
+        SaturatingDoublingHighMul16(reluish, preshift_output);
     int32_t out = RoundingDivideByPOT16(preshift, -out_m.shift);
     out += q.output_zero_point;
     table[v - qmin] = std::min(std::max(out, qmin), qmax);
@@ -110,20 +119,25 @@ Status BuildHardSwishTable(const UnaryQuant& q, QuantTable& table) {
 }
 
 // RELU family: rescale, then clamp to the activation's quantized range.
-void BuildReluTable(const UnaryQuant& q, float act_min, float act_max, QuantTable& table) {
+void BuildReluTable(const UnaryQuant& q, float act_min, float act_max,
+                    QuantTable& table) {
   const int32_t qmin = QuantMin(q.dtype);
   const int32_t qmax = QuantMax(q.dtype);
   const float ratio = q.input_scale / q.output_scale;
   const QuantizedMultiplier m = QuantizeMultiplier(static_cast<double>(ratio));
-  const int32_t lo =
-      std::max(qmin, q.output_zero_point + static_cast<int32_t>(std::round(act_min / q.output_scale)));
+  // Bound in float before the cast: a tiny output scale makes the quotient
+  // exceed the int32 range.
+  auto quantize = [&](float real) {
+    const float steps =
+        std::min(std::max(std::round(real / q.output_scale), -1e6f), 1e6f);
+    return q.output_zero_point + static_cast<int32_t>(steps);
+  };
+  const int32_t lo = std::max(qmin, quantize(act_min));
   const int32_t hi =
-      std::isinf(act_max)
-          ? qmax
-          : std::min(qmax, q.output_zero_point +
-                               static_cast<int32_t>(std::round(act_max / q.output_scale)));
+      std::isinf(act_max) ? qmax : std::min(qmax, quantize(act_max));
   for (int32_t v = qmin; v <= qmax; ++v) {
-    const int32_t r = q.output_zero_point + MultiplyByQuantizedMultiplier(v - q.input_zero_point, m);
+    const int32_t r = q.output_zero_point +
+                      MultiplyByQuantizedMultiplier(v - q.input_zero_point, m);
     table[v - qmin] = std::min(std::max(r, lo), hi);
   }
 }
@@ -133,12 +147,15 @@ void BuildLeakyReluTable(const UnaryQuant& q, float alpha, QuantTable& table) {
   const int32_t qmax = QuantMax(q.dtype);
   const float alpha_ratio = q.input_scale * alpha / q.output_scale;
   const float identity_ratio = q.input_scale / q.output_scale;
-  const QuantizedMultiplier alpha_m = QuantizeMultiplier(static_cast<double>(alpha_ratio));
-  const QuantizedMultiplier identity_m = QuantizeMultiplier(static_cast<double>(identity_ratio));
+  const QuantizedMultiplier alpha_m =
+      QuantizeMultiplier(static_cast<double>(alpha_ratio));
+  const QuantizedMultiplier identity_m =
+      QuantizeMultiplier(static_cast<double>(identity_ratio));
   for (int32_t v = qmin; v <= qmax; ++v) {
     const int32_t x = v - q.input_zero_point;
     const int32_t r =
-        q.output_zero_point + MultiplyByQuantizedMultiplier(x, x >= 0 ? identity_m : alpha_m);
+        q.output_zero_point +
+        MultiplyByQuantizedMultiplier(x, x >= 0 ? identity_m : alpha_m);
     table[v - qmin] = std::min(std::max(r, qmin), qmax);
   }
 }
@@ -163,20 +180,23 @@ bool IsActivationOp(UnaryOp op) {
   }
 }
 
-void EvalActivationFloat(UnaryOp op, const UnaryAttrs& attrs, const float* in, float* out,
-                         int64_t n) {
+void EvalActivationFloat(UnaryOp op, const UnaryAttrs& attrs, const float* in,
+                         float* out, int64_t n) {
   switch (op) {
     case UnaryOp::kRelu:
       Map(in, out, n, [](float x) { return std::max(x, 0.0f); });
       break;
     case UnaryOp::kRelu6:
-      Map(in, out, n, [](float x) { return std::min(std::max(x, 0.0f), 6.0f); });
+      Map(in, out, n,
+          [](float x) { return std::min(std::max(x, 0.0f), 6.0f); });
       break;
     case UnaryOp::kReluN1To1:
-      Map(in, out, n, [](float x) { return std::min(std::max(x, -1.0f), 1.0f); });
+      Map(in, out, n,
+          [](float x) { return std::min(std::max(x, -1.0f), 1.0f); });
       break;
     case UnaryOp::kRelu0To1:
-      Map(in, out, n, [](float x) { return std::min(std::max(x, 0.0f), 1.0f); });
+      Map(in, out, n,
+          [](float x) { return std::min(std::max(x, 0.0f), 1.0f); });
       break;
     case UnaryOp::kLeakyRelu: {
       const float alpha = attrs.alpha;
@@ -184,7 +204,9 @@ void EvalActivationFloat(UnaryOp op, const UnaryAttrs& attrs, const float* in, f
       break;
     }
     case UnaryOp::kHardSwish:
-      Map(in, out, n, [](float x) { return x * std::min(6.0f, std::max(0.0f, x + 3.0f)) / 6.0f; });
+      Map(in, out, n, [](float x) {
+        return x * std::min(6.0f, std::max(0.0f, x + 3.0f)) / 6.0f;
+      });
       break;
     case UnaryOp::kLogistic:
       Map(in, out, n, Logistic);
@@ -205,8 +227,8 @@ void EvalActivationFloat(UnaryOp op, const UnaryAttrs& attrs, const float* in, f
   }
 }
 
-Status BuildActivationTable(UnaryOp op, const UnaryAttrs& attrs, const UnaryQuant& q,
-                            QuantTable& table) {
+Status BuildActivationTable(UnaryOp op, const UnaryAttrs& attrs,
+                            const UnaryQuant& q, QuantTable& table) {
   const bool is_int8 = q.dtype == DType::kInt8;
   constexpr float kInf = std::numeric_limits<float>::infinity();
   switch (op) {
@@ -231,15 +253,18 @@ Status BuildActivationTable(UnaryOp op, const UnaryAttrs& attrs, const UnaryQuan
       FillFloatTable(q, Logistic, table);
       return Status::Ok();
     case UnaryOp::kTanh:
-      FillFloatTable(q, [](float x) { return std::tanh(x); }, table);
+      FillFloatTable(
+          q, [](float x) { return std::tanh(x); }, table);
       return Status::Ok();
     case UnaryOp::kElu:
       if (!is_int8) break;  // TFLite has int8 ELU only
-      FillFloatTable(q, [](float x) { return x < 0.0f ? std::expm1(x) : x; }, table);
+      FillFloatTable(
+          q, [](float x) { return x < 0.0f ? std::expm1(x) : x; }, table);
       return Status::Ok();
     case UnaryOp::kGelu: {
       const bool approximate = attrs.approximate;
-      FillFloatTable(q, [approximate](float x) { return Gelu(x, approximate); }, table);
+      FillFloatTable(
+          q, [approximate](float x) { return Gelu(x, approximate); }, table);
       return Status::Ok();
     }
     default:

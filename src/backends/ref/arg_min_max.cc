@@ -22,7 +22,8 @@ class ArgMinMaxKernel : public OpKernel {
     const TensorView& out = ctx.output(0);
     const int rank = in.rank();
     if (rank < 1) return ctx.Error("input must have rank >= 1");
-    if (!axis.present() || axis.data == nullptr || !axis.tensor->is_constant()) {
+    if (!axis.present() || axis.data == nullptr ||
+        !axis.tensor->is_constant()) {
       return ctx.Unsupported("axis must be constant");
     }
     int64_t a = 0;
@@ -75,12 +76,18 @@ class ArgMinMaxKernel : public OpKernel {
 
   Status Invoke(const KernelContext& ctx) override {
     switch (in_dtype_) {
-      case DType::kFloat32: return Dispatch<float>(ctx);
-      case DType::kInt8: return Dispatch<int8_t>(ctx);
-      case DType::kUInt8: return Dispatch<uint8_t>(ctx);
-      case DType::kInt32: return Dispatch<int32_t>(ctx);
-      case DType::kInt64: return Dispatch<int64_t>(ctx);
-      default: return ctx.UnsupportedDType(in_dtype_);
+      case DType::kFloat32:
+        return Dispatch<float>(ctx);
+      case DType::kInt8:
+        return Dispatch<int8_t>(ctx);
+      case DType::kUInt8:
+        return Dispatch<uint8_t>(ctx);
+      case DType::kInt32:
+        return Dispatch<int32_t>(ctx);
+      case DType::kInt64:
+        return Dispatch<int64_t>(ctx);
+      default:
+        return ctx.UnsupportedDType(in_dtype_);
     }
   }
 

@@ -63,12 +63,12 @@ void MatMul(const MatMulGeometry& g, const T* lhs, const T* rhs, Acc lhs_offset,
       for (int j = 0; j < g.n; ++j) {
         Acc acc = 0;
         for (int k = 0; k < g.k; ++k) {
-          const Acc a = static_cast<Acc>(
-              g.adj_x ? l[static_cast<int64_t>(k) * g.m + i]
-                      : l[static_cast<int64_t>(i) * g.k + k]);
-          const Acc b = static_cast<Acc>(
-              g.adj_y ? r[static_cast<int64_t>(j) * g.k + k]
-                      : r[static_cast<int64_t>(k) * g.n + j]);
+          const Acc a =
+              static_cast<Acc>(g.adj_x ? l[static_cast<int64_t>(k) * g.m + i]
+                                       : l[static_cast<int64_t>(i) * g.k + k]);
+          const Acc b =
+              static_cast<Acc>(g.adj_y ? r[static_cast<int64_t>(j) * g.k + k]
+                                       : r[static_cast<int64_t>(k) * g.n + j]);
           acc += (a + lhs_offset) * (b + rhs_offset);
         }
         store(oo + static_cast<int64_t>(i) * g.n + j, acc);
@@ -100,7 +100,8 @@ class BatchMatMulKernel : public OpKernel {
     g.k = p->adj_x ? lhs.dim(rl - 2) : lhs.dim(rl - 1);
     g.n = p->adj_y ? rhs.dim(rr - 2) : rhs.dim(rr - 1);
     const int k_rhs = p->adj_y ? rhs.dim(rr - 1) : rhs.dim(rr - 2);
-    if (k_rhs != g.k || output.dim(ro - 2) != g.m || output.dim(ro - 1) != g.n) {
+    if (k_rhs != g.k || output.dim(ro - 2) != g.m ||
+        output.dim(ro - 1) != g.n) {
       return ctx.Error("shapes {} x {} -> {} do not multiply",
                        ShapeToString(lhs.shape()), ShapeToString(rhs.shape()),
                        ShapeToString(output.shape()));

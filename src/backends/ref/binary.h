@@ -1,8 +1,9 @@
 // Elementwise binary kernels of the reference backend and the NumPy-style
 // broadcast iteration they share.
 //
-// Ops: ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM, SQUARED_DIFFERENCE, POW
-// (binary.cc, quantized paths in binary_quantized.cc), PRELU
+// Ops: ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM, SQUARED_DIFFERENCE, POW,
+// FLOOR_DIV, FLOOR_MOD (binary.cc, quantized paths in binary_quantized.cc),
+// PRELU
 // (binary_prelu.cc), LESS ... NOT_EQUAL, LOGICAL_AND/OR (comparison.cc),
 // SELECT and SELECT_V2 (select.cc).
 //
@@ -50,8 +51,8 @@ struct BroadcastPlan {
   Status Init(const Shape& out, const std::array<const Shape*, N>& inputs) {
     const int out_rank = static_cast<int>(out.size());
     if (out_rank > kMaxBroadcastRank) {
-      return Unimplemented("broadcast of rank {} exceeds the supported rank {}", out_rank,
-                           kMaxBroadcastRank);
+      return Unimplemented("broadcast of rank {} exceeds the supported rank {}",
+                           out_rank, kMaxBroadcastRank);
     }
     // Full-rank dims and strides before merging.
     std::array<int64_t, kMaxBroadcastRank> full_dims{};
@@ -77,8 +78,8 @@ struct BroadcastPlan {
         } else if (in_dim == 1) {
           full_strides[k][d] = 0;
         } else {
-          return InvalidModel("input {} of shape {} does not broadcast to {}", k,
-                              ShapeToString(in), ShapeToString(out));
+          return InvalidModel("input {} of shape {} does not broadcast to {}",
+                              k, ShapeToString(in), ShapeToString(out));
         }
         stride *= in_dim;
       }
@@ -91,7 +92,8 @@ struct BroadcastPlan {
       for (int k = 0; k < N && merge; ++k) {
         const int64_t prev = strides[k][rank - 1];
         const int64_t cur = full_strides[k][d];
-        merge = (prev == 0 && cur == 0) || (cur != 0 && prev == cur * full_dims[d]);
+        merge =
+            (prev == 0 && cur == 0) || (cur != 0 && prev == cur * full_dims[d]);
       }
       if (merge) {
         dims[rank - 1] *= full_dims[d];
@@ -150,6 +152,8 @@ enum class ArithmeticOp {
   kMinimum,
   kSquaredDifference,
   kPow,
+  kFloorDiv,
+  kFloorMod,
 };
 std::unique_ptr<OpKernel> CreateArithmeticKernel(ArithmeticOp op);
 
@@ -157,7 +161,14 @@ std::unique_ptr<OpKernel> CreateArithmeticKernel(ArithmeticOp op);
 std::unique_ptr<OpKernel> CreatePreluKernel();
 
 // Comparisons (output bool) and logical AND/OR (comparison.cc).
-enum class ComparisonOp { kLess, kLessEqual, kGreater, kGreaterEqual, kEqual, kNotEqual };
+enum class ComparisonOp {
+  kLess,
+  kLessEqual,
+  kGreater,
+  kGreaterEqual,
+  kEqual,
+  kNotEqual
+};
 std::unique_ptr<OpKernel> CreateComparisonKernel(ComparisonOp op);
 enum class LogicalOp { kAnd, kOr };
 std::unique_ptr<OpKernel> CreateLogicalKernel(LogicalOp op);
@@ -167,14 +178,15 @@ std::unique_ptr<OpKernel> CreateLogicalKernel(LogicalOp op);
 std::unique_ptr<OpKernel> CreateSelectKernel(bool broadcast_v2);
 
 // --- quantized arithmetic (binary_quantized.cc) ------------------------------
-// TFLite's fixed-point semantics for int8/uint8 ADD, SUB, MUL and DIV. The
+// TFLite's fixed-point semantics for int8/uint8 ADD, SUB, MUL, DIV and int8
+// SQUARED_DIFFERENCE. The
 // parameters are computed in Prepare with TFLite's float/double mix so that
 // multipliers agree bit for bit.
 struct QuantizedArithmetic {
   int32_t input1_offset = 0;  // -zero_point
   int32_t input2_offset = 0;
   int32_t output_offset = 0;  // +zero_point
-  int left_shift = 0;         // ADD/SUB: 20
+  int left_shift = 0;         // ADD/SUB: 20, SQUARED_DIFFERENCE: 7
   QuantizedMultiplier input1;
   QuantizedMultiplier input2;
   QuantizedMultiplier output;
@@ -183,27 +195,42 @@ struct QuantizedArithmetic {
 };
 
 // Checks per-tensor quantization of the three tensors and fills the
-// parameters for `op` (kAdd, kSub, kMul or kDiv).
-Result<QuantizedArithmetic> PrepareQuantizedArithmetic(ArithmeticOp op,
-                                                       const TensorView& input1,
-                                                       const TensorView& input2,
-                                                       const TensorView& output,
-                                                       ir::Activation activation);
+// parameters for `op` (kAdd, kSub, kMul, kDiv or kSquaredDifference).
+Result<QuantizedArithmetic> PrepareQuantizedArithmetic(
+    ArithmeticOp op, const TensorView& input1, const TensorView& input2,
+    const TensorView& output, ir::Activation activation);
 
-inline int32_t QuantizedAddSub(const QuantizedArithmetic& p, int32_t a, int32_t b,
-                               bool subtract) {
+inline int32_t QuantizedAddSub(const QuantizedArithmetic& p, int32_t a,
+                               int32_t b, bool subtract) {
   const int32_t shifted1 = (p.input1_offset + a) * (1 << p.left_shift);
   const int32_t shifted2 = (p.input2_offset + b) * (1 << p.left_shift);
   const int32_t scaled1 = MultiplyByQuantizedMultiplier(shifted1, p.input1);
   const int32_t scaled2 = MultiplyByQuantizedMultiplier(shifted2, p.input2);
   const int32_t raw = subtract ? scaled1 - scaled2 : scaled1 + scaled2;
-  const int32_t out = MultiplyByQuantizedMultiplier(raw, p.output) + p.output_offset;
+  const int32_t out =
+      MultiplyByQuantizedMultiplier(raw, p.output) + p.output_offset;
   return std::min(std::max(out, p.act_min), p.act_max);
 }
 
-inline int32_t QuantizedMul(const QuantizedArithmetic& p, int32_t a, int32_t b) {
+// Both inputs on a common scale with 7 bits of headroom, the difference
+// squared in int32, then rescaled to the output.
+inline int32_t QuantizedSquaredDifference(const QuantizedArithmetic& p,
+                                          int32_t a, int32_t b) {
+  const int32_t scaled1 = MultiplyByQuantizedMultiplier(
+      (p.input1_offset + a) * (1 << p.left_shift), p.input1);
+  const int32_t scaled2 = MultiplyByQuantizedMultiplier(
+      (p.input2_offset + b) * (1 << p.left_shift), p.input2);
+  const int32_t diff = scaled1 - scaled2;
+  const int32_t out =
+      MultiplyByQuantizedMultiplier(diff * diff, p.output) + p.output_offset;
+  return std::min(std::max(out, p.act_min), p.act_max);
+}
+
+inline int32_t QuantizedMul(const QuantizedArithmetic& p, int32_t a,
+                            int32_t b) {
   const int32_t product = (p.input1_offset + a) * (p.input2_offset + b);
-  const int32_t out = MultiplyByQuantizedMultiplier(product, p.output) + p.output_offset;
+  const int32_t out =
+      MultiplyByQuantizedMultiplier(product, p.output) + p.output_offset;
   return std::min(std::max(out, p.act_min), p.act_max);
 }
 
@@ -212,7 +239,8 @@ inline int32_t QuantizedMul(const QuantizedArithmetic& p, int32_t a, int32_t b) 
 int32_t QuantizedDiv(const QuantizedArithmetic& p, int32_t a, int32_t b);
 
 // Checks that a quantized tensor has per-tensor quantization parameters.
-Status CheckPerTensorQuant(const KernelContext& ctx, const TensorView& t, const char* what);
+Status CheckPerTensorQuant(const KernelContext& ctx, const TensorView& t,
+                           const char* what);
 
 }  // namespace mai::backends::ref
 

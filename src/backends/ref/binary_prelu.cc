@@ -9,8 +9,8 @@ namespace {
 class PreluKernel final : public OpKernel {
  public:
   Status Prepare(const KernelContext& ctx) override {
-    if (ctx.num_inputs() != 2 || ctx.num_outputs() != 1 || !ctx.input(0).present() ||
-        !ctx.input(1).present()) {
+    if (ctx.num_inputs() != 2 || ctx.num_outputs() != 1 ||
+        !ctx.input(0).present() || !ctx.input(1).present()) {
       return ctx.Error("PRELU expects 2 inputs and 1 output");
     }
     const TensorView& x = ctx.input(0);
@@ -21,8 +21,8 @@ class PreluKernel final : public OpKernel {
       return ctx.Error("input, alpha and output dtypes differ");
     }
     if (out.shape() != x.shape()) {
-      return ctx.Error("output shape {} differs from input shape {}", ShapeToString(out.shape()),
-                       ShapeToString(x.shape()));
+      return ctx.Error("output shape {} differs from input shape {}",
+                       ShapeToString(out.shape()), ShapeToString(x.shape()));
     }
     MAI_RETURN_IF_ERROR(plan_.Init(out.shape(), {&x.shape(), &alpha.shape()})
                             .WithContext(ctx.graph->NodeLabel(ctx.node_index)));
@@ -57,15 +57,19 @@ class PreluKernel final : public OpKernel {
         const float* x = ctx.input(0).data_as<const float>();
         const float* alpha = ctx.input(1).data_as<const float>();
         float* out = ctx.output(0).data_as<float>();
-        ForEachBroadcast(plan_, [&](int64_t o, const std::array<int64_t, 2>& i) {
-          const float v = x[i[0]];
-          out[o] = v >= 0.0f ? v : v * alpha[i[1]];
-        });
+        ForEachBroadcast(plan_,
+                         [&](int64_t o, const std::array<int64_t, 2>& i) {
+                           const float v = x[i[0]];
+                           out[o] = v >= 0.0f ? v : v * alpha[i[1]];
+                         });
         return Status::Ok();
       }
-      case DType::kInt8: return EvalQuantized<int8_t>(ctx);
-      case DType::kUInt8: return EvalQuantized<uint8_t>(ctx);
-      default: return ctx.UnsupportedDType(dtype_);
+      case DType::kInt8:
+        return EvalQuantized<int8_t>(ctx);
+      case DType::kUInt8:
+        return EvalQuantized<uint8_t>(ctx);
+      default:
+        return ctx.UnsupportedDType(dtype_);
     }
   }
 
@@ -103,6 +107,8 @@ class PreluKernel final : public OpKernel {
 
 }  // namespace
 
-std::unique_ptr<OpKernel> CreatePreluKernel() { return std::make_unique<PreluKernel>(); }
+std::unique_ptr<OpKernel> CreatePreluKernel() {
+  return std::make_unique<PreluKernel>();
+}
 
 }  // namespace mai::backends::ref

@@ -13,7 +13,8 @@ constexpr int32_t kInt32Max = std::numeric_limits<int32_t>::max();
 constexpr int32_t kInt32Min = std::numeric_limits<int32_t>::min();
 
 int32_t WrappingAdd(int32_t a, int32_t b) {
-  return static_cast<int32_t>(static_cast<uint32_t>(a) + static_cast<uint32_t>(b));
+  return static_cast<int32_t>(static_cast<uint32_t>(a) +
+                              static_cast<uint32_t>(b));
 }
 
 // gemmlowp's SaturatingRoundingMultiplyByPOT for either sign of exponent.
@@ -21,10 +22,12 @@ int32_t SaturatingRoundingMulByPOT(int32_t x, int exponent) {
   if (exponent == 0) return x;
   if (exponent < 0) return RoundingDivideByPOT(x, std::min(-exponent, 31));
   if (exponent >= 31) return x > 0 ? kInt32Max : (x < 0 ? kInt32Min : 0);
-  const int32_t threshold = static_cast<int32_t>((int64_t{1} << (31 - exponent)) - 1);
+  const int32_t threshold =
+      static_cast<int32_t>((int64_t{1} << (31 - exponent)) - 1);
   if (x > threshold) return kInt32Max;
   if (x < -threshold) return kInt32Min;
-  return static_cast<int32_t>(static_cast<int64_t>(x) * (int64_t{1} << exponent));
+  return static_cast<int32_t>(static_cast<int64_t>(x) *
+                              (int64_t{1} << exponent));
 }
 
 int32_t RoundingHalfSum(int32_t a, int32_t b) {
@@ -38,15 +41,17 @@ int32_t RoundingHalfSum(int32_t a, int32_t b) {
 // in Q2.29 from the 48/17 - 32/17 * d initial guess).
 int32_t OneOverOnePlusX(int32_t a) {
   const int32_t half_denominator = RoundingHalfSum(a, kInt32Max);
-  constexpr int32_t k48Over17 = 1515870810;       // Q2.29
-  constexpr int32_t kNeg32Over17 = -1010580540;   // Q2.29
+  constexpr int32_t k48Over17 = 1515870810;      // Q2.29
+  constexpr int32_t kNeg32Over17 = -1010580540;  // Q2.29
   constexpr int32_t kOneQ2 = int32_t{1} << 29;
-  int32_t x = WrappingAdd(k48Over17, SaturatingRoundingDoublingHighMul(half_denominator,
-                                                                       kNeg32Over17));
+  int32_t x = WrappingAdd(k48Over17, SaturatingRoundingDoublingHighMul(
+                                         half_denominator, kNeg32Over17));
   for (int i = 0; i < 3; ++i) {
-    const int32_t half_denominator_times_x = SaturatingRoundingDoublingHighMul(half_denominator, x);
+    const int32_t half_denominator_times_x =
+        SaturatingRoundingDoublingHighMul(half_denominator, x);
     const int32_t one_minus = WrappingAdd(kOneQ2, -half_denominator_times_x);
-    x = WrappingAdd(x, SaturatingRoundingMulByPOT(SaturatingRoundingDoublingHighMul(x, one_minus), 2));
+    x = WrappingAdd(x, SaturatingRoundingMulByPOT(
+                           SaturatingRoundingDoublingHighMul(x, one_minus), 2));
   }
   return SaturatingRoundingMulByPOT(x, 1);
 }
@@ -71,7 +76,8 @@ int32_t Reciprocal(int32_t x, int* num_bits_over_unit) {
 
 }  // namespace
 
-Status CheckPerTensorQuant(const KernelContext& ctx, const TensorView& t, const char* what) {
+Status CheckPerTensorQuant(const KernelContext& ctx, const TensorView& t,
+                           const char* what) {
   const ir::QuantParams& q = t.quant();
   if (q.empty()) {
     return ctx.Error("{} tensor {} has no quantization parameters", what,
@@ -85,17 +91,15 @@ Status CheckPerTensorQuant(const KernelContext& ctx, const TensorView& t, const 
   }
   const int64_t zp = q.zero_point.empty() ? 0 : q.zero_point[0];
   if (zp < QuantMin(t.dtype()) || zp > QuantMax(t.dtype())) {
-    return ctx.Error("{} tensor has zero point {} outside the {} range", what, zp,
-                     DTypeName(t.dtype()));
+    return ctx.Error("{} tensor has zero point {} outside the {} range", what,
+                     zp, DTypeName(t.dtype()));
   }
   return Status::Ok();
 }
 
-Result<QuantizedArithmetic> PrepareQuantizedArithmetic(ArithmeticOp op,
-                                                       const TensorView& input1,
-                                                       const TensorView& input2,
-                                                       const TensorView& output,
-                                                       ir::Activation activation) {
+Result<QuantizedArithmetic> PrepareQuantizedArithmetic(
+    ArithmeticOp op, const TensorView& input1, const TensorView& input2,
+    const TensorView& output, ir::Activation activation) {
   QuantizedArithmetic p;
   p.input1_offset = -input1.zero_point();
   p.input2_offset = -input2.zero_point();
@@ -112,10 +116,21 @@ Result<QuantizedArithmetic> PrepareQuantizedArithmetic(ArithmeticOp op,
       const double twice_max_input_scale = 2 * std::max(s1, s2);
       const double real_input1 = s1 / twice_max_input_scale;
       const double real_input2 = s2 / twice_max_input_scale;
-      const double real_output = twice_max_input_scale / ((1 << p.left_shift) * so);
+      const double real_output =
+          twice_max_input_scale / ((1 << p.left_shift) * so);
       p.input1 = QuantizeMultiplier(real_input1);
       p.input2 = QuantizeMultiplier(real_input2);
       p.output = QuantizeMultiplier(real_output);
+      break;
+    }
+    case ArithmeticOp::kSquaredDifference: {
+      p.left_shift = 7;
+      const double twice_max_input_scale = 2 * std::max(s1, s2);
+      p.input1 = QuantizeMultiplier(s1 / twice_max_input_scale);
+      p.input2 = QuantizeMultiplier(s2 / twice_max_input_scale);
+      p.output =
+          QuantizeMultiplier((twice_max_input_scale * twice_max_input_scale) /
+                             ((1 << (2 * p.left_shift)) * so));
       break;
     }
     case ArithmeticOp::kMul: {
@@ -132,7 +147,8 @@ Result<QuantizedArithmetic> PrepareQuantizedArithmetic(ArithmeticOp op,
       return Internal("no quantized arithmetic parameters for this op");
   }
   MAI_ASSIGN_OR_RETURN(QuantizedRange range,
-                       ActivationRangeQuantized(activation, output.dtype(), so, p.output_offset));
+                       ActivationRangeQuantized(activation, output.dtype(), so,
+                                                p.output_offset));
   p.act_min = range.min;
   p.act_max = range.max;
   return p;
@@ -149,10 +165,14 @@ int32_t QuantizedDiv(const QuantizedArithmetic& p, int32_t a, int32_t b) {
   const int32_t inverse = Reciprocal(denominator, &recip_shift);
   const int headroom = CountLeadingSignBits32(numerator);
   const int32_t unscaled_quotient = SaturatingRoundingDoublingHighMul(
-      static_cast<int32_t>(static_cast<int64_t>(numerator) * (int64_t{1} << headroom)), inverse);
+      static_cast<int32_t>(static_cast<int64_t>(numerator) *
+                           (int64_t{1} << headroom)),
+      inverse);
   const int total_shift = p.output.shift - recip_shift - headroom;
-  const int32_t scaled = SaturatingRoundingDoublingHighMul(unscaled_quotient, p.output.multiplier);
-  const int32_t out = SaturatingRoundingMulByPOT(scaled, total_shift) + p.output_offset;
+  const int32_t scaled =
+      SaturatingRoundingDoublingHighMul(unscaled_quotient, p.output.multiplier);
+  const int32_t out =
+      SaturatingRoundingMulByPOT(scaled, total_shift) + p.output_offset;
   return std::min(std::max(out, p.act_min), p.act_max);
 }
 

@@ -13,31 +13,43 @@ namespace {
 template <typename T>
 bool Compare(ComparisonOp op, T a, T b) {
   switch (op) {
-    case ComparisonOp::kLess: return a < b;
-    case ComparisonOp::kLessEqual: return a <= b;
-    case ComparisonOp::kGreater: return a > b;
-    case ComparisonOp::kGreaterEqual: return a >= b;
-    case ComparisonOp::kEqual: return a == b;
-    case ComparisonOp::kNotEqual: return a != b;
+    case ComparisonOp::kLess:
+      return a < b;
+    case ComparisonOp::kLessEqual:
+      return a <= b;
+    case ComparisonOp::kGreater:
+      return a > b;
+    case ComparisonOp::kGreaterEqual:
+      return a >= b;
+    case ComparisonOp::kEqual:
+      return a == b;
+    case ComparisonOp::kNotEqual:
+      return a != b;
   }
   return false;
 }
 
 const char* ComparisonName(ComparisonOp op) {
   switch (op) {
-    case ComparisonOp::kLess: return "LESS";
-    case ComparisonOp::kLessEqual: return "LESS_EQUAL";
-    case ComparisonOp::kGreater: return "GREATER";
-    case ComparisonOp::kGreaterEqual: return "GREATER_EQUAL";
-    case ComparisonOp::kEqual: return "EQUAL";
-    case ComparisonOp::kNotEqual: return "NOT_EQUAL";
+    case ComparisonOp::kLess:
+      return "LESS";
+    case ComparisonOp::kLessEqual:
+      return "LESS_EQUAL";
+    case ComparisonOp::kGreater:
+      return "GREATER";
+    case ComparisonOp::kGreaterEqual:
+      return "GREATER_EQUAL";
+    case ComparisonOp::kEqual:
+      return "EQUAL";
+    case ComparisonOp::kNotEqual:
+      return "NOT_EQUAL";
   }
   return "?";
 }
 
 Status CheckBinaryArity(const KernelContext& ctx, const char* name) {
-  if (ctx.num_inputs() != 2 || ctx.num_outputs() != 1 || !ctx.input(0).present() ||
-      !ctx.input(1).present()) {
+  if (ctx.num_inputs() != 2 || ctx.num_outputs() != 1 ||
+      !ctx.input(0).present() || !ctx.input(1).present()) {
     return ctx.Error("{} expects 2 inputs and 1 output", name);
   }
   return Status::Ok();
@@ -54,10 +66,12 @@ class ComparisonKernel final : public OpKernel {
     const TensorView& out = ctx.output(0);
     dtype_ = a.dtype();
     if (b.dtype() != dtype_) {
-      return ctx.Error("input dtypes differ ({} vs {})", DTypeName(dtype_), DTypeName(b.dtype()));
+      return ctx.Error("input dtypes differ ({} vs {})", DTypeName(dtype_),
+                       DTypeName(b.dtype()));
     }
     if (out.dtype() != DType::kBool) {
-      return ctx.Error("output dtype must be bool, is {}", DTypeName(out.dtype()));
+      return ctx.Error("output dtype must be bool, is {}",
+                       DTypeName(out.dtype()));
     }
     MAI_RETURN_IF_ERROR(plan_.Init(out.shape(), {&a.shape(), &b.shape()})
                             .WithContext(ctx.graph->NodeLabel(ctx.node_index)));
@@ -69,7 +83,8 @@ class ComparisonKernel final : public OpKernel {
       case DType::kInt64:
         return Status::Ok();
       case DType::kBool:
-        if (op_ == ComparisonOp::kEqual || op_ == ComparisonOp::kNotEqual) return Status::Ok();
+        if (op_ == ComparisonOp::kEqual || op_ == ComparisonOp::kNotEqual)
+          return Status::Ok();
         return ctx.UnsupportedDType(dtype_);
       case DType::kInt8:
       case DType::kUInt8: {
@@ -90,14 +105,22 @@ class ComparisonKernel final : public OpKernel {
 
   Status Invoke(const KernelContext& ctx) override {
     switch (dtype_) {
-      case DType::kFloat32: return Eval<float>(ctx);
-      case DType::kInt16: return Eval<int16_t>(ctx);
-      case DType::kInt32: return Eval<int32_t>(ctx);
-      case DType::kInt64: return Eval<int64_t>(ctx);
-      case DType::kBool: return EvalBool(ctx);
-      case DType::kInt8: return rescale_ ? EvalRescaled<int8_t>(ctx) : Eval<int8_t>(ctx);
-      case DType::kUInt8: return rescale_ ? EvalRescaled<uint8_t>(ctx) : Eval<uint8_t>(ctx);
-      default: return ctx.UnsupportedDType(dtype_);
+      case DType::kFloat32:
+        return Eval<float>(ctx);
+      case DType::kInt16:
+        return Eval<int16_t>(ctx);
+      case DType::kInt32:
+        return Eval<int32_t>(ctx);
+      case DType::kInt64:
+        return Eval<int64_t>(ctx);
+      case DType::kBool:
+        return EvalBool(ctx);
+      case DType::kInt8:
+        return rescale_ ? EvalRescaled<int8_t>(ctx) : Eval<int8_t>(ctx);
+      case DType::kUInt8:
+        return rescale_ ? EvalRescaled<uint8_t>(ctx) : Eval<uint8_t>(ctx);
+      default:
+        return ctx.UnsupportedDType(dtype_);
     }
   }
 
@@ -133,10 +156,10 @@ class ComparisonKernel final : public OpKernel {
     bool* out = ctx.output(0).data_as<bool>();
     constexpr int kLeftShift = 8;
     ForEachBroadcast(plan_, [&](int64_t o, const std::array<int64_t, 2>& i) {
-      const int32_t va =
-          MultiplyByQuantizedMultiplier((offset1_ + a[i[0]]) * (1 << kLeftShift), mult1_);
-      const int32_t vb =
-          MultiplyByQuantizedMultiplier((offset2_ + b[i[1]]) * (1 << kLeftShift), mult2_);
+      const int32_t va = MultiplyByQuantizedMultiplier(
+          (offset1_ + a[i[0]]) * (1 << kLeftShift), mult1_);
+      const int32_t vb = MultiplyByQuantizedMultiplier(
+          (offset2_ + b[i[1]]) * (1 << kLeftShift), mult2_);
       out[o] = Compare(op_, va, vb);
     });
     return Status::Ok();
@@ -157,12 +180,14 @@ class LogicalKernel final : public OpKernel {
   explicit LogicalKernel(LogicalOp op) : op_(op) {}
 
   Status Prepare(const KernelContext& ctx) override {
-    MAI_RETURN_IF_ERROR(
-        CheckBinaryArity(ctx, op_ == LogicalOp::kAnd ? "LOGICAL_AND" : "LOGICAL_OR"));
+    MAI_RETURN_IF_ERROR(CheckBinaryArity(
+        ctx, op_ == LogicalOp::kAnd ? "LOGICAL_AND" : "LOGICAL_OR"));
     for (const TensorView* t : {&ctx.input(0), &ctx.input(1), &ctx.output(0)}) {
       if (t->dtype() != DType::kBool) return ctx.UnsupportedDType(t->dtype());
     }
-    return plan_.Init(ctx.output(0).shape(), {&ctx.input(0).shape(), &ctx.input(1).shape()})
+    return plan_
+        .Init(ctx.output(0).shape(),
+              {&ctx.input(0).shape(), &ctx.input(1).shape()})
         .WithContext(ctx.graph->NodeLabel(ctx.node_index));
   }
 

@@ -19,7 +19,8 @@ void ForEachOutput(const ConvGeometry& g, Fn&& fn) {
         const int64_t out_base =
             ((static_cast<int64_t>(b) * g.out_h + oy) * g.out_w + ox) * g.out_c;
         for (int oc = 0; oc < g.out_c; ++oc) {
-          const int64_t ic0 = static_cast<int64_t>(oc / oc_per_group) * g.filter_c;
+          const int64_t ic0 =
+              static_cast<int64_t>(oc / oc_per_group) * g.filter_c;
           auto taps = [&](auto&& visit) {
             for (int fy = 0; fy < g.filter_h; ++fy) {
               const int iy = iy0 + fy * g.dilation_h;
@@ -28,10 +29,12 @@ void ForEachOutput(const ConvGeometry& g, Fn&& fn) {
                 const int ix = ix0 + fx * g.dilation_w;
                 if (ix < 0 || ix >= g.in_w) continue;
                 const int64_t in_off =
-                    ((static_cast<int64_t>(b) * g.in_h + iy) * g.in_w + ix) * g.in_c +
+                    ((static_cast<int64_t>(b) * g.in_h + iy) * g.in_w + ix) *
+                        g.in_c +
                     ic0;
                 const int64_t f_off =
-                    ((static_cast<int64_t>(oc) * g.filter_h + fy) * g.filter_w + fx) *
+                    ((static_cast<int64_t>(oc) * g.filter_h + fy) * g.filter_w +
+                     fx) *
                     g.filter_c;
                 visit(in_off, f_off, g.filter_c);
               }
@@ -90,15 +93,16 @@ class Conv2DKernel : public OpKernel {
     const TensorView& filter = ctx.input(1);
     const TensorView* bias = ctx.num_inputs() > 2 ? &ctx.input(2) : nullptr;
     const TensorView& output = ctx.output(0);
-    MAI_ASSIGN_OR_RETURN(geometry_,
-                         MakeConvGeometry(ctx, input, filter, output, p->padding,
-                                          p->stride_h, p->stride_w,
-                                          p->dilation_h, p->dilation_w));
+    MAI_ASSIGN_OR_RETURN(
+        geometry_,
+        MakeConvGeometry(ctx, input, filter, output, p->padding, p->stride_h,
+                         p->stride_w, p->dilation_h, p->dilation_w));
     const ConvGeometry& g = geometry_;
     if (g.filter_c < 1 || g.in_c % g.filter_c != 0 ||
         filter.dim(0) != g.out_c || g.out_c % (g.in_c / g.filter_c) != 0) {
       return ctx.Error("filter {} does not fit input {} and output {}",
-                       ShapeToString(filter.shape()), ShapeToString(input.shape()),
+                       ShapeToString(filter.shape()),
+                       ShapeToString(input.shape()),
                        ShapeToString(output.shape()));
     }
     if (bias != nullptr && bias->present() && bias->num_elements() != g.out_c) {
@@ -107,14 +111,13 @@ class Conv2DKernel : public OpKernel {
     }
     dtype_ = input.dtype();
     if (dtype_ == DType::kFloat32) {
-      MAI_ASSIGN_OR_RETURN(range_,
-                           PrepareFloat(ctx, input, filter, bias, output,
-                                        p->activation));
+      MAI_ASSIGN_OR_RETURN(range_, PrepareFloat(ctx, input, filter, bias,
+                                                output, p->activation));
       return Status::Ok();
     }
-    MAI_ASSIGN_OR_RETURN(quant_, PrepareConvQuant(ctx, input, filter, bias, output,
-                                                  g.out_c, /*channel_dim=*/0,
-                                                  p->activation));
+    MAI_ASSIGN_OR_RETURN(
+        quant_, PrepareConvQuant(ctx, input, filter, bias, output, g.out_c,
+                                 /*channel_dim=*/0, p->activation));
     return Status::Ok();
   }
 
@@ -131,16 +134,18 @@ class Conv2DKernel : public OpKernel {
                   range_, output.data_as<float>());
         return Status::Ok();
       case DType::kInt8:
-        ConvQuantized(geometry_, input.data_as<const int8_t>(),
-                      filter.data_as<const int8_t>(),
-                      has_bias ? ctx.input(2).data_as<const int32_t>() : nullptr,
-                      quant_, output.data_as<int8_t>());
+        ConvQuantized(
+            geometry_, input.data_as<const int8_t>(),
+            filter.data_as<const int8_t>(),
+            has_bias ? ctx.input(2).data_as<const int32_t>() : nullptr, quant_,
+            output.data_as<int8_t>());
         return Status::Ok();
       case DType::kUInt8:
-        ConvQuantized(geometry_, input.data_as<const uint8_t>(),
-                      filter.data_as<const uint8_t>(),
-                      has_bias ? ctx.input(2).data_as<const int32_t>() : nullptr,
-                      quant_, output.data_as<uint8_t>());
+        ConvQuantized(
+            geometry_, input.data_as<const uint8_t>(),
+            filter.data_as<const uint8_t>(),
+            has_bias ? ctx.input(2).data_as<const int32_t>() : nullptr, quant_,
+            output.data_as<uint8_t>());
         return Status::Ok();
       default:
         return ctx.UnsupportedDType(dtype_);

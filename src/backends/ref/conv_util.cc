@@ -37,8 +37,7 @@ Result<ConvQuant> PrepareConvQuant(const KernelContext& ctx,
                                    const TensorView& filter,
                                    const TensorView* bias,
                                    const TensorView& output, int channels,
-                                   int channel_dim,
-                                   ir::Activation activation) {
+                                   int channel_dim, ir::Activation activation) {
   const DType dtype = input.dtype();
   if (dtype != DType::kInt8 && dtype != DType::kUInt8) {
     return ctx.UnsupportedDType(dtype);
@@ -64,13 +63,14 @@ Result<ConvQuant> PrepareConvQuant(const KernelContext& ctx,
   const ir::QuantParams& fq = filter.quant();
   const int num_scales = static_cast<int>(fq.scale.size());
   if (num_scales != 1 && num_scales != channels) {
-    return ctx.Error("weights have {} scales for {} output channels", num_scales,
-                     channels);
+    return ctx.Error("weights have {} scales for {} output channels",
+                     num_scales, channels);
   }
   if (num_scales > 1 && fq.quantized_dimension != channel_dim) {
-    return ctx.Error("per-channel weights must be quantized along dimension {}, "
-                     "not {}",
-                     channel_dim, fq.quantized_dimension);
+    return ctx.Error(
+        "per-channel weights must be quantized along dimension {}, "
+        "not {}",
+        channel_dim, fq.quantized_dimension);
   }
   for (float s : fq.scale) {
     if (!ValidScale(s)) return ctx.Error("invalid weights scale {}", s);
@@ -82,7 +82,8 @@ Result<ConvQuant> PrepareConvQuant(const KernelContext& ctx,
   if (dtype == DType::kInt8) {
     for (int64_t zp : fq.zero_point) {
       if (zp != 0) {
-        return ctx.Unsupported("int8 weights with zero point {} (must be 0)", zp);
+        return ctx.Unsupported("int8 weights with zero point {} (must be 0)",
+                               zp);
       }
     }
     q.filter_offset = 0;
@@ -94,8 +95,9 @@ Result<ConvQuant> PrepareConvQuant(const KernelContext& ctx,
   }
   if (bias != nullptr && bias->present()) {
     if (bias->dtype() != DType::kInt32) {
-      return ctx.Unsupported("{} op with {} bias is not supported (needs int32)",
-                             DTypeName(dtype), DTypeName(bias->dtype()));
+      return ctx.Unsupported(
+          "{} op with {} bias is not supported (needs int32)", DTypeName(dtype),
+          DTypeName(bias->dtype()));
     }
     if (bias->num_elements() != channels) {
       return ctx.Error("bias holds {} values for {} output channels",
@@ -116,13 +118,10 @@ Result<ConvQuant> PrepareConvQuant(const KernelContext& ctx,
   return q;
 }
 
-Result<ConvGeometry> MakeConvGeometry(const KernelContext& ctx,
-                                      const TensorView& input,
-                                      const TensorView& filter,
-                                      const TensorView& output,
-                                      ir::Padding padding, int stride_h,
-                                      int stride_w, int dilation_h,
-                                      int dilation_w) {
+Result<ConvGeometry> MakeConvGeometry(
+    const KernelContext& ctx, const TensorView& input, const TensorView& filter,
+    const TensorView& output, ir::Padding padding, int stride_h, int stride_w,
+    int dilation_h, int dilation_w) {
   if (input.rank() != 4 || filter.rank() != 4 || output.rank() != 4) {
     return ctx.Error("input, filter and output must have rank 4");
   }
@@ -139,16 +138,18 @@ Result<ConvGeometry> MakeConvGeometry(const KernelContext& ctx,
   g.stride_w = stride_w;
   g.dilation_h = dilation_h;
   g.dilation_w = dilation_w;
-  auto h = ir::ComputePaddedDim(padding, g.in_h, g.filter_h, stride_h, dilation_h);
+  auto h =
+      ir::ComputePaddedDim(padding, g.in_h, g.filter_h, stride_h, dilation_h);
   if (!h.ok()) return ctx.Error("{}", h.status().message());
-  auto w = ir::ComputePaddedDim(padding, g.in_w, g.filter_w, stride_w, dilation_w);
+  auto w =
+      ir::ComputePaddedDim(padding, g.in_w, g.filter_w, stride_w, dilation_w);
   if (!w.ok()) return ctx.Error("{}", w.status().message());
   // Every input coordinate a tap reaches must fit int (hostile strides and
   // dilations otherwise overflow the index arithmetic).
-  const int64_t extent_h = int64_t{h->out - 1} * stride_h +
-                           int64_t{g.filter_h - 1} * dilation_h + 1;
-  const int64_t extent_w = int64_t{w->out - 1} * stride_w +
-                           int64_t{g.filter_w - 1} * dilation_w + 1;
+  const int64_t extent_h =
+      int64_t{h->out - 1} * stride_h + int64_t{g.filter_h - 1} * dilation_h + 1;
+  const int64_t extent_w =
+      int64_t{w->out - 1} * stride_w + int64_t{g.filter_w - 1} * dilation_w + 1;
   if (extent_h > std::numeric_limits<int32_t>::max() ||
       extent_w > std::numeric_limits<int32_t>::max()) {
     return ctx.Error("window extent {}x{} is too large", extent_h, extent_w);
@@ -170,12 +171,13 @@ void TransposeConvFloat(const TransposeConvGeometry& g, const float* input,
                         FloatRange range, float* output) {
   const int ic_count = g.in_c;
   for (int b = 0; b < g.batches; ++b) {
-    const float* in_b = input + static_cast<int64_t>(b) * g.in_h * g.in_w * ic_count;
+    const float* in_b =
+        input + static_cast<int64_t>(b) * g.in_h * g.in_w * ic_count;
     for (int oy = 0; oy < g.out_h; ++oy) {
       for (int ox = 0; ox < g.out_w; ++ox) {
-        float* out = output +
-                     ((static_cast<int64_t>(b) * g.out_h + oy) * g.out_w + ox) *
-                         g.out_c;
+        float* out =
+            output +
+            ((static_cast<int64_t>(b) * g.out_h + oy) * g.out_w + ox) * g.out_c;
         for (int oc = 0; oc < g.out_c; ++oc) {
           float acc = 0.0f;
           for (int fy = 0; fy < g.filter_h; ++fy) {
@@ -190,10 +192,12 @@ void TransposeConvFloat(const TransposeConvGeometry& g, const float* input,
               if (tx % g.stride_w != 0) continue;
               const int ix = static_cast<int>(tx / g.stride_w);
               if (ix >= g.in_w) continue;
-              const float* in = in_b + (static_cast<int64_t>(iy) * g.in_w + ix) * ic_count;
+              const float* in =
+                  in_b + (static_cast<int64_t>(iy) * g.in_w + ix) * ic_count;
               const float* w =
                   weights +
-                  ((static_cast<int64_t>(oc) * g.filter_h + fy) * g.filter_w + fx) *
+                  ((static_cast<int64_t>(oc) * g.filter_h + fy) * g.filter_w +
+                   fx) *
                       ic_count;
               for (int ic = 0; ic < ic_count; ++ic) acc += in[ic] * w[ic];
             }

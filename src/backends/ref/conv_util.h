@@ -29,7 +29,7 @@ struct ConvQuant {
   int32_t filter_offset = 0;  // -filter zero point (0 for int8)
   int32_t output_offset = 0;  // output zero point
   std::vector<QuantizedMultiplier> multipliers;  // one per output channel
-  QuantizedRange range;                           // fused activation range
+  QuantizedRange range;                          // fused activation range
 };
 
 // Validates the quantization of a quantized conv-like op and computes its
@@ -44,8 +44,7 @@ Result<ConvQuant> PrepareConvQuant(const KernelContext& ctx,
                                    const TensorView& filter,
                                    const TensorView* bias,
                                    const TensorView& output, int channels,
-                                   int channel_dim,
-                                   ir::Activation activation);
+                                   int channel_dim, ir::Activation activation);
 
 // Checks that a float op's tensors are all float32 (bias optional) and
 // returns the fused activation range.
@@ -79,13 +78,10 @@ struct ConvGeometry {
 // Fills a ConvGeometry from NHWC input/output shapes, the filter's spatial
 // size (dims 1 and 2 of a rank-4 filter) and the op's window params, and
 // checks the output shape is the one TFLite computes.
-Result<ConvGeometry> MakeConvGeometry(const KernelContext& ctx,
-                                      const TensorView& input,
-                                      const TensorView& filter,
-                                      const TensorView& output,
-                                      ir::Padding padding, int stride_h,
-                                      int stride_w, int dilation_h,
-                                      int dilation_w);
+Result<ConvGeometry> MakeConvGeometry(
+    const KernelContext& ctx, const TensorView& input, const TensorView& filter,
+    const TensorView& output, ir::Padding padding, int stride_h, int stride_w,
+    int dilation_h, int dilation_w);
 
 // Geometry of a 2D transposed convolution in NHWC with OHWI weights. The
 // output pixel (oy, ox) receives input pixel (iy, ix) through filter tap

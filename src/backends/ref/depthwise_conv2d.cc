@@ -29,10 +29,11 @@ void ForEachOutput(const ConvGeometry& g, Fn&& fn) {
                 for (int fx = 0; fx < g.filter_w; ++fx) {
                   const int ix = ix0 + fx * g.dilation_w;
                   if (ix < 0 || ix >= g.in_w) continue;
-                  visit(((static_cast<int64_t>(b) * g.in_h + iy) * g.in_w + ix) *
-                                g.in_c +
+                  visit(((static_cast<int64_t>(b) * g.in_h + iy) * g.in_w +
+                         ix) * g.in_c +
                             ic,
-                        (static_cast<int64_t>(fy) * g.filter_w + fx) * g.out_c + oc);
+                        (static_cast<int64_t>(fy) * g.filter_w + fx) * g.out_c +
+                            oc);
                 }
               }
             };
@@ -49,7 +50,9 @@ void DepthwiseFloat(const ConvGeometry& g, const float* input,
                     float* output) {
   ForEachOutput(g, [&](int64_t out_index, int oc, auto&& taps) {
     float acc = 0.0f;
-    taps([&](int64_t in_off, int64_t f_off) { acc += input[in_off] * filter[f_off]; });
+    taps([&](int64_t in_off, int64_t f_off) {
+      acc += input[in_off] * filter[f_off];
+    });
     if (bias != nullptr) acc += bias[oc];
     output[out_index] = ApplyRange(acc, range);
   });
@@ -81,15 +84,16 @@ class DepthwiseConv2DKernel : public OpKernel {
     const TensorView& filter = ctx.input(1);
     const TensorView* bias = ctx.num_inputs() > 2 ? &ctx.input(2) : nullptr;
     const TensorView& output = ctx.output(0);
-    MAI_ASSIGN_OR_RETURN(geometry_,
-                         MakeConvGeometry(ctx, input, filter, output, p->padding,
-                                          p->stride_h, p->stride_w,
-                                          p->dilation_h, p->dilation_w));
+    MAI_ASSIGN_OR_RETURN(
+        geometry_,
+        MakeConvGeometry(ctx, input, filter, output, p->padding, p->stride_h,
+                         p->stride_w, p->dilation_h, p->dilation_w));
     const ConvGeometry& g = geometry_;
     if (filter.dim(0) != 1 || g.in_c < 1 || g.filter_c != g.out_c ||
         g.out_c % g.in_c != 0) {
       return ctx.Error("filter {} does not fit input {} and output {}",
-                       ShapeToString(filter.shape()), ShapeToString(input.shape()),
+                       ShapeToString(filter.shape()),
+                       ShapeToString(input.shape()),
                        ShapeToString(output.shape()));
     }
     if (bias != nullptr && bias->present() && bias->num_elements() != g.out_c) {
@@ -98,14 +102,13 @@ class DepthwiseConv2DKernel : public OpKernel {
     }
     dtype_ = input.dtype();
     if (dtype_ == DType::kFloat32) {
-      MAI_ASSIGN_OR_RETURN(range_,
-                           PrepareFloat(ctx, input, filter, bias, output,
-                                        p->activation));
+      MAI_ASSIGN_OR_RETURN(range_, PrepareFloat(ctx, input, filter, bias,
+                                                output, p->activation));
       return Status::Ok();
     }
-    MAI_ASSIGN_OR_RETURN(quant_, PrepareConvQuant(ctx, input, filter, bias, output,
-                                                  g.out_c, /*channel_dim=*/3,
-                                                  p->activation));
+    MAI_ASSIGN_OR_RETURN(
+        quant_, PrepareConvQuant(ctx, input, filter, bias, output, g.out_c,
+                                 /*channel_dim=*/3, p->activation));
     return Status::Ok();
   }
 
@@ -122,16 +125,18 @@ class DepthwiseConv2DKernel : public OpKernel {
                        range_, output.data_as<float>());
         return Status::Ok();
       case DType::kInt8:
-        DepthwiseQuantized(geometry_, input.data_as<const int8_t>(),
-                           filter.data_as<const int8_t>(),
-                           has_bias ? ctx.input(2).data_as<const int32_t>() : nullptr,
-                           quant_, output.data_as<int8_t>());
+        DepthwiseQuantized(
+            geometry_, input.data_as<const int8_t>(),
+            filter.data_as<const int8_t>(),
+            has_bias ? ctx.input(2).data_as<const int32_t>() : nullptr, quant_,
+            output.data_as<int8_t>());
         return Status::Ok();
       case DType::kUInt8:
-        DepthwiseQuantized(geometry_, input.data_as<const uint8_t>(),
-                           filter.data_as<const uint8_t>(),
-                           has_bias ? ctx.input(2).data_as<const int32_t>() : nullptr,
-                           quant_, output.data_as<uint8_t>());
+        DepthwiseQuantized(
+            geometry_, input.data_as<const uint8_t>(),
+            filter.data_as<const uint8_t>(),
+            has_bias ? ctx.input(2).data_as<const int32_t>() : nullptr, quant_,
+            output.data_as<uint8_t>());
         return Status::Ok();
       default:
         return ctx.UnsupportedDType(dtype_);

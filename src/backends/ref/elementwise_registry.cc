@@ -29,8 +29,11 @@ void RegisterElementwiseKernels(KernelRegistry& registry) {
   RegisterArithmetic(r, OpCode::kDiv, ArithmeticOp::kDiv);
   RegisterArithmetic(r, OpCode::kMaximum, ArithmeticOp::kMaximum);
   RegisterArithmetic(r, OpCode::kMinimum, ArithmeticOp::kMinimum);
-  RegisterArithmetic(r, OpCode::kSquaredDifference, ArithmeticOp::kSquaredDifference);
+  RegisterArithmetic(r, OpCode::kSquaredDifference,
+                     ArithmeticOp::kSquaredDifference);
   RegisterArithmetic(r, OpCode::kPow, ArithmeticOp::kPow);
+  RegisterArithmetic(r, OpCode::kFloorDiv, ArithmeticOp::kFloorDiv);
+  RegisterArithmetic(r, OpCode::kFloorMod, ArithmeticOp::kFloorMod);
   r.Register(OpCode::kPrelu, [] { return CreatePreluKernel(); });
 
   RegisterComparison(r, OpCode::kLess, ComparisonOp::kLess);
@@ -39,10 +42,14 @@ void RegisterElementwiseKernels(KernelRegistry& registry) {
   RegisterComparison(r, OpCode::kGreaterEqual, ComparisonOp::kGreaterEqual);
   RegisterComparison(r, OpCode::kEqual, ComparisonOp::kEqual);
   RegisterComparison(r, OpCode::kNotEqual, ComparisonOp::kNotEqual);
-  r.Register(OpCode::kLogicalAnd, [] { return CreateLogicalKernel(LogicalOp::kAnd); });
-  r.Register(OpCode::kLogicalOr, [] { return CreateLogicalKernel(LogicalOp::kOr); });
-  r.Register(OpCode::kSelect, [] { return CreateSelectKernel(/*broadcast_v2=*/false); });
-  r.Register(OpCode::kSelectV2, [] { return CreateSelectKernel(/*broadcast_v2=*/true); });
+  r.Register(OpCode::kLogicalAnd,
+             [] { return CreateLogicalKernel(LogicalOp::kAnd); });
+  r.Register(OpCode::kLogicalOr,
+             [] { return CreateLogicalKernel(LogicalOp::kOr); });
+  r.Register(OpCode::kSelect,
+             [] { return CreateSelectKernel(/*broadcast_v2=*/false); });
+  r.Register(OpCode::kSelectV2,
+             [] { return CreateSelectKernel(/*broadcast_v2=*/true); });
 
   RegisterUnary(r, OpCode::kRelu, UnaryOp::kRelu);
   RegisterUnary(r, OpCode::kRelu6, UnaryOp::kRelu6);

@@ -67,23 +67,24 @@ class FullyConnectedKernel : public OpKernel {
     const int64_t n = input.num_elements();
     if (n % depth_ != 0 || output.num_elements() != n / depth_ * units_) {
       return ctx.Error("input {} and output {} do not fit weights {}",
-                       ShapeToString(input.shape()), ShapeToString(output.shape()),
+                       ShapeToString(input.shape()),
+                       ShapeToString(output.shape()),
                        ShapeToString(weights.shape()));
     }
     batches_ = static_cast<int>(n / depth_);
     if (bias != nullptr && bias->present() && bias->num_elements() != units_) {
-      return ctx.Error("bias holds {} values for {} units", bias->num_elements(),
-                       units_);
+      return ctx.Error("bias holds {} values for {} units",
+                       bias->num_elements(), units_);
     }
     dtype_ = input.dtype();
     if (dtype_ == DType::kFloat32) {
-      MAI_ASSIGN_OR_RETURN(range_, PrepareFloat(ctx, input, weights, bias, output,
-                                                p->activation));
+      MAI_ASSIGN_OR_RETURN(range_, PrepareFloat(ctx, input, weights, bias,
+                                                output, p->activation));
       return Status::Ok();
     }
-    MAI_ASSIGN_OR_RETURN(quant_, PrepareConvQuant(ctx, input, weights, bias, output,
-                                                  units_, /*channel_dim=*/0,
-                                                  p->activation));
+    MAI_ASSIGN_OR_RETURN(
+        quant_, PrepareConvQuant(ctx, input, weights, bias, output, units_,
+                                 /*channel_dim=*/0, p->activation));
     return Status::Ok();
   }
 
@@ -94,10 +95,11 @@ class FullyConnectedKernel : public OpKernel {
     const TensorView& output = ctx.output(0);
     switch (dtype_) {
       case DType::kFloat32:
-        FullyConnectedFloat(batches_, depth_, units_, input.data_as<const float>(),
-                            weights.data_as<const float>(),
-                            has_bias ? ctx.input(2).data_as<const float>() : nullptr,
-                            range_, output.data_as<float>());
+        FullyConnectedFloat(
+            batches_, depth_, units_, input.data_as<const float>(),
+            weights.data_as<const float>(),
+            has_bias ? ctx.input(2).data_as<const float>() : nullptr, range_,
+            output.data_as<float>());
         return Status::Ok();
       case DType::kInt8:
         FullyConnectedQuantized(

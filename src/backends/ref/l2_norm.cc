@@ -53,8 +53,8 @@ QuantizedMultiplier InvSqrtMultiplier(int32_t input) {
   constexpr int32_t kHalfSqrt2 = 1518500250;  // sqrt(2)/2 in Q0.31
   int32_t multiplier = SaturatingRoundingDoublingHighMul(x, kHalfSqrt2);
   if (shift < 0) {
-    multiplier = static_cast<int32_t>(static_cast<uint32_t>(multiplier)
-                                      << -shift);
+    multiplier =
+        static_cast<int32_t>(static_cast<uint32_t>(multiplier) << -shift);
     shift = 0;
   }
   return {multiplier, -shift};
@@ -98,8 +98,8 @@ class L2NormKernel : public OpKernel {
         if (!r.ok()) return ctx.Unsupported("{}", r.status().message());
         quant_range_ = *r;
         input_zero_point_ = in.zero_point();
-        if (depth_ > 0 && int64_t{depth_} * 255 * 255 >
-                              std::numeric_limits<int32_t>::max()) {
+        if (depth_ > 0 &&
+            int64_t{depth_} * 255 * 255 > std::numeric_limits<int32_t>::max()) {
           return ctx.Unsupported("last dimension {} is too large", depth_);
         }
         return Status::Ok();
@@ -158,10 +158,9 @@ class L2NormKernel : public OpKernel {
         int32_t v;
         if constexpr (std::is_same_v<T, uint8_t>) {
           // TFLite's uint8 kernel: (128 * d) * inv, then + 128.
-          v = 128 + RoundingDivideByPOT(
-                        SaturatingRoundingDoublingHighMul(128 * d,
-                                                          inv.multiplier),
-                        -inv.shift);
+          v = 128 + RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(
+                                            128 * d, inv.multiplier),
+                                        -inv.shift);
         } else {
           // TFLite's int8 kernel folds the 2^7 output scale into the shift.
           v = MultiplyByQuantizedMultiplier(d, inv.multiplier, inv.shift + 7);

@@ -33,9 +33,8 @@ void PoolQuantized(const ir::Pool2DParams& p, const Window& win,
         const int fx0 = std::max(0, -x0);
         const int fx1 = std::min(p.filter_w, in_w - x0);
         for (int c = 0; c < depth; ++c) {
-          int32_t acc = kKind == PoolKind::kMax
-                            ? std::numeric_limits<T>::lowest()
-                            : 0;
+          int32_t acc =
+              kKind == PoolKind::kMax ? std::numeric_limits<T>::lowest() : 0;
           int32_t count = 0;
           for (int fy = fy0; fy < fy1; ++fy) {
             const T* row =

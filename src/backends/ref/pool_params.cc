@@ -19,14 +19,18 @@ Result<ir::Pool2DParams> ParseTflitePoolParams(std::span<const uint8_t> bytes) {
   for (size_t i = 0; i < kFields; ++i) {
     // Little-endian, as TFLite writes the struct on every supported target.
     const uint8_t* p = bytes.data() + 4 * i;
-    f[i] = static_cast<int32_t>(uint32_t{p[0]} | (uint32_t{p[1]} << 8) |
-                                (uint32_t{p[2]} << 16) |
-                                (uint32_t{p[3]} << 24));
+    f[i] =
+        static_cast<int32_t>(uint32_t{p[0]} | (uint32_t{p[1]} << 8) |
+                             (uint32_t{p[2]} << 16) | (uint32_t{p[3]} << 24));
   }
   ir::Pool2DParams params;
   switch (f[0]) {  // TfLitePadding
-    case 1: params.padding = ir::Padding::kSame; break;
-    case 2: params.padding = ir::Padding::kValid; break;
+    case 1:
+      params.padding = ir::Padding::kSame;
+      break;
+    case 2:
+      params.padding = ir::Padding::kValid;
+      break;
     default:
       return InvalidModel("pool custom options: unknown padding {}", f[0]);
   }
@@ -41,12 +45,24 @@ Result<ir::Pool2DParams> ParseTflitePoolParams(std::span<const uint8_t> bytes) {
         params.filter_h, params.filter_w, params.stride_h, params.stride_w);
   }
   switch (f[5]) {  // TfLiteFusedActivation
-    case 0: params.activation = ir::Activation::kNone; break;
-    case 1: params.activation = ir::Activation::kRelu; break;
-    case 2: params.activation = ir::Activation::kReluN1To1; break;
-    case 3: params.activation = ir::Activation::kRelu6; break;
-    case 4: params.activation = ir::Activation::kTanh; break;
-    case 5: params.activation = ir::Activation::kSignBit; break;
+    case 0:
+      params.activation = ir::Activation::kNone;
+      break;
+    case 1:
+      params.activation = ir::Activation::kRelu;
+      break;
+    case 2:
+      params.activation = ir::Activation::kReluN1To1;
+      break;
+    case 3:
+      params.activation = ir::Activation::kRelu6;
+      break;
+    case 4:
+      params.activation = ir::Activation::kTanh;
+      break;
+    case 5:
+      params.activation = ir::Activation::kSignBit;
+      break;
     default:
       return InvalidModel("pool custom options: unknown activation {}", f[5]);
   }

@@ -44,7 +44,8 @@ std::unique_ptr<OpKernel> NewSoftmaxKernel();
 std::unique_ptr<OpKernel> NewLogSoftmaxKernel();
 std::unique_ptr<OpKernel> NewArgMinMaxKernel(bool is_max);
 
-// --- MediaPipe pooling custom ops ---------------------------------------------
+// --- MediaPipe pooling custom ops
+// ---------------------------------------------
 //
 // Their custom_options hold a raw little-endian TfLitePoolParams struct:
 //   int32 padding (1 = SAME, 2 = VALID), int32 stride_width,

@@ -4,21 +4,23 @@
 //   fp32: accumulated in double; MEAN of nothing is NaN.
 //   int32/int64: SUM/PROD wrap around like TFLite's integer arithmetic; MEAN
 //     divides the (int64) sum truncating toward zero.
-//   int8/uint8:
-//     MEAN, and SUM when input and output quantization differ: integer
-//       requantization of sum(q - zp_in) by scale_in / scale_out (divided by
-//       the element count for MEAN), + zp_out, clamped.
-//     SUM with identical input/output quantization: the raw values are
-//       summed in the element type (wrapping), exactly as TFLite does.
+//   int8/uint8 (TFLite's builtin kernels, float requantization):
+//     MEAN with identical input/output quantization: sum(q) / n truncated
+//       toward zero.
+//     MEAN otherwise: round(mean(q) * s - zp_in * s) + zp_out, clamped, with
+//       s = scale_in / scale_out in float.
+//     SUM with different quantization: round(sum(q) * s - zp_in * s * n) +
+//       zp_out, then narrowed to the element type (wrapping, as TFLite).
+//     SUM with identical quantization: the raw values are summed in the
+//       element type (wrapping), exactly as TFLite does.
 //     REDUCE_MAX/MIN: raw values; input and output quantization must match.
 //     REDUCE_PROD (int8 only): each partial product rescaled by
 //       scale_in / scale_out^(1/n) with TFLite's 64-bit multiplier.
-//   An empty axis list copies the input.
+//   An empty axis list copies the input (or requantizes it).
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <cstdlib>
 #include <limits>
 #include <memory>
 #include <type_traits>
@@ -53,7 +55,8 @@ T WrappingMul(T a, T b) {
     return static_cast<T>(static_cast<int>(a) * static_cast<int>(b));
   } else {
     using U = std::make_unsigned_t<T>;
-    return static_cast<T>(static_cast<U>(static_cast<U>(a) * static_cast<U>(b)));
+    return static_cast<T>(
+        static_cast<U>(static_cast<U>(a) * static_cast<U>(b)));
   }
 }
 
@@ -88,17 +91,28 @@ class ReduceKernel : public OpKernel {
   Status Invoke(const KernelContext& ctx) override {
     const TensorView& in = ctx.input(0);
     const TensorView& out = ctx.output(0);
-    if (copy_) {
+    if (copy_ && mode_ != QuantMode::kRequantize) {
       if (in.bytes > 0) std::memmove(out.data, in.data, in.bytes);
       return Status::Ok();
     }
     switch (dtype_) {
-      case DType::kFloat32: RunFloat(in, out); break;
-      case DType::kInt32: RunInt<int32_t>(in, out); break;
-      case DType::kInt64: RunInt<int64_t>(in, out); break;
-      case DType::kInt8: RunQuantized<int8_t>(in, out); break;
-      case DType::kUInt8: RunQuantized<uint8_t>(in, out); break;
-      default: return ctx.UnsupportedDType(dtype_);
+      case DType::kFloat32:
+        RunFloat(in, out);
+        break;
+      case DType::kInt32:
+        RunInt<int32_t>(in, out);
+        break;
+      case DType::kInt64:
+        RunInt<int64_t>(in, out);
+        break;
+      case DType::kInt8:
+        RunQuantized<int8_t>(in, out);
+        break;
+      case DType::kUInt8:
+        RunQuantized<uint8_t>(in, out);
+        break;
+      default:
+        return ctx.UnsupportedDType(dtype_);
     }
     return Status::Ok();
   }
@@ -111,7 +125,8 @@ class ReduceKernel : public OpKernel {
     const int rank = in.rank();
     dims_.assign(in.shape().begin(), in.shape().end());
     std::vector<bool> reduced(rank, false);
-    if (!axis.present() || axis.data == nullptr) {
+    if (!axis.present() || axis.data == nullptr ||
+        !axis.tensor->is_constant()) {
       return ctx.Unsupported("axis must be constant");
     }
     const int64_t n = axis.num_elements();
@@ -178,7 +193,6 @@ class ReduceKernel : public OpKernel {
     if (quantized) {
       in_zp_ = in.zero_point();
       out_zp_ = out.zero_point();
-      in_scale_ = in.scale(); out_scale_ = out.scale();
     }
     switch (op_) {
       case ir::OpCode::kMean:
@@ -205,10 +219,10 @@ class ReduceKernel : public OpKernel {
         } else {
           mode_ = QuantMode::kProd;
           if (total_ > 0 && num_outputs_ > 0) {
-            multiplier_ = QuantizeMultiplier(
-                static_cast<double>(in.scale()) /
-                std::pow(static_cast<double>(out.scale()),
-                         1.0 / static_cast<double>(count_)));
+            multiplier_ =
+                QuantizeMultiplier(static_cast<double>(in.scale()) /
+                                   std::pow(static_cast<double>(out.scale()),
+                                            1.0 / static_cast<double>(count_)));
             if (multiplier_.shift >= 8 || multiplier_.shift < -31) {
               return ctx.Unsupported("REDUCE_PROD scale ratio out of range");
             }
@@ -219,18 +233,12 @@ class ReduceKernel : public OpKernel {
         return ctx.Unsupported("not a reduction");
     }
     if (mode_ == QuantMode::kRequantize) {
-      multiplier_ = QuantizeMultiplier(static_cast<double>(in.scale()) /
-                                       static_cast<double>(out.scale()));
-      if (op_ == ir::OpCode::kMean && count_ > 0) {
-        // Fold 1/count into the multiplier, keeping as many bits as the
-        // shift allows (TFLite's integer mean).
-        int shift = 63 - __builtin_clzll(static_cast<uint64_t>(count_));
-        shift = std::min(shift, 32);
-        shift = std::max(0, std::min(shift, 31 + multiplier_.shift));
-        multiplier_.multiplier = static_cast<int32_t>(
-            (static_cast<int64_t>(multiplier_.multiplier) << shift) / count_);
-        multiplier_.shift -= shift;
+      in_scale_ = in.scale();
+      out_scale_ = out.scale();
+      if (!(in_scale_ > 0.0f) || !(out_scale_ > 0.0f)) {
+        return ctx.Error("quantization scales must be positive");
       }
+      same_quant_ = same;
     }
     return Status::Ok();
   }
@@ -260,10 +268,17 @@ class ReduceKernel : public OpKernel {
     float* y = out.data_as<float>();
     double init = 0.0;
     switch (op_) {
-      case ir::OpCode::kReduceMax: init = -std::numeric_limits<float>::max(); break;
-      case ir::OpCode::kReduceMin: init = std::numeric_limits<float>::max(); break;
-      case ir::OpCode::kReduceProd: init = 1.0; break;
-      default: break;
+      case ir::OpCode::kReduceMax:
+        init = -std::numeric_limits<float>::max();
+        break;
+      case ir::OpCode::kReduceMin:
+        init = std::numeric_limits<float>::max();
+        break;
+      case ir::OpCode::kReduceProd:
+        init = 1.0;
+        break;
+      default:
+        break;
     }
     std::fill(acc_f_.begin(), acc_f_.end(), init);
     switch (op_) {
@@ -301,10 +316,17 @@ class ReduceKernel : public OpKernel {
     T* y = out.data_as<T>();
     int64_t init = 0;
     switch (op_) {
-      case ir::OpCode::kReduceMax: init = std::numeric_limits<T>::lowest(); break;
-      case ir::OpCode::kReduceMin: init = std::numeric_limits<T>::max(); break;
-      case ir::OpCode::kReduceProd: init = 1; break;
-      default: break;
+      case ir::OpCode::kReduceMax:
+        init = std::numeric_limits<T>::lowest();
+        break;
+      case ir::OpCode::kReduceMin:
+        init = std::numeric_limits<T>::max();
+        break;
+      case ir::OpCode::kReduceProd:
+        init = 1;
+        break;
+      default:
+        break;
     }
     std::fill(acc_i_.begin(), acc_i_.end(), init);
     switch (op_) {
@@ -355,7 +377,8 @@ class ReduceKernel : public OpKernel {
     constexpr int32_t kMax = std::numeric_limits<T>::max();
     if (mode_ == QuantMode::kProd) {
       if (total_ == 0) {
-        std::fill(y, y + num_outputs_, static_cast<T>(std::clamp(out_zp_, kMin, kMax)));
+        std::fill(y, y + num_outputs_,
+                  static_cast<T>(std::clamp(out_zp_, kMin, kMax)));
         return;
       }
       std::fill(seen_.begin(), seen_.end(), 0);
@@ -371,48 +394,37 @@ class ReduceKernel : public OpKernel {
         }
       });
       for (int64_t o = 0; o < num_outputs_; ++o) {
-        const int32_t r =
-            MultiplyByQuantizedMultiplier64(
-                static_cast<int32_t>(acc_i_[o]), multiplier_) +
-            out_zp_;
+        const int32_t r = MultiplyByQuantizedMultiplier64(
+                              static_cast<int32_t>(acc_i_[o]), multiplier_) +
+                          out_zp_;
         y[o] = static_cast<T>(std::clamp(r, kMin, kMax));
       }
       return;
     }
-    // Requantized MEAN / SUM.
+    // Requantized MEAN / SUM, in float as TFLite's builtin kernels.
     std::fill(acc_i_.begin(), acc_i_.end(), 0);
     ForEach([&](int64_t i, int64_t o) { acc_i_[o] += x[i]; });
-    static int variant = getenv("MAI_DBG_V") ? atoi(getenv("MAI_DBG_V")) : 0;
-    if (variant > 0) {
-      const float scale = in_scale_ / out_scale_;
-      const bool same = in_scale_ == out_scale_ && in_zp_ == out_zp_;
-      for (int64_t o = 0; o < num_outputs_; ++o) {
-        if (op_ == ir::OpCode::kSum) {
-          const float bias = -in_zp_ * scale * count_ + (variant == 3 ? 0.5f : 0.0f);
-          int32_t v = static_cast<int32_t>(std::round(acc_i_[o] * scale + bias)) + out_zp_;
-          y[o] = static_cast<T>(v);
-        } else if (same && variant != 4) {
-          y[o] = static_cast<T>(static_cast<int32_t>(acc_i_[o]) / static_cast<int32_t>(count_));
-        } else {
-          const float bias = -in_zp_ * scale + (variant >= 2 ? 0.5f : 0.0f);
-          float mean = static_cast<float>(acc_i_[o]) / static_cast<float>(count_);
-          float r = std::min<float>(std::round(mean * scale + bias) + out_zp_, kMax);
-          r = std::max<float>(r, kMin);
-          y[o] = static_cast<T>(r);
-        }
-      }
-      return;
-    }
+    const float scale = in_scale_ / out_scale_;
+    const float count = static_cast<float>(count_);
     for (int64_t o = 0; o < num_outputs_; ++o) {
+      const int32_t sum = static_cast<int32_t>(acc_i_[o]);
       if (total_ == 0) {
         y[o] = T{0};
-        continue;
+      } else if (op_ == ir::OpCode::kSum) {
+        const float bias = -static_cast<float>(in_zp_) * scale * count;
+        const int32_t v = static_cast<int32_t>(std::round(
+                              static_cast<float>(sum) * scale + bias)) +
+                          out_zp_;
+        y[o] = static_cast<T>(v);  // wraps like TFLite
+      } else if (same_quant_) {
+        y[o] = static_cast<T>(sum / static_cast<int32_t>(count_));
+      } else {
+        const float bias = -static_cast<float>(in_zp_) * scale;
+        const float mean = static_cast<float>(sum) / count;
+        float r = std::round(mean * scale + bias) + static_cast<float>(out_zp_);
+        r = std::clamp(r, static_cast<float>(kMin), static_cast<float>(kMax));
+        y[o] = static_cast<T>(r);
       }
-      const int32_t shifted =
-          static_cast<int32_t>(acc_i_[o] - int64_t{in_zp_} * count_);
-      const int32_t r = MultiplyByQuantizedMultiplier(shifted, multiplier_) +
-                        out_zp_;
-      y[o] = static_cast<T>(std::clamp(r, kMin, kMax));
     }
   }
 
@@ -426,7 +438,9 @@ class ReduceKernel : public OpKernel {
   int64_t num_outputs_ = 0;
   int64_t total_ = 0;
   int64_t count_ = 1;  // input elements per output
-  int32_t in_zp_ = 0, out_zp_ = 0; float in_scale_ = 1, out_scale_ = 1;
+  int32_t in_zp_ = 0, out_zp_ = 0;
+  float in_scale_ = 1.0f, out_scale_ = 1.0f;
+  bool same_quant_ = false;
   QuantizedMultiplier multiplier_;
   std::vector<double> acc_f_;
   std::vector<int64_t> acc_i_;

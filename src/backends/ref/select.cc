@@ -16,8 +16,9 @@ class SelectKernel final : public OpKernel {
 
   Status Prepare(const KernelContext& ctx) override {
     const char* name = v2_ ? "SELECT_V2" : "SELECT";
-    if (ctx.num_inputs() != 3 || ctx.num_outputs() != 1 || !ctx.input(0).present() ||
-        !ctx.input(1).present() || !ctx.input(2).present()) {
+    if (ctx.num_inputs() != 3 || ctx.num_outputs() != 1 ||
+        !ctx.input(0).present() || !ctx.input(1).present() ||
+        !ctx.input(2).present()) {
       return ctx.Error("{} expects 3 inputs and 1 output", name);
     }
     const TensorView& cond = ctx.input(0);
@@ -25,23 +26,28 @@ class SelectKernel final : public OpKernel {
     const TensorView& y = ctx.input(2);
     const TensorView& out = ctx.output(0);
     if (cond.dtype() != DType::kBool) {
-      return ctx.Error("condition dtype must be bool, is {}", DTypeName(cond.dtype()));
+      return ctx.Error("condition dtype must be bool, is {}",
+                       DTypeName(cond.dtype()));
     }
     if (x.dtype() != y.dtype() || out.dtype() != x.dtype()) {
       return ctx.Error("x, y and output dtypes differ");
     }
     element_size_ = DTypeSize(x.dtype());
-    if (element_size_ != 1 && element_size_ != 2 && element_size_ != 4 && element_size_ != 8) {
+    if (element_size_ != 1 && element_size_ != 2 && element_size_ != 4 &&
+        element_size_ != 8) {
       return ctx.UnsupportedDType(x.dtype());
     }
     Shape cond_shape = cond.shape();
     if (!v2_ && cond.shape() != x.shape()) {
-      if (x.shape() != y.shape()) return ctx.Error("SELECT needs x and y of the same shape");
+      if (x.shape() != y.shape())
+        return ctx.Error("SELECT needs x and y of the same shape");
       if (cond.rank() == 1 && x.rank() >= 1 && cond.dim(0) == x.dim(0)) {
         cond_shape.resize(x.rank(), 1);  // [n] selects slices: [n, 1, ..., 1]
       } else if (cond.rank() != 0) {
-        return ctx.Error("SELECT condition of shape {} must match x {}, be a scalar or be rank 1",
-                         ShapeToString(cond.shape()), ShapeToString(x.shape()));
+        return ctx.Error(
+            "SELECT condition of shape {} must match x {}, be a scalar or be "
+            "rank 1",
+            ShapeToString(cond.shape()), ShapeToString(x.shape()));
       }
     }
     return plan_.Init(out.shape(), {&cond_shape, &x.shape(), &y.shape()})
@@ -50,10 +56,18 @@ class SelectKernel final : public OpKernel {
 
   Status Invoke(const KernelContext& ctx) override {
     switch (element_size_) {
-      case 1: Eval<uint8_t>(ctx); break;
-      case 2: Eval<uint16_t>(ctx); break;
-      case 4: Eval<uint32_t>(ctx); break;
-      default: Eval<uint64_t>(ctx); break;
+      case 1:
+        Eval<uint8_t>(ctx);
+        break;
+      case 2:
+        Eval<uint16_t>(ctx);
+        break;
+      case 4:
+        Eval<uint32_t>(ctx);
+        break;
+      default:
+        Eval<uint64_t>(ctx);
+        break;
     }
     return Status::Ok();
   }

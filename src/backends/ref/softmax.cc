@@ -46,7 +46,8 @@ class SoftmaxKernelBase : public OpKernel {
       return ctx.Unsupported("output dtype {} with input dtype {}",
                              DTypeName(out.dtype()), DTypeName(dtype_));
     }
-    if (dtype_ != DType::kFloat32 && (in.quant().empty() || out.quant().empty())) {
+    if (dtype_ != DType::kFloat32 &&
+        (in.quant().empty() || out.quant().empty())) {
       return ctx.Error("quantized tensors need quantization parameters");
     }
     depth_ = in.dim(in.rank() - 1);
@@ -228,10 +229,10 @@ class LogSoftmaxKernel : public SoftmaxKernelBase {
           output_scale_;
       for (int c = 0; c < depth_; ++c) {
         const float v = scale * static_cast<float>(row[c]) - offset;
-        const int32_t q = static_cast<int32_t>(std::rint(v)) + output_zero_point_;
-        y[i * depth_ + c] = static_cast<T>(
-            std::clamp<int32_t>(q, std::numeric_limits<T>::min(),
-                                std::numeric_limits<T>::max()));
+        const int32_t q =
+            static_cast<int32_t>(std::rint(v)) + output_zero_point_;
+        y[i * depth_ + c] = static_cast<T>(std::clamp<int32_t>(
+            q, std::numeric_limits<T>::min(), std::numeric_limits<T>::max()));
       }
     }
   }

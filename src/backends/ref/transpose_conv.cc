@@ -23,11 +23,13 @@ void TransposeConvQuantized(const TransposeConvGeometry& g, const T* input,
                             const ConvQuant& q, T* output) {
   const int ic_count = g.in_c;
   for (int b = 0; b < g.batches; ++b) {
-    const T* in_b = input + static_cast<int64_t>(b) * g.in_h * g.in_w * ic_count;
+    const T* in_b =
+        input + static_cast<int64_t>(b) * g.in_h * g.in_w * ic_count;
     for (int oy = 0; oy < g.out_h; ++oy) {
       for (int ox = 0; ox < g.out_w; ++ox) {
-        T* out = output +
-                 ((static_cast<int64_t>(b) * g.out_h + oy) * g.out_w + ox) * g.out_c;
+        T* out =
+            output +
+            ((static_cast<int64_t>(b) * g.out_h + oy) * g.out_w + ox) * g.out_c;
         for (int oc = 0; oc < g.out_c; ++oc) {
           int64_t acc = 0;
           for (int fy = 0; fy < g.filter_h; ++fy) {
@@ -42,10 +44,12 @@ void TransposeConvQuantized(const TransposeConvGeometry& g, const T* input,
               if (tx % g.stride_w != 0) continue;
               const int ix = static_cast<int>(tx / g.stride_w);
               if (ix >= g.in_w) continue;
-              const T* x = in_b + (static_cast<int64_t>(iy) * g.in_w + ix) * ic_count;
+              const T* x =
+                  in_b + (static_cast<int64_t>(iy) * g.in_w + ix) * ic_count;
               const T* w =
                   weights +
-                  ((static_cast<int64_t>(oc) * g.filter_h + fy) * g.filter_w + fx) *
+                  ((static_cast<int64_t>(oc) * g.filter_h + fy) * g.filter_w +
+                   fx) *
                       ic_count;
               int64_t sum = 0;
               for (int ic = 0; ic < ic_count; ++ic) {
@@ -72,7 +76,8 @@ class TransposeConvKernel : public OpKernel {
     const auto* p = ctx.params_if<ir::TransposeConvParams>();
     if (p == nullptr) return ctx.Error("missing TransposeConvOptions");
     if (p->stride_h < 1 || p->stride_w < 1) {
-      return ctx.Error("strides must be >= 1, got {}x{}", p->stride_h, p->stride_w);
+      return ctx.Error("strides must be >= 1, got {}x{}", p->stride_h,
+                       p->stride_w);
     }
     const TensorView& weights = ctx.input(1);
     const TensorView& input = ctx.input(2);
@@ -96,7 +101,8 @@ class TransposeConvKernel : public OpKernel {
     if (weights.dim(0) != g.out_c || weights.dim(3) != g.in_c ||
         output.dim(0) != g.batches) {
       return ctx.Error("weights {} do not fit input {} and output {}",
-                       ShapeToString(weights.shape()), ShapeToString(input.shape()),
+                       ShapeToString(weights.shape()),
+                       ShapeToString(input.shape()),
                        ShapeToString(output.shape()));
     }
     if (bias != nullptr && bias->present() && bias->num_elements() != g.out_c) {
@@ -107,13 +113,13 @@ class TransposeConvKernel : public OpKernel {
     g.pad_left = TransposeConvPad(p->padding, g.out_w, g.filter_w, g.stride_w);
     dtype_ = input.dtype();
     if (dtype_ == DType::kFloat32) {
-      MAI_ASSIGN_OR_RETURN(range_, PrepareFloat(ctx, input, weights, bias, output,
-                                                p->activation));
+      MAI_ASSIGN_OR_RETURN(range_, PrepareFloat(ctx, input, weights, bias,
+                                                output, p->activation));
       return Status::Ok();
     }
-    MAI_ASSIGN_OR_RETURN(quant_, PrepareConvQuant(ctx, input, weights, bias, output,
-                                                  g.out_c, /*channel_dim=*/0,
-                                                  p->activation));
+    MAI_ASSIGN_OR_RETURN(
+        quant_, PrepareConvQuant(ctx, input, weights, bias, output, g.out_c,
+                                 /*channel_dim=*/0, p->activation));
     return Status::Ok();
   }
 
@@ -124,14 +130,16 @@ class TransposeConvKernel : public OpKernel {
     const TensorView& output = ctx.output(0);
     switch (dtype_) {
       case DType::kFloat32:
-        TransposeConvFloat(geometry_, input.data_as<const float>(),
-                           weights.data_as<const float>(),
-                           has_bias ? ctx.input(3).data_as<const float>() : nullptr,
-                           range_, output.data_as<float>());
+        TransposeConvFloat(
+            geometry_, input.data_as<const float>(),
+            weights.data_as<const float>(),
+            has_bias ? ctx.input(3).data_as<const float>() : nullptr, range_,
+            output.data_as<float>());
         return Status::Ok();
       case DType::kInt8:
         TransposeConvQuantized(
-            geometry_, input.data_as<const int8_t>(), weights.data_as<const int8_t>(),
+            geometry_, input.data_as<const int8_t>(),
+            weights.data_as<const int8_t>(),
             has_bias ? ctx.input(3).data_as<const int32_t>() : nullptr, quant_,
             output.data_as<int8_t>());
         return Status::Ok();

@@ -1,42 +1,67 @@
 // The unary kernel (all UnaryOp values) and the math functions EXP, LOG,
 // SQRT, RSQRT, ABS, NEG, FLOOR, CEIL, ROUND, SQUARE, SIN, COS, SIGN,
 // LOGICAL_NOT. Activation functions live in activation.cc.
+#include "backends/ref/unary.h"
+
 #include <cmath>
 #include <limits>
 
 #include "backends/ref/binary.h"
 #include "backends/ref/quant_util.h"
-#include "backends/ref/unary.h"
 
 namespace mai::backends::ref {
 namespace {
 
 const char* UnaryName(UnaryOp op) {
   switch (op) {
-    case UnaryOp::kRelu: return "RELU";
-    case UnaryOp::kRelu6: return "RELU6";
-    case UnaryOp::kReluN1To1: return "RELU_N1_TO_1";
-    case UnaryOp::kRelu0To1: return "RELU_0_TO_1";
-    case UnaryOp::kLeakyRelu: return "LEAKY_RELU";
-    case UnaryOp::kHardSwish: return "HARD_SWISH";
-    case UnaryOp::kLogistic: return "LOGISTIC";
-    case UnaryOp::kTanh: return "TANH";
-    case UnaryOp::kElu: return "ELU";
-    case UnaryOp::kGelu: return "GELU";
-    case UnaryOp::kExp: return "EXP";
-    case UnaryOp::kLog: return "LOG";
-    case UnaryOp::kSqrt: return "SQRT";
-    case UnaryOp::kRsqrt: return "RSQRT";
-    case UnaryOp::kAbs: return "ABS";
-    case UnaryOp::kNeg: return "NEG";
-    case UnaryOp::kFloor: return "FLOOR";
-    case UnaryOp::kCeil: return "CEIL";
-    case UnaryOp::kRound: return "ROUND";
-    case UnaryOp::kSquare: return "SQUARE";
-    case UnaryOp::kSin: return "SIN";
-    case UnaryOp::kCos: return "COS";
-    case UnaryOp::kSign: return "SIGN";
-    case UnaryOp::kLogicalNot: return "LOGICAL_NOT";
+    case UnaryOp::kRelu:
+      return "RELU";
+    case UnaryOp::kRelu6:
+      return "RELU6";
+    case UnaryOp::kReluN1To1:
+      return "RELU_N1_TO_1";
+    case UnaryOp::kRelu0To1:
+      return "RELU_0_TO_1";
+    case UnaryOp::kLeakyRelu:
+      return "LEAKY_RELU";
+    case UnaryOp::kHardSwish:
+      return "HARD_SWISH";
+    case UnaryOp::kLogistic:
+      return "LOGISTIC";
+    case UnaryOp::kTanh:
+      return "TANH";
+    case UnaryOp::kElu:
+      return "ELU";
+    case UnaryOp::kGelu:
+      return "GELU";
+    case UnaryOp::kExp:
+      return "EXP";
+    case UnaryOp::kLog:
+      return "LOG";
+    case UnaryOp::kSqrt:
+      return "SQRT";
+    case UnaryOp::kRsqrt:
+      return "RSQRT";
+    case UnaryOp::kAbs:
+      return "ABS";
+    case UnaryOp::kNeg:
+      return "NEG";
+    case UnaryOp::kFloor:
+      return "FLOOR";
+    case UnaryOp::kCeil:
+      return "CEIL";
+    case UnaryOp::kRound:
+      return "ROUND";
+    case UnaryOp::kSquare:
+      return "SQUARE";
+    case UnaryOp::kSin:
+      return "SIN";
+    case UnaryOp::kCos:
+      return "COS";
+    case UnaryOp::kSign:
+      return "SIGN";
+    case UnaryOp::kLogicalNot:
+      return "LOGICAL_NOT";
   }
   return "?";
 }
@@ -62,20 +87,47 @@ void Map(const float* in, float* out, int64_t n, Fn&& fn) {
 
 void EvalMathFloat(UnaryOp op, const float* in, float* out, int64_t n) {
   switch (op) {
-    case UnaryOp::kExp: Map(in, out, n, [](float x) { return std::exp(x); }); break;
-    case UnaryOp::kLog: Map(in, out, n, [](float x) { return std::log(x); }); break;
-    case UnaryOp::kSqrt: Map(in, out, n, [](float x) { return std::sqrt(x); }); break;
-    case UnaryOp::kRsqrt: Map(in, out, n, [](float x) { return 1.0f / std::sqrt(x); }); break;
-    case UnaryOp::kAbs: Map(in, out, n, [](float x) { return std::fabs(x); }); break;
-    case UnaryOp::kNeg: Map(in, out, n, [](float x) { return -x; }); break;
-    case UnaryOp::kFloor: Map(in, out, n, [](float x) { return std::floor(x); }); break;
-    case UnaryOp::kCeil: Map(in, out, n, [](float x) { return std::ceil(x); }); break;
-    case UnaryOp::kRound: Map(in, out, n, RoundHalfToEven); break;
-    case UnaryOp::kSquare: Map(in, out, n, [](float x) { return x * x; }); break;
-    case UnaryOp::kSin: Map(in, out, n, [](float x) { return std::sin(x); }); break;
-    case UnaryOp::kCos: Map(in, out, n, [](float x) { return std::cos(x); }); break;
-    case UnaryOp::kSign: Map(in, out, n, Sign<float>); break;
-    default: break;
+    case UnaryOp::kExp:
+      Map(in, out, n, [](float x) { return std::exp(x); });
+      break;
+    case UnaryOp::kLog:
+      Map(in, out, n, [](float x) { return std::log(x); });
+      break;
+    case UnaryOp::kSqrt:
+      Map(in, out, n, [](float x) { return std::sqrt(x); });
+      break;
+    case UnaryOp::kRsqrt:
+      Map(in, out, n, [](float x) { return 1.0f / std::sqrt(x); });
+      break;
+    case UnaryOp::kAbs:
+      Map(in, out, n, [](float x) { return std::fabs(x); });
+      break;
+    case UnaryOp::kNeg:
+      Map(in, out, n, [](float x) { return -x; });
+      break;
+    case UnaryOp::kFloor:
+      Map(in, out, n, [](float x) { return std::floor(x); });
+      break;
+    case UnaryOp::kCeil:
+      Map(in, out, n, [](float x) { return std::ceil(x); });
+      break;
+    case UnaryOp::kRound:
+      Map(in, out, n, RoundHalfToEven);
+      break;
+    case UnaryOp::kSquare:
+      Map(in, out, n, [](float x) { return x * x; });
+      break;
+    case UnaryOp::kSin:
+      Map(in, out, n, [](float x) { return std::sin(x); });
+      break;
+    case UnaryOp::kCos:
+      Map(in, out, n, [](float x) { return std::cos(x); });
+      break;
+    case UnaryOp::kSign:
+      Map(in, out, n, Sign<float>);
+      break;
+    default:
+      break;
   }
 }
 
@@ -88,12 +140,13 @@ Status BuildMathTable(UnaryOp op, const UnaryQuant& q, QuantTable& table) {
     case UnaryOp::kAbs: {
       if (!is_int8) break;
       const bool rescale = q.input_scale != q.output_scale;
-      const QuantizedMultiplier m =
-          QuantizeMultiplier(static_cast<double>(q.input_scale / q.output_scale));
+      const QuantizedMultiplier m = QuantizeMultiplier(
+          static_cast<double>(q.input_scale / q.output_scale));
       for (int32_t v = qmin; v <= qmax; ++v) {
         const int32_t value = std::abs(v - q.input_zero_point);
         const int32_t r =
-            (rescale ? MultiplyByQuantizedMultiplier(value, m) : value) + q.output_zero_point;
+            (rescale ? MultiplyByQuantizedMultiplier(value, m) : value) +
+            q.output_zero_point;
         table[v - qmin] = std::min(std::max(r, qmin), qmax);
       }
       return Status::Ok();
@@ -106,16 +159,19 @@ Status BuildMathTable(UnaryOp op, const UnaryQuant& q, QuantTable& table) {
       constexpr int kShift = 20;  // keeps the intermediate an integer
       for (int32_t v = qmin; v <= qmax; ++v) {
         const int32_t value = v - q.input_zero_point;
-        if (value <= 0) {  // negatives are rejected in Invoke; 0 maps to the max
+        if (value <=
+            0) {  // negatives are rejected in Invoke; 0 maps to the max
           table[v - qmin] = qmax;
           continue;
         }
         int32_t inv_mult = 0;
         int inv_shift = 0;
         InvSqrtQuantizedMultiplier(value, &inv_mult, &inv_shift);
-        const int32_t data = MultiplyByQuantizedMultiplier(1, inv_mult, inv_shift + kShift);
-        const int32_t r =
-            MultiplyByQuantizedMultiplier(data, m.multiplier, m.shift - kShift) + q.output_zero_point;
+        const int32_t data =
+            MultiplyByQuantizedMultiplier(1, inv_mult, inv_shift + kShift);
+        const int32_t r = MultiplyByQuantizedMultiplier(data, m.multiplier,
+                                                        m.shift - kShift) +
+                          q.output_zero_point;
         table[v - qmin] = std::min(std::max(r, qmin), qmax);
       }
       return Status::Ok();
@@ -131,22 +187,25 @@ class UnaryKernel final : public OpKernel {
   explicit UnaryKernel(UnaryOp op) : op_(op) {}
 
   Status Prepare(const KernelContext& ctx) override {
-    if (ctx.num_inputs() != 1 || ctx.num_outputs() != 1 || !ctx.input(0).present()) {
+    if (ctx.num_inputs() != 1 || ctx.num_outputs() != 1 ||
+        !ctx.input(0).present()) {
       return ctx.Error("{} expects 1 input and 1 output", UnaryName(op_));
     }
     const TensorView& in = ctx.input(0);
     const TensorView& out = ctx.output(0);
     dtype_ = in.dtype();
     if (out.dtype() != dtype_) {
-      return ctx.Error("input dtype {} differs from output dtype {}", DTypeName(dtype_),
-                       DTypeName(out.dtype()));
+      return ctx.Error("input dtype {} differs from output dtype {}",
+                       DTypeName(dtype_), DTypeName(out.dtype()));
     }
     if (out.num_elements() != in.num_elements()) {
-      return ctx.Error("output shape {} differs from input shape {}", ShapeToString(out.shape()),
-                       ShapeToString(in.shape()));
+      return ctx.Error("output shape {} differs from input shape {}",
+                       ShapeToString(out.shape()), ShapeToString(in.shape()));
     }
-    if (const auto* p = ctx.params_if<ir::LeakyReluParams>()) attrs_.alpha = p->alpha;
-    if (const auto* p = ctx.params_if<ir::GeluParams>()) attrs_.approximate = p->approximate;
+    if (const auto* p = ctx.params_if<ir::LeakyReluParams>())
+      attrs_.alpha = p->alpha;
+    if (const auto* p = ctx.params_if<ir::GeluParams>())
+      attrs_.approximate = p->approximate;
 
     switch (dtype_) {
       case DType::kFloat32:
@@ -162,15 +221,18 @@ class UnaryKernel final : public OpKernel {
         q.input_zero_point = in.zero_point();
         q.output_scale = out.scale();
         q.output_zero_point = out.zero_point();
-        const Status s = IsActivationOp(op_) ? BuildActivationTable(op_, attrs_, q, table_)
-                                             : BuildMathTable(op_, q, table_);
+        const Status s = IsActivationOp(op_)
+                             ? BuildActivationTable(op_, attrs_, q, table_)
+                             : BuildMathTable(op_, q, table_);
         if (!s.ok()) return s.WithContext(ctx.graph->NodeLabel(ctx.node_index));
         // RSQRT is only defined for inputs at or above the zero point.
-        min_valid_ = op_ == UnaryOp::kRsqrt ? q.input_zero_point : QuantMin(dtype_);
+        min_valid_ =
+            op_ == UnaryOp::kRsqrt ? q.input_zero_point : QuantMin(dtype_);
         return Status::Ok();
       }
       case DType::kInt32:
-        if (op_ == UnaryOp::kAbs || op_ == UnaryOp::kNeg || op_ == UnaryOp::kSign) {
+        if (op_ == UnaryOp::kAbs || op_ == UnaryOp::kNeg ||
+            op_ == UnaryOp::kSign) {
           return Status::Ok();
         }
         return ctx.UnsupportedDType(dtype_);
@@ -200,8 +262,10 @@ class UnaryKernel final : public OpKernel {
         }
         return Status::Ok();
       }
-      case DType::kInt8: return EvalTable<int8_t>(ctx, n);
-      case DType::kUInt8: return EvalTable<uint8_t>(ctx, n);
+      case DType::kInt8:
+        return EvalTable<int8_t>(ctx, n);
+      case DType::kUInt8:
+        return EvalTable<uint8_t>(ctx, n);
       case DType::kInt32: {
         const int32_t* x = in.data_as<const int32_t>();
         int32_t* y = out.data_as<int32_t>();
@@ -210,9 +274,15 @@ class UnaryKernel final : public OpKernel {
           const uint32_t u = static_cast<uint32_t>(x[i]);
           const int32_t neg = static_cast<int32_t>(0u - u);
           switch (op_) {
-            case UnaryOp::kAbs: y[i] = x[i] < 0 ? neg : x[i]; break;
-            case UnaryOp::kNeg: y[i] = neg; break;
-            default: y[i] = Sign(x[i]); break;
+            case UnaryOp::kAbs:
+              y[i] = x[i] < 0 ? neg : x[i];
+              break;
+            case UnaryOp::kNeg:
+              y[i] = neg;
+              break;
+            default:
+              y[i] = Sign(x[i]);
+              break;
           }
         }
         return Status::Ok();
@@ -245,7 +315,8 @@ class UnaryKernel final : public OpKernel {
     if (min_valid_ > kMin) {
       for (int64_t i = 0; i < n; ++i) {
         if (x[i] < min_valid_) {
-          return ctx.Error("{} is only defined for non-negative inputs", UnaryName(op_));
+          return ctx.Error("{} is only defined for non-negative inputs",
+                           UnaryName(op_));
         }
       }
     }
@@ -278,12 +349,17 @@ void InvSqrtQuantizedMultiplier(int32_t x, int32_t* multiplier, int* shift) {
   out_shift -= left_shift_bit_pairs;
   x <<= 2 * left_shift_bit_pairs;
   // Newton-Raphson in Q3.28: y <- 1.5 y - 0.5 x y^3, starting at y = 1.
-  auto mul = [](int32_t a, int32_t b) { return SaturatingRoundingDoublingHighMul(a, b); };
-  auto mul_pot = [](int32_t v, int exponent) {  // saturating v * 2^exponent, exponent > 0
-    const int32_t threshold = static_cast<int32_t>((int64_t{1} << (31 - exponent)) - 1);
+  auto mul = [](int32_t a, int32_t b) {
+    return SaturatingRoundingDoublingHighMul(a, b);
+  };
+  auto mul_pot = [](int32_t v,
+                    int exponent) {  // saturating v * 2^exponent, exponent > 0
+    const int32_t threshold =
+        static_cast<int32_t>((int64_t{1} << (31 - exponent)) - 1);
     if (v > threshold) return std::numeric_limits<int32_t>::max();
     if (v < -threshold) return std::numeric_limits<int32_t>::min();
-    return static_cast<int32_t>(static_cast<int64_t>(v) * (int64_t{1} << exponent));
+    return static_cast<int32_t>(static_cast<int64_t>(v) *
+                                (int64_t{1} << exponent));
   };
   const int32_t input_q3 = x >> 1;
   const int32_t half_input = RoundingDivideByPOT(input_q3, 1);
@@ -291,8 +367,9 @@ void InvSqrtQuantizedMultiplier(int32_t x, int32_t* multiplier, int* shift) {
   int32_t y = 1 << 28;                                   // 1.0 in Q3.28
   for (int i = 0; i < 5; ++i) {
     const int32_t y3 = mul_pot(mul(mul(y, y), y), 6);  // Q9 -> Q3
-    const int32_t diff = static_cast<int32_t>(static_cast<uint32_t>(mul(kHalfThree, y)) -
-                                              static_cast<uint32_t>(mul(half_input, y3)));
+    const int32_t diff =
+        static_cast<int32_t>(static_cast<uint32_t>(mul(kHalfThree, y)) -
+                             static_cast<uint32_t>(mul(half_input, y3)));
     y = mul_pot(diff, 3);  // Q6 -> Q3
   }
   constexpr int32_t kHalfSqrt2 = 1518500250;  // sqrt(2) / 2 in Q0.31

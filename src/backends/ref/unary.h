@@ -73,15 +73,16 @@ struct UnaryQuant {
 // Output for every input value: table[q - QuantMin(dtype)].
 using QuantTable = std::array<int32_t, 256>;
 
-// --- activation.cc ------------------------------------------------------------
+// --- activation.cc
+// ------------------------------------------------------------
 bool IsActivationOp(UnaryOp op);
 // float32 evaluation of an activation op over n elements.
-void EvalActivationFloat(UnaryOp op, const UnaryAttrs& attrs, const float* in, float* out,
-                         int64_t n);
+void EvalActivationFloat(UnaryOp op, const UnaryAttrs& attrs, const float* in,
+                         float* out, int64_t n);
 // Fills `table` for a quantized activation; Unimplemented when TFLite has no
 // quantized kernel for this op and dtype.
-Status BuildActivationTable(UnaryOp op, const UnaryAttrs& attrs, const UnaryQuant& q,
-                            QuantTable& table);
+Status BuildActivationTable(UnaryOp op, const UnaryAttrs& attrs,
+                            const UnaryQuant& q, QuantTable& table);
 
 // TFLite's float LUT recipe shared by LUT-based ops: dequantize in float,
 // apply `fn`, multiply by 1/output_scale, round half away from zero, add the
@@ -92,12 +93,15 @@ void FillFloatTable(const UnaryQuant& q, Fn&& fn, QuantTable& table) {
   const int32_t qmax = qmin + 255;
   const float inverse_scale = 1.0f / q.output_scale;
   for (int32_t v = qmin; v <= qmax; ++v) {
-    const float dequantized = q.input_scale * static_cast<float>(v - q.input_zero_point);
+    const float dequantized =
+        q.input_scale * static_cast<float>(v - q.input_zero_point);
     const float transformed = fn(dequantized);
-    float rescaled = std::round(transformed * inverse_scale) + static_cast<float>(q.output_zero_point);
+    float rescaled = std::round(transformed * inverse_scale) +
+                     static_cast<float>(q.output_zero_point);
     // Clamp in float first: the cast of an out-of-range float is undefined.
     rescaled = std::min(std::max(rescaled, -1e9f), 1e9f);
-    int32_t quantized = std::isnan(rescaled) ? 0 : static_cast<int32_t>(rescaled);
+    int32_t quantized =
+        std::isnan(rescaled) ? 0 : static_cast<int32_t>(rescaled);
     table[v - qmin] = std::min(std::max(quantized, qmin), qmax);
   }
 }

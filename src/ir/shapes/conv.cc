@@ -14,8 +14,9 @@ Status CheckBias(const ShapeContext& ctx, int index, int32_t channels) {
   if (bias == nullptr) return Status::Ok();
   auto n = NumElements(bias->shape);
   if (!n.ok() || *n != channels) {
-    return ctx.Error("bias {} does not hold {} elements (one per output channel)",
-                     ShapeToString(bias->shape), channels);
+    return ctx.Error(
+        "bias {} does not hold {} elements (one per output channel)",
+        ShapeToString(bias->shape), channels);
   }
   return Status::Ok();
 }
@@ -54,8 +55,8 @@ Status Conv2DShape(ShapeContext& ctx) {
   MAI_RETURN_IF_ERROR(ctx.ExpectArity(2, 3, 1));
   const auto* p = std::get_if<Conv2DParams>(&ctx.node().params);
   if (p == nullptr) return ctx.Error("missing Conv2DOptions");
-  MAI_RETURN_IF_ERROR(CheckStrides(ctx, p->stride_h, p->stride_w,
-                                   p->dilation_h, p->dilation_w));
+  MAI_RETURN_IF_ERROR(CheckStrides(ctx, p->stride_h, p->stride_w, p->dilation_h,
+                                   p->dilation_w));
   const Tensor* input = ctx.input(0);
   const Tensor* filter = ctx.input(1);
   MAI_RETURN_IF_ERROR(CheckRank(ctx, input, "input", 4));
@@ -63,11 +64,13 @@ Status Conv2DShape(ShapeContext& ctx) {
   const Shape& in = input->shape;
   const Shape& f = filter->shape;
   if (f[0] < 1 || f[1] < 1 || f[2] < 1 || f[3] < 1) {
-    return ctx.Error("filter shape {} has an empty dimension", ShapeToString(f));
+    return ctx.Error("filter shape {} has an empty dimension",
+                     ShapeToString(f));
   }
   if (in[3] % f[3] != 0 || in[3] == 0) {
-    return ctx.Error("input channels {} are not a multiple of filter channels {}",
-                     in[3], f[3]);
+    return ctx.Error(
+        "input channels {} are not a multiple of filter channels {}", in[3],
+        f[3]);
   }
   const int32_t groups = in[3] / f[3];
   if (f[0] % groups != 0) {
@@ -75,12 +78,10 @@ Status Conv2DShape(ShapeContext& ctx) {
                      groups);
   }
   MAI_RETURN_IF_ERROR(CheckBias(ctx, 2, f[0]));
-  MAI_ASSIGN_OR_RETURN(PaddedDim h,
-                       Window(ctx, p->padding, in[1], f[1], p->stride_h,
-                              p->dilation_h));
-  MAI_ASSIGN_OR_RETURN(PaddedDim w,
-                       Window(ctx, p->padding, in[2], f[2], p->stride_w,
-                              p->dilation_w));
+  MAI_ASSIGN_OR_RETURN(PaddedDim h, Window(ctx, p->padding, in[1], f[1],
+                                           p->stride_h, p->dilation_h));
+  MAI_ASSIGN_OR_RETURN(PaddedDim w, Window(ctx, p->padding, in[2], f[2],
+                                           p->stride_w, p->dilation_w));
   return ctx.SetOutputShape(0, {in[0], h.out, w.out, f[0]});
 }
 
@@ -89,8 +90,8 @@ Status DepthwiseConv2DShape(ShapeContext& ctx) {
   MAI_RETURN_IF_ERROR(ctx.ExpectArity(2, 3, 1));
   const auto* p = std::get_if<DepthwiseConv2DParams>(&ctx.node().params);
   if (p == nullptr) return ctx.Error("missing DepthwiseConv2DOptions");
-  MAI_RETURN_IF_ERROR(CheckStrides(ctx, p->stride_h, p->stride_w,
-                                   p->dilation_h, p->dilation_w));
+  MAI_RETURN_IF_ERROR(CheckStrides(ctx, p->stride_h, p->stride_w, p->dilation_h,
+                                   p->dilation_w));
   const Tensor* input = ctx.input(0);
   const Tensor* filter = ctx.input(1);
   MAI_RETURN_IF_ERROR(CheckRank(ctx, input, "input", 4));
@@ -103,16 +104,15 @@ Status DepthwiseConv2DShape(ShapeContext& ctx) {
   // The depth multiplier follows from the shapes (as in recent TFLite); the
   // option is redundant and some converters write 0 or a stale value.
   if (in[3] < 1 || f[3] % in[3] != 0) {
-    return ctx.Error("filter channels {} are not a multiple of input channels {}",
-                     f[3], in[3]);
+    return ctx.Error(
+        "filter channels {} are not a multiple of input channels {}", f[3],
+        in[3]);
   }
   MAI_RETURN_IF_ERROR(CheckBias(ctx, 2, f[3]));
-  MAI_ASSIGN_OR_RETURN(PaddedDim h,
-                       Window(ctx, p->padding, in[1], f[1], p->stride_h,
-                              p->dilation_h));
-  MAI_ASSIGN_OR_RETURN(PaddedDim w,
-                       Window(ctx, p->padding, in[2], f[2], p->stride_w,
-                              p->dilation_w));
+  MAI_ASSIGN_OR_RETURN(PaddedDim h, Window(ctx, p->padding, in[1], f[1],
+                                           p->stride_h, p->dilation_h));
+  MAI_ASSIGN_OR_RETURN(PaddedDim w, Window(ctx, p->padding, in[2], f[2],
+                                           p->stride_w, p->dilation_w));
   return ctx.SetOutputShape(0, {in[0], h.out, w.out, f[3]});
 }
 
@@ -140,7 +140,8 @@ Status TransposeConvShape(ShapeContext& ctx) {
   const Shape& w = weights->shape;
   const Shape& in = input->shape;
   if (w[0] < 1 || w[1] < 1 || w[2] < 1) {
-    return ctx.Error("weights shape {} has an empty dimension", ShapeToString(w));
+    return ctx.Error("weights shape {} has an empty dimension",
+                     ShapeToString(w));
   }
   if (in[3] != w[3]) {
     return ctx.Error("input channels {} differ from weights channels {}", in[3],
@@ -193,8 +194,9 @@ Status FullyConnectedShape(ShapeContext& ctx) {
   MAI_RETURN_IF_ERROR(CheckBias(ctx, 2, units));
   if (p->keep_num_dims) {
     if (input->shape.empty() || input->shape.back() != depth) {
-      return ctx.Error("keep_num_dims needs input last dimension {}, input is {}",
-                       depth, ShapeToString(input->shape));
+      return ctx.Error(
+          "keep_num_dims needs input last dimension {}, input is {}", depth,
+          ShapeToString(input->shape));
     }
     Shape out = input->shape;
     out.back() = units;
@@ -228,7 +230,8 @@ Status BatchMatMulShape(ShapeContext& ctx) {
   Shape batch_a(a.begin(), a.end() - 2);
   Shape batch_b(b.begin(), b.end() - 2);
   auto batch = BroadcastShapes(batch_a, batch_b);
-  if (!batch.ok()) return ctx.Error("batch dimensions: {}", batch.status().message());
+  if (!batch.ok())
+    return ctx.Error("batch dimensions: {}", batch.status().message());
   Shape out = *batch;
   out.push_back(m);
   out.push_back(n);

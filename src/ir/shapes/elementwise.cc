@@ -33,7 +33,8 @@ Status BroadcastBinary(ShapeContext& ctx) {
 Status ComparisonShape(ShapeContext& ctx) {
   MAI_RETURN_IF_ERROR(BroadcastBinary(ctx));
   if (ctx.output(0)->dtype != DType::kBool) {
-    return ctx.Error("output dtype must be bool, is {}", DTypeName(ctx.output(0)->dtype));
+    return ctx.Error("output dtype must be bool, is {}",
+                     DTypeName(ctx.output(0)->dtype));
   }
   return Status::Ok();
 }
@@ -45,8 +46,9 @@ Status PreluShape(ShapeContext& ctx) {
   const Shape& alpha = ctx.input(1)->shape;
   Result<Shape> out = BroadcastShapes(in, alpha);
   if (!out.ok() || *out != in) {
-    return ctx.Error("alpha of shape {} does not broadcast to the input shape {}",
-                     ShapeToString(alpha), ShapeToString(in));
+    return ctx.Error(
+        "alpha of shape {} does not broadcast to the input shape {}",
+        ShapeToString(alpha), ShapeToString(in));
   }
   return ctx.SetOutputShape(0, in);
 }
@@ -74,8 +76,9 @@ Status SelectShape(ShapeContext& ctx) {
   const bool ok = cond == x || cond.empty() ||
                   (cond.size() == 1 && !x.empty() && cond[0] == x[0]);
   if (!ok) {
-    return ctx.Error("condition of shape {} must match x {}, be a scalar or be rank 1",
-                     ShapeToString(cond), ShapeToString(x));
+    return ctx.Error(
+        "condition of shape {} must match x {}, be a scalar or be rank 1",
+        ShapeToString(cond), ShapeToString(x));
   }
   return ctx.SetOutputShape(0, x);
 }
@@ -83,24 +86,29 @@ Status SelectShape(ShapeContext& ctx) {
 }  // namespace
 
 void RegisterElementwiseShapeFns(ShapeFnTable& table) {
-  for (OpCode op : {OpCode::kAdd, OpCode::kSub, OpCode::kMul, OpCode::kDiv, OpCode::kMaximum,
-                    OpCode::kMinimum, OpCode::kSquaredDifference, OpCode::kPow,
-                    OpCode::kLogicalAnd, OpCode::kLogicalOr}) {
+  for (OpCode op :
+       {OpCode::kAdd, OpCode::kSub, OpCode::kMul, OpCode::kDiv,
+        OpCode::kMaximum, OpCode::kMinimum, OpCode::kSquaredDifference,
+        OpCode::kPow, OpCode::kFloorDiv, OpCode::kFloorMod, OpCode::kLogicalAnd,
+        OpCode::kLogicalOr}) {
     table[op] = BroadcastBinary;
   }
-  for (OpCode op : {OpCode::kLess, OpCode::kLessEqual, OpCode::kGreater, OpCode::kGreaterEqual,
-                    OpCode::kEqual, OpCode::kNotEqual}) {
+  for (OpCode op : {OpCode::kLess, OpCode::kLessEqual, OpCode::kGreater,
+                    OpCode::kGreaterEqual, OpCode::kEqual, OpCode::kNotEqual}) {
     table[op] = ComparisonShape;
   }
   table[OpCode::kPrelu] = PreluShape;
   table[OpCode::kSelect] = SelectShape;
   table[OpCode::kSelectV2] = SelectV2Shape;
   for (OpCode op :
-       {OpCode::kRelu, OpCode::kRelu6, OpCode::kReluN1To1, OpCode::kRelu0To1, OpCode::kLeakyRelu,
-        OpCode::kHardSwish, OpCode::kLogistic, OpCode::kTanh, OpCode::kElu, OpCode::kGelu,
-        OpCode::kExp, OpCode::kLog, OpCode::kSqrt, OpCode::kRsqrt, OpCode::kAbs, OpCode::kNeg,
-        OpCode::kFloor, OpCode::kCeil, OpCode::kRound, OpCode::kSquare, OpCode::kSin,
-        OpCode::kCos, OpCode::kSign, OpCode::kLogicalNot}) {
+       {OpCode::kRelu,     OpCode::kRelu6,     OpCode::kReluN1To1,
+        OpCode::kRelu0To1, OpCode::kLeakyRelu, OpCode::kHardSwish,
+        OpCode::kLogistic, OpCode::kTanh,      OpCode::kElu,
+        OpCode::kGelu,     OpCode::kExp,       OpCode::kLog,
+        OpCode::kSqrt,     OpCode::kRsqrt,     OpCode::kAbs,
+        OpCode::kNeg,      OpCode::kFloor,     OpCode::kCeil,
+        OpCode::kRound,    OpCode::kSquare,    OpCode::kSin,
+        OpCode::kCos,      OpCode::kSign,      OpCode::kLogicalNot}) {
     table[op] = UnaryShape;
   }
 }

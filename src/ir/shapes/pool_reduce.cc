@@ -43,8 +43,8 @@ Status Pool2DShape(ShapeContext& ctx) {
   auto w = ComputePaddedDim(params->padding, input->shape[2], params->filter_w,
                             params->stride_w, 1);
   if (!w.ok()) return ctx.Error("width: {}", w.status().message());
-  return ctx.SetOutputShape(
-      0, {input->shape[0], h->out, w->out, input->shape[3]});
+  return ctx.SetOutputShape(0,
+                            {input->shape[0], h->out, w->out, input->shape[3]});
 }
 
 // Ops whose output has the input's shape and dtype, computed along the last
@@ -116,8 +116,7 @@ Status ArgMinMaxShape(ShapeContext& ctx) {
   }
   MAI_ASSIGN_OR_RETURN(std::vector<int> axes, ReadAxes(ctx, rank));
   if (axes.size() != 1) {
-    return ctx.Error("axis must hold exactly one value, holds {}",
-                     axes.size());
+    return ctx.Error("axis must hold exactly one value, holds {}", axes.size());
   }
   Shape shape;
   for (int d = 0; d < rank; ++d) {

@@ -55,8 +55,9 @@ inline Status WithNodeContext(const Status& status, const ir::Graph& graph,
 // Read-only view of a custom_options FlexBuffers map. The bytes must outlive
 // the view. Empty bytes read as a map without keys.
 //
-//   MAI_ASSIGN_OR_RETURN(FlexOptions opts, FlexOptions::Parse(node.custom_options));
-//   MAI_ASSIGN_OR_RETURN(int32_t h, opts.Int("output_height"));
+//   MAI_ASSIGN_OR_RETURN(FlexOptions opts,
+//   FlexOptions::Parse(node.custom_options)); MAI_ASSIGN_OR_RETURN(int32_t h,
+//   opts.Int("output_height"));
 class FlexOptions {
  public:
   static Result<FlexOptions> Parse(std::span<const uint8_t> bytes) {
@@ -64,7 +65,8 @@ class FlexOptions {
     if (!flexbuffers::VerifyBuffer(bytes.data(), bytes.size())) {
       return InvalidModel("custom options are not a valid FlexBuffer");
     }
-    flexbuffers::Reference root = flexbuffers::GetRoot(bytes.data(), bytes.size());
+    flexbuffers::Reference root =
+        flexbuffers::GetRoot(bytes.data(), bytes.size());
     if (!root.IsMap()) {
       return InvalidModel("custom options are not a FlexBuffer map");
     }
@@ -93,7 +95,8 @@ class FlexOptions {
                : r.IsInt() ? static_cast<double>(r.AsInt64())
                            : static_cast<double>(r.AsUInt64());
     if (!std::isfinite(v) || std::fabs(v) > std::numeric_limits<float>::max()) {
-      return InvalidModel("custom option '{}' is not a finite float: {}", key, v);
+      return InvalidModel("custom option '{}' is not a finite float: {}", key,
+                          v);
     }
     return static_cast<float>(v);
   }
@@ -150,21 +153,24 @@ class FlexOptions {
     if (r.IsInt()) {
       int64_t v = r.AsInt64();
       if (v < kMin || v > kMax) {
-        return InvalidModel("custom option '{}' value {} overflows int32", key, v);
+        return InvalidModel("custom option '{}' value {} overflows int32", key,
+                            v);
       }
       return static_cast<int32_t>(v);
     }
     if (r.IsUInt()) {
       uint64_t v = r.AsUInt64();
       if (v > static_cast<uint64_t>(kMax)) {
-        return InvalidModel("custom option '{}' value {} overflows int32", key, v);
+        return InvalidModel("custom option '{}' value {} overflows int32", key,
+                            v);
       }
       return static_cast<int32_t>(v);
     }
     if (r.IsFloat()) {
       double v = r.AsDouble();
       if (!std::isfinite(v) || v != std::trunc(v) || v < kMin || v > kMax) {
-        return InvalidModel("custom option '{}' value {} is not an int32", key, v);
+        return InvalidModel("custom option '{}' value {} is not an int32", key,
+                            v);
       }
       return static_cast<int32_t>(v);
     }

@@ -45,15 +45,18 @@ struct Options {
   OptionsV2 v2;
 };
 
-Result<std::array<int32_t, 2>> ReadHw(const FlexOptions& opts, const char* key) {
+// [height, width]; the output size divides by (size - 1), so it needs 2.
+Result<std::array<int32_t, 2>> ReadHw(const FlexOptions& opts, const char* key,
+                                      int32_t min_size) {
   MAI_ASSIGN_OR_RETURN(std::vector<int32_t> hw, opts.IntVector(key));
   if (hw.size() != 2) {
     return InvalidModel("custom option '{}' must hold 2 values, has {}", key,
                         hw.size());
   }
-  if (hw[0] < 2 || hw[1] < 2) {
-    return InvalidModel("custom option '{}' must be at least [2, 2], is [{}, {}]",
-                        key, hw[0], hw[1]);
+  if (hw[0] < min_size || hw[1] < min_size) {
+    return InvalidModel(
+        "custom option '{}' must be at least [{}, {}], is [{}, {}]", key,
+        min_size, min_size, hw[0], hw[1]);
   }
   return std::array<int32_t, 2>{hw[0], hw[1]};
 }
@@ -83,7 +86,8 @@ Result<Options> ParseOptions(const ir::Node& node) {
     return Unimplemented("{} version {} is not supported (1 or 2)", kOpName,
                          node.version);
   }
-  MAI_ASSIGN_OR_RETURN(FlexOptions opts, FlexOptions::Parse(node.custom_options));
+  MAI_ASSIGN_OR_RETURN(FlexOptions opts,
+                       FlexOptions::Parse(node.custom_options));
   if (o.version == 1) {
     OptionsV1& v = o.v1;
     MAI_ASSIGN_OR_RETURN(int32_t dimensions, opts.Int("dimensions"));
@@ -93,8 +97,9 @@ Result<Options> ParseOptions(const ir::Node& node) {
     }
     MAI_ASSIGN_OR_RETURN(v.landmarks_range, opts.Int("landmarks_range"));
     if (v.landmarks_range <= 0) {
-      return InvalidModel("custom option 'landmarks_range' must be positive, is {}",
-                          v.landmarks_range);
+      return InvalidModel(
+          "custom option 'landmarks_range' must be positive, is {}",
+          v.landmarks_range);
     }
     MAI_ASSIGN_OR_RETURN(v.bbox_size_multiplier,
                          opts.Float("bbox_size_multiplier"));
@@ -103,8 +108,8 @@ Result<Options> ParseOptions(const ir::Node& node) {
     }
     MAI_ASSIGN_OR_RETURN(v.left_rotation_idx, opts.Int("left_rotation_idx"));
     MAI_ASSIGN_OR_RETURN(v.right_rotation_idx, opts.Int("right_rotation_idx"));
-    MAI_ASSIGN_OR_RETURN(auto input_hw, ReadHw(opts, "input_hw"));
-    MAI_ASSIGN_OR_RETURN(auto output_hw, ReadHw(opts, "output_hw"));
+    MAI_ASSIGN_OR_RETURN(auto input_hw, ReadHw(opts, "input_hw", 1));
+    MAI_ASSIGN_OR_RETURN(auto output_hw, ReadHw(opts, "output_hw", 2));
     v.input_h = input_hw[0];
     v.input_w = input_hw[1];
     v.output_h = output_hw[0];
@@ -154,26 +159,29 @@ Status CheckInput(const Options& o, const Shape& shape) {
   const int64_t num_landmarks = NumElementsUnchecked(shape) / 3;
   auto check = [&](int32_t index, const char* what) -> Status {
     if (index >= num_landmarks) {
-      return InvalidModel("{} index {} is out of range: the input has {} landmarks",
-                          what, index, num_landmarks);
+      return InvalidModel(
+          "{} index {} is out of range: the input has {} landmarks", what,
+          index, num_landmarks);
     }
     return Status::Ok();
   };
-  const std::vector<int32_t>& subset = o.version == 1 ? o.v1.subset : o.v2.subset;
+  const std::vector<int32_t>& subset =
+      o.version == 1 ? o.v1.subset : o.v2.subset;
   for (int32_t index : subset) MAI_RETURN_IF_ERROR(check(index, "subset"));
-  MAI_RETURN_IF_ERROR(check(
-      o.version == 1 ? o.v1.left_rotation_idx : o.v2.left_rotation_idx,
-      "left_rotation_idx"));
-  MAI_RETURN_IF_ERROR(check(
-      o.version == 1 ? o.v1.right_rotation_idx : o.v2.right_rotation_idx,
-      "right_rotation_idx"));
+  MAI_RETURN_IF_ERROR(
+      check(o.version == 1 ? o.v1.left_rotation_idx : o.v2.left_rotation_idx,
+            "left_rotation_idx"));
+  MAI_RETURN_IF_ERROR(
+      check(o.version == 1 ? o.v1.right_rotation_idx : o.v2.right_rotation_idx,
+            "right_rotation_idx"));
   return Status::Ok();
 }
 
 Status ShapeFn(ir::ShapeContext& ctx) {
   MAI_RETURN_IF_ERROR(ctx.ExpectArity(1, 1, 1));
   Result<Options> o = ParseOptions(ctx.node());
-  if (!o.ok()) return WithNodeContext(o.status(), ctx.graph(), ctx.node_index());
+  if (!o.ok())
+    return WithNodeContext(o.status(), ctx.graph(), ctx.node_index());
   Status s = CheckInput(*o, ctx.input(0)->shape);
   if (!s.ok()) return WithNodeContext(s, ctx.graph(), ctx.node_index());
   return ctx.SetOutputShape(0, {1, 4, 4});
@@ -207,8 +215,9 @@ void ComputeV1(const OptionsV1& o, const float* lm, float* out) {
   auto x = [&](int i) { return static_cast<double>(lm[i * 3]); };
   auto y = [&](int i) { return static_cast<double>(lm[i * 3 + 1]); };
   // Angle that brings the left→right rotation landmarks to horizontal.
-  const double alpha = -std::atan((y(o.right_rotation_idx) - y(o.left_rotation_idx)) /
-                                  (x(o.right_rotation_idx) - x(o.left_rotation_idx)));
+  const double alpha =
+      -std::atan((y(o.right_rotation_idx) - y(o.left_rotation_idx)) /
+                 (x(o.right_rotation_idx) - x(o.left_rotation_idx)));
   const double ca = std::cos(alpha), sa = std::sin(alpha);
   // Bounding box of the subset in the rotated frame (MediaPipe starts the
   // search from +-1e5).
@@ -229,15 +238,16 @@ void ComputeV1(const OptionsV1& o, const float* lm, float* out) {
   const double cx = mid_x * ca + mid_y * sa;
   const double cy = -mid_x * sa + mid_y * ca;
 
-  const Mat3 scale = {{{box_w / range, 0, 0}, {0, box_h / range, 0}, {0, 0, 1}}};
-  const Mat3 rotation = {{{ca, sa, cx / range * 2 - 1},
-                          {-sa, ca, cy / range * 2 - 1},
-                          {0, 0, 1}}};
+  const Mat3 scale = {
+      {{box_w / range, 0, 0}, {0, box_h / range, 0}, {0, 0, 1}}};
+  const Mat3 rotation = {
+      {{ca, sa, cx / range * 2 - 1}, {-sa, ca, cy / range * 2 - 1}, {0, 0, 1}}};
   const Mat3 to_relative = {{{2.0 / (o.output_w - 1), 0, -1},
                              {0, 2.0 / (o.output_h - 1), -1},
                              {0, 0, 1}}};
   const double half_w = (o.input_w - 1) / 2.0, half_h = (o.input_h - 1) / 2.0;
-  const Mat3 to_absolute = {{{half_w, 0, half_w}, {0, half_h, half_h}, {0, 0, 1}}};
+  const Mat3 to_absolute = {
+      {{half_w, 0, half_w}, {0, half_h, half_h}, {0, 0, 1}}};
   WriteAffine(Mul(Mul(Mul(to_absolute, rotation), scale), to_relative), out);
 }
 
@@ -245,10 +255,9 @@ void ComputeV2(const OptionsV2& o, const float* lm, float* out) {
   auto x = [&](int i) { return static_cast<double>(lm[i * 3]); };
   auto y = [&](int i) { return static_cast<double>(lm[i * 3 + 1]); };
   // Rotation r that turns the left→right direction into the target angle.
-  const double r =
-      o.target_rotation_radians -
-      std::atan2(y(o.right_rotation_idx) - y(o.left_rotation_idx),
-                 x(o.right_rotation_idx) - x(o.left_rotation_idx));
+  const double r = o.target_rotation_radians -
+                   std::atan2(y(o.right_rotation_idx) - y(o.left_rotation_idx),
+                              x(o.right_rotation_idx) - x(o.left_rotation_idx));
   const double c = std::cos(r), s = std::sin(r);
   // Bounding box of the subset after rotating by r.
   double min_x = 0, min_y = 0, max_x = 0, max_y = 0;
@@ -285,7 +294,8 @@ class LandmarksToTransformMatrixKernel : public OpKernel {
       return ctx.Error("expects 1 input and 1 output");
     }
     for (const TensorView* t : {&ctx.input(0), &ctx.output(0)}) {
-      if (t->dtype() != DType::kFloat32) return ctx.UnsupportedDType(t->dtype());
+      if (t->dtype() != DType::kFloat32)
+        return ctx.UnsupportedDType(t->dtype());
     }
     Result<Options> o = ParseOptions(*ctx.node);
     if (!o.ok()) return WithNodeContext(o.status(), *ctx.graph, ctx.node_index);

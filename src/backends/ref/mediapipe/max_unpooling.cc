@@ -14,7 +14,8 @@ namespace {
 constexpr char kOpName[] = "MaxUnpooling2D";
 
 // Output shape [N, H*filter_h, W*filter_w, C] of values shape `in`.
-Result<mai::Shape> OutputShape(const ir::Pool2DParams& p, const mai::Shape& in) {
+Result<mai::Shape> OutputShape(const ir::Pool2DParams& p,
+                               const mai::Shape& in) {
   if (in.size() != 4) {
     return InvalidModel("values must have rank 4 (NHWC), has shape {}",
                         ShapeToString(in));
@@ -69,8 +70,7 @@ class MaxUnpoolingKernel : public OpKernel {
     const TensorView& indices = ctx.input(1);
     const TensorView& out = ctx.output(0);
     if (values.dtype() != DType::kFloat32 ||
-        indices.dtype() != DType::kFloat32 ||
-        out.dtype() != DType::kFloat32) {
+        indices.dtype() != DType::kFloat32 || out.dtype() != DType::kFloat32) {
       return ctx.Unsupported("values, indices and output must be float32");
     }
     if (indices.shape() != values.shape()) {
@@ -115,8 +115,7 @@ class MaxUnpoolingKernel : public OpKernel {
             const int64_t ox =
                 int64_t{ix} * params_.stride_w - pad_w_ + k % params_.filter_w;
             if (oy < 0 || oy >= out_h || ox < 0 || ox >= out_w) continue;
-            y[((int64_t{b} * out_h + oy) * out_w + ox) * depth + c] =
-                v[i0 + c];
+            y[((int64_t{b} * out_h + oy) * out_w + ox) * depth + c] = v[i0 + c];
           }
         }
       }

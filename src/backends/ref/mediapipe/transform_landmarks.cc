@@ -48,8 +48,9 @@ Result<Options> ParseOptions(const ir::Node& node, const Shape& landmarks) {
                         o.dimensions);
   }
   if (landmarks.back() % o.dimensions != 0) {
-    return InvalidModel("last dim of landmarks shape {} is not a multiple of {}",
-                        ShapeToString(landmarks), o.dimensions);
+    return InvalidModel(
+        "last dim of landmarks shape {} is not a multiple of {}",
+        ShapeToString(landmarks), o.dimensions);
   }
   return o;
 }
@@ -66,7 +67,8 @@ Status ShapeFn(ir::ShapeContext& ctx) {
   MAI_RETURN_IF_ERROR(ctx.ExpectArity(2, 2, 1));
   const Shape& landmarks = ctx.input(0)->shape;
   Result<Options> o = ParseOptions(ctx.node(), landmarks);
-  if (!o.ok()) return WithNodeContext(o.status(), ctx.graph(), ctx.node_index());
+  if (!o.ok())
+    return WithNodeContext(o.status(), ctx.graph(), ctx.node_index());
   Status s = CheckMatrix(ctx.input(1)->shape);
   if (!s.ok()) return WithNodeContext(s, ctx.graph(), ctx.node_index());
   return ctx.SetOutputShape(0, landmarks);
@@ -80,7 +82,8 @@ class TransformLandmarksKernel : public OpKernel {
       return ctx.Error("expects 2 inputs and 1 output");
     }
     for (const TensorView* t : {&ctx.input(0), &ctx.input(1), &ctx.output(0)}) {
-      if (t->dtype() != DType::kFloat32) return ctx.UnsupportedDType(t->dtype());
+      if (t->dtype() != DType::kFloat32)
+        return ctx.UnsupportedDType(t->dtype());
     }
     Result<Options> o = ParseOptions(*ctx.node, ctx.input(0).shape());
     if (!o.ok()) return WithNodeContext(o.status(), *ctx.graph, ctx.node_index);

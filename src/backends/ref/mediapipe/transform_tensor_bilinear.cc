@@ -36,19 +36,24 @@ Result<Options> ParseOptions(const ir::Node& node) {
     return Unimplemented("{} version {} is not supported (1 or 2)",
                          node.OpName(), node.version);
   }
-  MAI_ASSIGN_OR_RETURN(FlexOptions opts, FlexOptions::Parse(node.custom_options));
+  MAI_ASSIGN_OR_RETURN(FlexOptions opts,
+                       FlexOptions::Parse(node.custom_options));
   if (o.version == 1) {
     if (opts.Has("mode")) {
       MAI_ASSIGN_OR_RETURN(std::string mode, opts.String("mode"));
       if (mode != "bilinear") {
-        return Unimplemented("interpolation mode '{}' is not supported "
-                             "(only 'bilinear')", mode);
+        return Unimplemented(
+            "interpolation mode '{}' is not supported "
+            "(only 'bilinear')",
+            mode);
       }
     }
-    MAI_ASSIGN_OR_RETURN(std::vector<int32_t> size, opts.IntVector("output_size"));
+    MAI_ASSIGN_OR_RETURN(std::vector<int32_t> size,
+                         opts.IntVector("output_size"));
     if (size.size() != 2) {
-      return InvalidModel("custom option 'output_size' must hold 2 values, has {}",
-                          size.size());
+      return InvalidModel(
+          "custom option 'output_size' must hold 2 values, has {}",
+          size.size());
     }
     o.output_h = size[0];
     o.output_w = size[1];
@@ -78,7 +83,8 @@ Status CheckInputs(const Shape& data, const Shape& matrix) {
 Status ShapeFn(ir::ShapeContext& ctx) {
   MAI_RETURN_IF_ERROR(ctx.ExpectArity(2, 2, 1));
   Result<Options> o = ParseOptions(ctx.node());
-  if (!o.ok()) return WithNodeContext(o.status(), ctx.graph(), ctx.node_index());
+  if (!o.ok())
+    return WithNodeContext(o.status(), ctx.graph(), ctx.node_index());
   const Shape& data = ctx.input(0)->shape;
   Status s = CheckInputs(data, ctx.input(1)->shape);
   if (!s.ok()) return WithNodeContext(s, ctx.graph(), ctx.node_index());
@@ -93,7 +99,8 @@ class TransformTensorBilinearKernel : public OpKernel {
       return ctx.Error("expects 2 inputs and 1 output");
     }
     for (const TensorView* t : {&ctx.input(0), &ctx.input(1), &ctx.output(0)}) {
-      if (t->dtype() != DType::kFloat32) return ctx.UnsupportedDType(t->dtype());
+      if (t->dtype() != DType::kFloat32)
+        return ctx.UnsupportedDType(t->dtype());
     }
     Result<Options> o = ParseOptions(*ctx.node);
     if (!o.ok()) return WithNodeContext(o.status(), *ctx.graph, ctx.node_index);
@@ -116,7 +123,8 @@ class TransformTensorBilinearKernel : public OpKernel {
     const int in_h = in.dim(1), in_w = in.dim(2), channels = in.dim(3);
     const int out_h = ctx.output(0).dim(1), out_w = ctx.output(0).dim(2);
 
-    const float m0 = m[0], m1 = m[1], m2 = m[2], m4 = m[4], m5 = m[5], m6 = m[6];
+    const float m0 = m[0], m1 = m[1], m2 = m[2], m4 = m[4], m5 = m[5],
+                m6 = m[6];
     float m3 = m[3], m7 = m[7];
     if (version_ == 2) {
       // Pixel corners → pixel centres: T' = Shift(-0.5) * T * Shift(+0.5).
@@ -139,7 +147,8 @@ class TransformTensorBilinearKernel : public OpKernel {
         const float ty = m4 * fu + m5 * fv + m6 * 0.0f + m7 * 1.0f;
         float* out_px = dst + (static_cast<int64_t>(v) * out_w + u) * channels;
         // Written so that NaN coordinates count as outside.
-        const bool inside = tx >= 0.0f && tx <= max_x && ty >= 0.0f && ty <= max_y;
+        const bool inside =
+            tx >= 0.0f && tx <= max_x && ty >= 0.0f && ty <= max_y;
         if (!inside) {
           for (int c = 0; c < channels; ++c) out_px[c] = 0.0f;
           continue;

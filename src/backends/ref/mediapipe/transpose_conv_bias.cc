@@ -20,10 +20,9 @@ struct Options {
 };
 
 int32_t ReadInt32(const uint8_t* p) {
-  const uint32_t v = static_cast<uint32_t>(p[0]) |
-                     (static_cast<uint32_t>(p[1]) << 8) |
-                     (static_cast<uint32_t>(p[2]) << 16) |
-                     (static_cast<uint32_t>(p[3]) << 24);
+  const uint32_t v =
+      static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) |
+      (static_cast<uint32_t>(p[2]) << 16) | (static_cast<uint32_t>(p[3]) << 24);
   return static_cast<int32_t>(v);
 }
 
@@ -70,20 +69,21 @@ Result<Dim> OutputDim(bool same, int32_t in, int32_t filter, int32_t stride) {
   return Dim{static_cast<int32_t>(out), static_cast<int32_t>(pad / 2)};
 }
 
-Status CheckShapes(const Shape& input, const Shape& weights, const Shape& bias) {
+Status CheckShapes(const Shape& input, const Shape& weights,
+                   const Shape& bias) {
   if (input.size() != 4 || weights.size() != 4 || bias.size() != 1) {
-    return InvalidModel("expects input rank 4, weights rank 4, bias rank 1; "
-                        "got {}, {}, {}",
-                        ShapeToString(input), ShapeToString(weights),
-                        ShapeToString(bias));
+    return InvalidModel(
+        "expects input rank 4, weights rank 4, bias rank 1; "
+        "got {}, {}, {}",
+        ShapeToString(input), ShapeToString(weights), ShapeToString(bias));
   }
   if (input[3] != weights[3]) {
     return InvalidModel("input channels {} differ from weights channels {}",
                         input[3], weights[3]);
   }
   if (bias[0] != weights[0]) {
-    return InvalidModel("bias size {} differs from output channels {}",
-                        bias[0], weights[0]);
+    return InvalidModel("bias size {} differs from output channels {}", bias[0],
+                        weights[0]);
   }
   return Status::Ok();
 }
@@ -91,8 +91,10 @@ Status CheckShapes(const Shape& input, const Shape& weights, const Shape& bias) 
 // Output shape for the node's inputs and options.
 Result<Shape> OutputShape(const Options& o, const Shape& input,
                           const Shape& weights) {
-  MAI_ASSIGN_OR_RETURN(Dim h, OutputDim(o.same, input[1], weights[1], o.stride_h));
-  MAI_ASSIGN_OR_RETURN(Dim w, OutputDim(o.same, input[2], weights[2], o.stride_w));
+  MAI_ASSIGN_OR_RETURN(Dim h,
+                       OutputDim(o.same, input[1], weights[1], o.stride_h));
+  MAI_ASSIGN_OR_RETURN(Dim w,
+                       OutputDim(o.same, input[2], weights[2], o.stride_w));
   return Shape{input[0], h.out, w.out, weights[0]};
 }
 
@@ -125,7 +127,8 @@ class TransposeConvBiasKernel : public OpKernel {
     Status s = CheckShapes(input.shape(), weights.shape(), bias.shape());
     if (!s.ok()) return ctx.Error("{}", s.message());
     for (const TensorView* t : {&input, &weights, &bias, &output}) {
-      if (t->dtype() != DType::kFloat32) return ctx.UnsupportedDType(t->dtype());
+      if (t->dtype() != DType::kFloat32)
+        return ctx.UnsupportedDType(t->dtype());
     }
     auto expected = OutputShape(*o, input.shape(), weights.shape());
     if (!expected.ok()) return ctx.Error("{}", expected.status().message());
