@@ -23,14 +23,16 @@ namespace mai::tflite {
 // filter or block sizes < 1 are errors. Messages carry no node prefix.
 // Vectors in options (RESHAPE new_shape, SQUEEZE dims) are paid from
 // `budget`.
-Result<ir::OpParams> ReadBuiltinOptions(const fb::Operator& op, const ir::Node& node,
-                                        const ir::Graph& graph, ReadBudget& budget);
+Result<ir::OpParams> ReadBuiltinOptions(const fb::Operator& op,
+                                        const ir::Node& node,
+                                        const ir::Graph& graph,
+                                        ReadBudget& budget);
 
 // The options table of `node` (type NONE and a null offset for monostate).
 // InvalidArgument when node.params holds a type that does not belong to
 // node.op.
-Result<std::pair<fb::BuiltinOptions, flatbuffers::Offset<void>>> WriteBuiltinOptions(
-    flatbuffers::FlatBufferBuilder& fbb, const ir::Node& node);
+Result<std::pair<fb::BuiltinOptions, flatbuffers::Offset<void>>>
+WriteBuiltinOptions(flatbuffers::FlatBufferBuilder& fbb, const ir::Node& node);
 
 // The options table type that belongs to `op` (NONE when mai keeps none).
 fb::BuiltinOptions OptionsTypeOf(ir::OpCode op);

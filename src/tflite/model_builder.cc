@@ -7,23 +7,28 @@ namespace mai::tflite {
 
 ModelBuilder::ModelBuilder() { model_.subgraphs.emplace_back(); }
 
-int ModelBuilder::AddInput(const std::string& name, DType dtype, const Shape& shape,
-                           const ir::QuantParams& quant, const Shape& shape_signature) {
+int ModelBuilder::AddInput(const std::string& name, DType dtype,
+                           const Shape& shape, const ir::QuantParams& quant,
+                           const Shape& shape_signature) {
   int index = AddTensor(name, dtype, shape, quant);
   graph().tensors[index].shape_signature = shape_signature;
   graph().inputs.push_back(index);
   return index;
 }
 
-int ModelBuilder::AddConstantBytes(const std::string& name, DType dtype, const Shape& shape,
-                                   std::vector<uint8_t> bytes, const ir::QuantParams& quant) {
+int ModelBuilder::AddConstantBytes(const std::string& name, DType dtype,
+                                   const Shape& shape,
+                                   std::vector<uint8_t> bytes,
+                                   const ir::QuantParams& quant) {
   int index = AddTensor(name, dtype, shape, quant);
   graph().tensors[index].SetOwnedData(std::move(bytes));
   return index;
 }
 
-int ModelBuilder::AddSparseConstant(const std::string& name, DType dtype, const Shape& shape,
-                                    std::vector<uint8_t> bytes, ir::SparsityParams sparsity,
+int ModelBuilder::AddSparseConstant(const std::string& name, DType dtype,
+                                    const Shape& shape,
+                                    std::vector<uint8_t> bytes,
+                                    ir::SparsityParams sparsity,
                                     const ir::QuantParams& quant) {
   int index = AddConstantBytes(name, dtype, shape, std::move(bytes), quant);
   graph().tensors[index].sparsity = std::move(sparsity);
@@ -31,7 +36,8 @@ int ModelBuilder::AddSparseConstant(const std::string& name, DType dtype, const 
 }
 
 int ModelBuilder::AddTensor(const std::string& name, DType dtype,
-                            const std::optional<Shape>& shape, const ir::QuantParams& quant) {
+                            const std::optional<Shape>& shape,
+                            const ir::QuantParams& quant) {
   ir::Tensor tensor;
   tensor.name = name;
   tensor.dtype = dtype;
@@ -43,7 +49,8 @@ int ModelBuilder::AddTensor(const std::string& name, DType dtype,
 }
 
 void ModelBuilder::AddOp(ir::OpCode op, const std::vector<int>& inputs,
-                         const std::vector<int>& outputs, ir::OpParams params, int version) {
+                         const std::vector<int>& outputs, ir::OpParams params,
+                         int version) {
   ir::Node node;
   node.op = op;
   node.version = version;
@@ -53,7 +60,8 @@ void ModelBuilder::AddOp(ir::OpCode op, const std::vector<int>& inputs,
   graph().nodes.push_back(std::move(node));
 }
 
-void ModelBuilder::AddCustomOp(const std::string& name, const std::vector<int>& inputs,
+void ModelBuilder::AddCustomOp(const std::string& name,
+                               const std::vector<int>& inputs,
                                const std::vector<int>& outputs,
                                std::vector<uint8_t> custom_options) {
   ir::Node node;
@@ -67,9 +75,10 @@ void ModelBuilder::AddCustomOp(const std::string& name, const std::vector<int>& 
 
 void ModelBuilder::MarkOutput(int tensor) { graph().outputs.push_back(tensor); }
 
-void ModelBuilder::AddSignature(const std::string& key,
-                                const std::vector<std::pair<std::string, int>>& inputs,
-                                const std::vector<std::pair<std::string, int>>& outputs) {
+void ModelBuilder::AddSignature(
+    const std::string& key,
+    const std::vector<std::pair<std::string, int>>& inputs,
+    const std::vector<std::pair<std::string, int>>& outputs) {
   ir::SignatureDef sig;
   sig.key = key;
   sig.subgraph_index = 0;
@@ -89,9 +98,10 @@ Result<ir::Model> ModelBuilder::BuildModel() const {
     if (!n.ok()) return n.status().WithContext(g.TensorLabel(t));
     size_t expected = static_cast<size_t>(*n) * DTypeSize(tensor.dtype);
     if (DTypeSize(tensor.dtype) != 0 && expected != tensor.data_bytes) {
-      return InvalidArgument("{}: constant has {} bytes, shape {} of {} needs {}",
-                             g.TensorLabel(t), tensor.data_bytes, ShapeToString(tensor.shape),
-                             DTypeName(tensor.dtype), expected);
+      return InvalidArgument(
+          "{}: constant has {} bytes, shape {} of {} needs {}",
+          g.TensorLabel(t), tensor.data_bytes, ShapeToString(tensor.shape),
+          DTypeName(tensor.dtype), expected);
     }
   }
   for (int j = 0; j < static_cast<int>(g.nodes.size()); ++j) {
@@ -101,7 +111,8 @@ Result<ir::Model> ModelBuilder::BuildModel() const {
     bool infer = false;
     for (int t : g.nodes[j].outputs) {
       if (t < 0 || t >= num_tensors) {
-        return InvalidArgument("{}: output tensor index {} is out of range", g.NodeLabel(j), t);
+        return InvalidArgument("{}: output tensor index {} is out of range",
+                               g.NodeLabel(j), t);
       }
       if (infer_shape_[t]) {
         infer = true;
@@ -112,7 +123,8 @@ Result<ir::Model> ModelBuilder::BuildModel() const {
     if (!infer) continue;
     for (int t : g.nodes[j].inputs) {
       if (t != ir::kNoTensor && (t < 0 || t >= num_tensors)) {
-        return InvalidArgument("{}: input tensor index {} is out of range", g.NodeLabel(j), t);
+        return InvalidArgument("{}: input tensor index {} is out of range",
+                               g.NodeLabel(j), t);
       }
     }
     Status s = ir::InferNodeShapes(g, j);

@@ -57,8 +57,9 @@ class ModelBuilder {
 
   // A sparse constant (for DENSIFY tests): `bytes` are the packed non-zero
   // values as TFLite stores them.
-  int AddSparseConstant(const std::string& name, DType dtype, const Shape& shape,
-                        std::vector<uint8_t> bytes, ir::SparsityParams sparsity,
+  int AddSparseConstant(const std::string& name, DType dtype,
+                        const Shape& shape, std::vector<uint8_t> bytes,
+                        ir::SparsityParams sparsity,
                         const ir::QuantParams& quant = {});
 
   // An activation tensor (op output). With std::nullopt the shape is

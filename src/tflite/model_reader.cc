@@ -54,7 +54,8 @@ class ModelReader {
   Status SetConstantData(uint32_t buffer, ir::Tensor& tensor);
   Status ReadOperator(const fb::Operator& op, const ir::Graph& graph, int index,
                       ir::Node& node);
-  Status ReadIndices(const flatbuffers::Vector<int32_t>* in, std::vector<int32_t>& out);
+  Status ReadIndices(const flatbuffers::Vector<int32_t>* in,
+                     std::vector<int32_t>& out);
   Status ReadSignatures(ir::Model& model);
   Status ReadMetadata(ir::Model& model);
   Result<std::string> ReadString(const flatbuffers::String* s);
@@ -88,7 +89,8 @@ Status ModelReader::ReadIndices(const flatbuffers::Vector<int32_t>* in,
 Status ModelReader::ReadBuffers() {
   const auto* buffers = model_->buffers();
   if (buffers == nullptr) return Status::Ok();
-  MAI_RETURN_IF_ERROR(budget_.Spend(buffers->size(), 2 * sizeof(buffers_[0]) + 16));
+  MAI_RETURN_IF_ERROR(
+      budget_.Spend(buffers->size(), 2 * sizeof(buffers_[0]) + 16));
   buffers_.resize(buffers->size());
   aligned_copies_.resize(buffers->size());
   for (size_t i = 0; i < buffers->size(); ++i) {
@@ -102,8 +104,9 @@ Status ModelReader::ReadBuffers() {
       }
       if (offset > file_size_ || size > file_size_ - offset) {
         return InvalidModel(
-            "buffer {}: {} bytes at offset {} lie past the end of the file ({} bytes)", i,
-            size, offset, file_size_);
+            "buffer {}: {} bytes at offset {} lie past the end of the file ({} "
+            "bytes)",
+            i, size, offset, file_size_);
       }
       buffers_[i] = {file_ + offset, static_cast<size_t>(size)};
     } else if (data != nullptr) {
@@ -120,9 +123,11 @@ Status ModelReader::ReadOperatorCodes() {
   opcodes_.resize(codes->size());
   for (size_t i = 0; i < codes->size(); ++i) {
     const fb::OperatorCode* c = codes->Get(i);
-    int32_t code = std::max<int32_t>(c->builtin_code(), c->deprecated_builtin_code());
+    int32_t code =
+        std::max<int32_t>(c->builtin_code(), c->deprecated_builtin_code());
     if (code < 0) {
-      return InvalidModel("operator code {}: builtin code {} is negative", i, code);
+      return InvalidModel("operator code {}: builtin code {} is negative", i,
+                          code);
     }
     OpInfo& info = opcodes_[i];
     info.op = static_cast<OpCode>(code);
@@ -133,7 +138,8 @@ Status ModelReader::ReadOperatorCodes() {
     }
     if (info.op == OpCode::kCustom) {
       if (c->custom_code() == nullptr || c->custom_code()->size() == 0) {
-        return InvalidModel("operator code {}: CUSTOM op without a custom_code", i);
+        return InvalidModel("operator code {}: CUSTOM op without a custom_code",
+                            i);
       }
       MAI_ASSIGN_OR_RETURN(info.custom_name, ReadString(c->custom_code()));
     }
@@ -156,27 +162,34 @@ Status ModelReader::ReadTensor(const fb::Tensor& t, ir::Tensor& tensor) {
   if (!IsValidDType(type)) return InvalidModel("unknown dtype {}", type);
   tensor.dtype = static_cast<DType>(type);
   if (t.shape() != nullptr && t.shape()->size() > kMaxRank) {
-    return InvalidModel("rank {} exceeds the limit of {}", t.shape()->size(), kMaxRank);
+    return InvalidModel("rank {} exceeds the limit of {}", t.shape()->size(),
+                        kMaxRank);
   }
   MAI_RETURN_IF_ERROR(ReadIndices(t.shape(), tensor.shape));
   for (int32_t d : tensor.shape) {
-    if (d < 0) return InvalidModel("shape {} has a negative dim", ShapeToString(tensor.shape));
+    if (d < 0)
+      return InvalidModel("shape {} has a negative dim",
+                          ShapeToString(tensor.shape));
   }
   auto elements = NumElements(tensor.shape);
   if (!elements.ok()) {
-    return InvalidModel("shape {} has more than {} elements", ShapeToString(tensor.shape),
-                        kMaxElements);
+    return InvalidModel("shape {} has more than {} elements",
+                        ShapeToString(tensor.shape), kMaxElements);
   }
-  if (auto bytes = StoredBytes(tensor.dtype, *elements); bytes && *bytes > kMaxElements) {
-    return InvalidModel("shape {} of {} needs {} bytes, more than the limit of {}",
-                        ShapeToString(tensor.shape), DTypeName(tensor.dtype), *bytes,
-                        kMaxElements);
+  if (auto bytes = StoredBytes(tensor.dtype, *elements);
+      bytes && *bytes > kMaxElements) {
+    return InvalidModel(
+        "shape {} of {} needs {} bytes, more than the limit of {}",
+        ShapeToString(tensor.shape), DTypeName(tensor.dtype), *bytes,
+        kMaxElements);
   }
   if (t.shape_signature() != nullptr && t.shape_signature()->size() != 0) {
-    MAI_RETURN_IF_ERROR(ReadIndices(t.shape_signature(), tensor.shape_signature));
+    MAI_RETURN_IF_ERROR(
+        ReadIndices(t.shape_signature(), tensor.shape_signature));
     if (tensor.shape_signature.size() != tensor.shape.size()) {
       return InvalidModel("shape_signature {} and shape {} differ in rank",
-                          ShapeToString(tensor.shape_signature), ShapeToString(tensor.shape));
+                          ShapeToString(tensor.shape_signature),
+                          ShapeToString(tensor.shape));
     }
     for (size_t i = 0; i < tensor.shape.size(); ++i) {
       int32_t s = tensor.shape_signature[i];
@@ -188,9 +201,11 @@ Status ModelReader::ReadTensor(const fb::Tensor& t, ir::Tensor& tensor) {
     }
   }
   tensor.is_variable = t.is_variable();
-  MAI_ASSIGN_OR_RETURN(tensor.quant, ReadQuantization(t.quantization(), budget_));
+  MAI_ASSIGN_OR_RETURN(tensor.quant,
+                       ReadQuantization(t.quantization(), budget_));
   if (t.sparsity() != nullptr) {
-    MAI_ASSIGN_OR_RETURN(ir::SparsityParams sparsity, ReadSparsity(*t.sparsity(), budget_));
+    MAI_ASSIGN_OR_RETURN(ir::SparsityParams sparsity,
+                         ReadSparsity(*t.sparsity(), budget_));
     tensor.sparsity = std::move(sparsity);
   }
   MAI_RETURN_IF_ERROR(SetConstantData(t.buffer(), tensor));
@@ -208,16 +223,19 @@ Status ModelReader::SetConstantData(uint32_t buffer, ir::Tensor& tensor) {
     return Status::Ok();
   }
   if (tensor.sparsity) {
-    MAI_RETURN_IF_ERROR(ValidateSparsity(*tensor.sparsity, tensor.shape,
-                                         DTypeSize(tensor.dtype), bytes.size()));
-  } else if (auto expected = StoredBytes(tensor.dtype, NumElementsUnchecked(tensor.shape));
+    MAI_RETURN_IF_ERROR(ValidateSparsity(
+        *tensor.sparsity, tensor.shape, DTypeSize(tensor.dtype), bytes.size()));
+  } else if (auto expected =
+                 StoredBytes(tensor.dtype, NumElementsUnchecked(tensor.shape));
              expected && static_cast<uint64_t>(*expected) != bytes.size()) {
-    return InvalidModel("constant has {} bytes, shape {} of {} needs {}", bytes.size(),
-                        ShapeToString(tensor.shape), DTypeName(tensor.dtype), *expected);
+    return InvalidModel("constant has {} bytes, shape {} of {} needs {}",
+                        bytes.size(), ShapeToString(tensor.shape),
+                        DTypeName(tensor.dtype), *expected);
   }
   // Variables start from their own state, not from the buffer.
   if (tensor.is_variable) return Status::Ok();
-  size_t align = std::max<size_t>(1, std::min<size_t>(DTypeSize(tensor.dtype), 16));
+  size_t align =
+      std::max<size_t>(1, std::min<size_t>(DTypeSize(tensor.dtype), 16));
   if (reinterpret_cast<uintptr_t>(bytes.data()) % align == 0) {
     tensor.data = bytes.data();
     tensor.data_bytes = bytes.size();
@@ -225,8 +243,8 @@ Status ModelReader::SetConstantData(uint32_t buffer, ir::Tensor& tensor) {
   }
   if (aligned_copies_[buffer] == nullptr) {
     MAI_RETURN_IF_ERROR(budget_.Spend(bytes.size(), 1));
-    aligned_copies_[buffer] =
-        std::make_shared<const std::vector<uint8_t>>(bytes.begin(), bytes.end());
+    aligned_copies_[buffer] = std::make_shared<const std::vector<uint8_t>>(
+        bytes.begin(), bytes.end());
   }
   tensor.owned_data = aligned_copies_[buffer];
   tensor.data = tensor.owned_data->data();
@@ -234,12 +252,13 @@ Status ModelReader::SetConstantData(uint32_t buffer, ir::Tensor& tensor) {
   return Status::Ok();
 }
 
-Status ModelReader::ReadOperator(const fb::Operator& op, const ir::Graph& graph, int index,
-                                 ir::Node& node) {
+Status ModelReader::ReadOperator(const fb::Operator& op, const ir::Graph& graph,
+                                 int index, ir::Node& node) {
   uint32_t opcode_index = op.opcode_index();
   if (opcode_index >= opcodes_.size()) {
-    return InvalidModel("node {}: opcode_index {} is out of range ({} operator codes)", index,
-                        opcode_index, opcodes_.size());
+    return InvalidModel(
+        "node {}: opcode_index {} is out of range ({} operator codes)", index,
+        opcode_index, opcodes_.size());
   }
   const OpInfo& info = opcodes_[opcode_index];
   node.op = info.op;
@@ -254,8 +273,9 @@ Status ModelReader::ReadOperator(const fb::Operator& op, const ir::Graph& graph,
       int32_t t = indices[i];
       if (t == ir::kNoTensor && allow_absent) continue;
       if (t < 0 || t >= num_tensors) {
-        return InvalidModel("{}: {} {} is tensor index {}, out of range ({} tensors)", label,
-                            what, i, t, num_tensors);
+        return InvalidModel(
+            "{}: {} {} is tensor index {}, out of range ({} tensors)", label,
+            what, i, t, num_tensors);
       }
     }
     return Status::Ok();
@@ -273,7 +293,8 @@ Status ModelReader::ReadOperator(const fb::Operator& op, const ir::Graph& graph,
     uint64_t size = op.large_custom_options_size();
     if (large_offset > file_size_ || size > file_size_ - large_offset) {
       return InvalidModel(
-          "{}: {} bytes of custom options at offset {} lie past the end of the file ({} "
+          "{}: {} bytes of custom options at offset {} lie past the end of the "
+          "file ({} "
           "bytes)",
           label, size, large_offset, file_size_);
     }
@@ -307,10 +328,12 @@ Status ValidateDataFlow(ir::Graph& graph) {
   for (size_t i = 0; i < graph.inputs.size(); ++i) {
     int t = graph.inputs[i];
     if (producer[t] == kConstant) {
-      return InvalidModel("input {}: {} is a constant", i, graph.TensorLabel(t));
+      return InvalidModel("input {}: {} is a constant", i,
+                          graph.TensorLabel(t));
     }
     if (producer[t] == kGraphInput) {
-      return InvalidModel("input {}: {} is listed twice", i, graph.TensorLabel(t));
+      return InvalidModel("input {}: {} is listed twice", i,
+                          graph.TensorLabel(t));
     }
     producer[t] = kGraphInput;
   }
@@ -327,14 +350,17 @@ Status ValidateDataFlow(ir::Graph& graph) {
       if (t == ir::kNoTensor || producer[t] != kNone) continue;
       ir::Tensor& tensor = graph.tensors[t];
       if (tensor.is_variable) continue;
-      if (std::find(node.outputs.begin(), node.outputs.end(), t) != node.outputs.end()) {
-        return InvalidModel("{}: input {} reads its own output {}", graph.NodeLabel(j), i,
-                            graph.TensorLabel(t));
+      if (std::find(node.outputs.begin(), node.outputs.end(), t) !=
+          node.outputs.end()) {
+        return InvalidModel("{}: input {} reads its own output {}",
+                            graph.NodeLabel(j), i, graph.TensorLabel(t));
       }
       if (first_writer[t] > j) {
-        return InvalidModel("{}: input {} reads {}, which {} produces later (cycle or wrong order)",
-                            graph.NodeLabel(j), i, graph.TensorLabel(t),
-                            graph.NodeLabel(first_writer[t]));
+        return InvalidModel(
+            "{}: input {} reads {}, which {} produces later (cycle or wrong "
+            "order)",
+            graph.NodeLabel(j), i, graph.TensorLabel(t),
+            graph.NodeLabel(first_writer[t]));
       }
       if (NumElementsUnchecked(tensor.shape) == 0 && !tensor.sparsity) {
         tensor.data = &kEmpty;
@@ -343,7 +369,8 @@ Status ValidateDataFlow(ir::Graph& graph) {
         continue;
       }
       return InvalidModel(
-          "{}: input {} reads {}, which is no graph input, constant, variable or output of an "
+          "{}: input {} reads {}, which is no graph input, constant, variable "
+          "or output of an "
           "earlier node",
           graph.NodeLabel(j), i, graph.TensorLabel(t));
     }
@@ -352,16 +379,17 @@ Status ValidateDataFlow(ir::Graph& graph) {
       if (graph.tensors[t].is_variable) continue;
       int p = producer[t];
       if (p == kGraphInput) {
-        return InvalidModel("{}: output {} writes graph input {}", graph.NodeLabel(j), i,
-                            graph.TensorLabel(t));
+        return InvalidModel("{}: output {} writes graph input {}",
+                            graph.NodeLabel(j), i, graph.TensorLabel(t));
       }
       if (p == kConstant) {
-        return InvalidModel("{}: output {} writes constant {}", graph.NodeLabel(j), i,
-                            graph.TensorLabel(t));
+        return InvalidModel("{}: output {} writes constant {}",
+                            graph.NodeLabel(j), i, graph.TensorLabel(t));
       }
       if (p != kNone) {
         return InvalidModel("{}: output {} writes {}, already produced by {}",
-                            graph.NodeLabel(j), i, graph.TensorLabel(t), graph.NodeLabel(p));
+                            graph.NodeLabel(j), i, graph.TensorLabel(t),
+                            graph.NodeLabel(p));
       }
       producer[t] = j;
     }
@@ -369,13 +397,15 @@ Status ValidateDataFlow(ir::Graph& graph) {
   for (size_t i = 0; i < graph.outputs.size(); ++i) {
     int t = graph.outputs[i];
     if (producer[t] == kNone && !graph.tensors[t].is_variable) {
-      return InvalidModel("output {}: {} is never produced", i, graph.TensorLabel(t));
+      return InvalidModel("output {}: {} is never produced", i,
+                          graph.TensorLabel(t));
     }
   }
   return Status::Ok();
 }
 
-Status ModelReader::ReadSubgraph(const fb::SubGraph& sg, int index, ir::Graph& graph) {
+Status ModelReader::ReadSubgraph(const fb::SubGraph& sg, int index,
+                                 ir::Graph& graph) {
   MAI_ASSIGN_OR_RETURN(graph.name, ReadString(sg.name()));
   const auto* tensors = sg.tensors();
   if (tensors != nullptr) {
@@ -389,11 +419,13 @@ Status ModelReader::ReadSubgraph(const fb::SubGraph& sg, int index, ir::Graph& g
     }
   }
   const int num_tensors = static_cast<int>(graph.tensors.size());
-  auto check_io = [&](const std::vector<int32_t>& list, const char* what) -> Status {
+  auto check_io = [&](const std::vector<int32_t>& list,
+                      const char* what) -> Status {
     for (size_t i = 0; i < list.size(); ++i) {
       if (list[i] < 0 || list[i] >= num_tensors) {
-        return InvalidModel("{} {} is tensor index {}, out of range ({} tensors)", what, i,
-                            list[i], num_tensors);
+        return InvalidModel(
+            "{} {} is tensor index {}, out of range ({} tensors)", what, i,
+            list[i], num_tensors);
       }
     }
     return Status::Ok();
@@ -407,8 +439,8 @@ Status ModelReader::ReadSubgraph(const fb::SubGraph& sg, int index, ir::Graph& g
     MAI_RETURN_IF_ERROR(budget_.Spend(ops->size(), sizeof(ir::Node)));
     graph.nodes.resize(ops->size());
     for (size_t j = 0; j < ops->size(); ++j) {
-      MAI_RETURN_IF_ERROR(
-          ReadOperator(*ops->Get(j), graph, static_cast<int>(j), graph.nodes[j]));
+      MAI_RETURN_IF_ERROR(ReadOperator(*ops->Get(j), graph, static_cast<int>(j),
+                                       graph.nodes[j]));
     }
   }
   return ValidateDataFlow(graph);
@@ -424,23 +456,28 @@ Status ModelReader::ReadSignatures(ir::Model& model) {
     MAI_ASSIGN_OR_RETURN(sig.key, ReadString(d->signature_key()));
     uint32_t sub = d->subgraph_index();
     if (sub >= model.subgraphs.size()) {
-      return InvalidModel("signature {} '{}': subgraph index {} is out of range ({} subgraphs)",
-                          i, sig.key, sub, model.subgraphs.size());
+      return InvalidModel(
+          "signature {} '{}': subgraph index {} is out of range ({} subgraphs)",
+          i, sig.key, sub, model.subgraphs.size());
     }
     sig.subgraph_index = static_cast<int32_t>(sub);
     const ir::Graph& graph = model.subgraphs[sub];
-    auto read_maps = [&](const flatbuffers::Vector<flatbuffers::Offset<fb::TensorMap>>* maps,
-                         std::vector<ir::SignatureTensor>& out, const char* what) -> Status {
+    auto read_maps =
+        [&](const flatbuffers::Vector<flatbuffers::Offset<fb::TensorMap>>* maps,
+            std::vector<ir::SignatureTensor>& out, const char* what) -> Status {
       if (maps == nullptr) return Status::Ok();
-      MAI_RETURN_IF_ERROR(budget_.Spend(maps->size(), sizeof(ir::SignatureTensor)));
+      MAI_RETURN_IF_ERROR(
+          budget_.Spend(maps->size(), sizeof(ir::SignatureTensor)));
       for (size_t k = 0; k < maps->size(); ++k) {
         const fb::TensorMap* m = maps->Get(k);
         ir::SignatureTensor st;
         MAI_ASSIGN_OR_RETURN(st.name, ReadString(m->name()));
         if (m->tensor_index() >= graph.tensors.size()) {
           return InvalidModel(
-              "signature {} '{}': {} '{}' is tensor index {}, out of range ({} tensors)", i,
-              sig.key, what, st.name, m->tensor_index(), graph.tensors.size());
+              "signature {} '{}': {} '{}' is tensor index {}, out of range ({} "
+              "tensors)",
+              i, sig.key, what, st.name, m->tensor_index(),
+              graph.tensors.size());
         }
         st.tensor_index = static_cast<int32_t>(m->tensor_index());
         out.push_back(std::move(st));
@@ -459,8 +496,9 @@ Status ModelReader::ReadMetadata(ir::Model& model) {
     for (size_t i = 0; i < mb->size(); ++i) {
       int32_t b = mb->Get(i);
       if (b < 0 || static_cast<size_t>(b) >= buffers_.size()) {
-        return InvalidModel("metadata_buffer {} is buffer index {}, out of range ({} buffers)",
-                            i, b, buffers_.size());
+        return InvalidModel(
+            "metadata_buffer {} is buffer index {}, out of range ({} buffers)",
+            i, b, buffers_.size());
       }
     }
   }
@@ -470,28 +508,33 @@ Status ModelReader::ReadMetadata(ir::Model& model) {
     const fb::Metadata* m = metadata->Get(i);
     MAI_ASSIGN_OR_RETURN(std::string name, ReadString(m->name()));
     if (m->buffer() >= buffers_.size()) {
-      return InvalidModel("metadata {} '{}': buffer index {} is out of range ({} buffers)", i,
-                          name, m->buffer(), buffers_.size());
+      return InvalidModel(
+          "metadata {} '{}': buffer index {} is out of range ({} buffers)", i,
+          name, m->buffer(), buffers_.size());
     }
     std::span<const uint8_t> bytes = buffers_[m->buffer()];
-    MAI_RETURN_IF_ERROR(budget_.Spend(bytes.size() + sizeof(model.metadata[0]), 1));
-    model.metadata.emplace_back(std::move(name),
-                                std::vector<uint8_t>(bytes.begin(), bytes.end()));
+    MAI_RETURN_IF_ERROR(
+        budget_.Spend(bytes.size() + sizeof(model.metadata[0]), 1));
+    model.metadata.emplace_back(
+        std::move(name), std::vector<uint8_t>(bytes.begin(), bytes.end()));
   }
   return Status::Ok();
 }
 
 Result<ir::Model> ModelReader::Read() {
   if (file_size_ < 8) {
-    return InvalidModel("not a .tflite model: {} bytes is too small", file_size_);
+    return InvalidModel("not a .tflite model: {} bytes is too small",
+                        file_size_);
   }
   flatbuffers::Verifier::Options options;
   options.max_depth = kMaxVerifierDepth;
   options.max_tables = kMaxVerifierTables;
-  flatbuffers::Verifier verifier(file_, std::min(file_size_, kMaxFlatbufferBytes), options);
+  flatbuffers::Verifier verifier(
+      file_, std::min(file_size_, kMaxFlatbufferBytes), options);
   if (!fb::VerifyModelBuffer(verifier)) {
     return InvalidModel(
-        "not a valid .tflite model: the flatbuffer failed verification (truncated or "
+        "not a valid .tflite model: the flatbuffer failed verification "
+        "(truncated or "
         "corrupt file)");
   }
   model_ = fb::GetModel(file_);
@@ -512,8 +555,8 @@ Result<ir::Model> ModelReader::Read() {
   MAI_RETURN_IF_ERROR(budget_.Spend(subgraphs->size(), sizeof(ir::Graph)));
   model.subgraphs.resize(subgraphs->size());
   for (size_t s = 0; s < subgraphs->size(); ++s) {
-    Status status =
-        ReadSubgraph(*subgraphs->Get(s), static_cast<int>(s), model.subgraphs[s]);
+    Status status = ReadSubgraph(*subgraphs->Get(s), static_cast<int>(s),
+                                 model.subgraphs[s]);
     if (!status.ok()) return status.WithContext(fmt::format("subgraph {}", s));
   }
   MAI_RETURN_IF_ERROR(ReadSignatures(model));
@@ -524,7 +567,8 @@ Result<ir::Model> ModelReader::Read() {
 
 }  // namespace
 
-Result<ir::Model> ReadModelStorage(std::shared_ptr<const ir::ModelStorage> storage) {
+Result<ir::Model> ReadModelStorage(
+    std::shared_ptr<const ir::ModelStorage> storage) {
   if (storage == nullptr) return InvalidArgument("no model storage");
   ModelReader reader(std::move(storage));
   return reader.Read();
@@ -539,7 +583,8 @@ Result<ir::Model> ReadModelFile(const std::string& path) {
 }
 
 Result<ir::Model> ReadModelBytes(std::vector<uint8_t> bytes) {
-  return ReadModelStorage(std::make_shared<const VectorStorage>(std::move(bytes)));
+  return ReadModelStorage(
+      std::make_shared<const VectorStorage>(std::move(bytes)));
 }
 
 }  // namespace mai::tflite

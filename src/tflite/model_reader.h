@@ -28,7 +28,8 @@ Result<ir::Model> ReadModelFile(const std::string& path);
 Result<ir::Model> ReadModelBytes(std::vector<uint8_t> bytes);
 
 // Reads a model from bytes held by `storage` (kept alive by the Model).
-Result<ir::Model> ReadModelStorage(std::shared_ptr<const ir::ModelStorage> storage);
+Result<ir::Model> ReadModelStorage(
+    std::shared_ptr<const ir::ModelStorage> storage);
 
 }  // namespace mai::tflite
 

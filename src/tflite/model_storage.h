@@ -31,7 +31,8 @@ class MappedFileStorage final : public ir::ModelStorage {
   size_t size() const override { return size_; }
 
  private:
-  MappedFileStorage(const uint8_t* data, size_t size) : data_(data), size_(size) {}
+  MappedFileStorage(const uint8_t* data, size_t size)
+      : data_(data), size_(size) {}
   const uint8_t* data_;
   size_t size_;
 };
@@ -40,7 +41,8 @@ class MappedFileStorage final : public ir::ModelStorage {
 // on the platforms mai targets).
 class VectorStorage final : public ir::ModelStorage {
  public:
-  explicit VectorStorage(std::vector<uint8_t> bytes) : bytes_(std::move(bytes)) {}
+  explicit VectorStorage(std::vector<uint8_t> bytes)
+      : bytes_(std::move(bytes)) {}
   const uint8_t* data() const override { return bytes_.data(); }
   size_t size() const override { return bytes_.size(); }
 

@@ -40,11 +40,13 @@ class ModelWriter {
   // are referenced at those file offsets instead of stored inline.
   Status Build(flatbuffers::FlatBufferBuilder& fbb,
                const std::vector<uint64_t>* external_offsets);
-  Result<Offset<fb::SubGraph>> WriteSubgraph(flatbuffers::FlatBufferBuilder& fbb, size_t s);
+  Result<Offset<fb::SubGraph>> WriteSubgraph(
+      flatbuffers::FlatBufferBuilder& fbb, size_t s);
 
   const ir::Model& model_;
-  std::vector<std::span<const uint8_t>> buffers_;     // [0] is the sentinel
-  std::vector<std::vector<uint32_t>> tensor_buffer_;  // per subgraph, per tensor
+  std::vector<std::span<const uint8_t>> buffers_;  // [0] is the sentinel
+  std::vector<std::vector<uint32_t>>
+      tensor_buffer_;  // per subgraph, per tensor
   std::vector<uint32_t> metadata_buffer_;
   std::map<std::tuple<int32_t, std::string, int32_t>, uint32_t> opcode_index_;
   std::vector<std::tuple<int32_t, std::string, int32_t>> opcodes_;
@@ -69,8 +71,8 @@ void ModelWriter::PlanBuffers() {
   }
 }
 
-Result<Offset<fb::SubGraph>> ModelWriter::WriteSubgraph(flatbuffers::FlatBufferBuilder& fbb,
-                                                        size_t s) {
+Result<Offset<fb::SubGraph>> ModelWriter::WriteSubgraph(
+    flatbuffers::FlatBufferBuilder& fbb, size_t s) {
   const ir::Graph& g = model_.subgraphs[s];
   std::vector<Offset<fb::Tensor>> tensors;
   tensors.reserve(g.tensors.size());
@@ -82,38 +84,45 @@ Result<Offset<fb::SubGraph>> ModelWriter::WriteSubgraph(flatbuffers::FlatBufferB
     Offset<fb::SparsityParameters> sparsity = 0;
     if (tensor.sparsity) sparsity = WriteSparsity(fbb, *tensor.sparsity);
     Offset<flatbuffers::Vector<int32_t>> signature = 0;
-    if (!tensor.shape_signature.empty()) signature = fbb.CreateVector(tensor.shape_signature);
-    tensors.push_back(fb::CreateTensor(fbb, shape, static_cast<fb::TensorType>(tensor.dtype),
-                                       tensor_buffer_[s][t], name, quant, tensor.is_variable,
-                                       sparsity, signature, /*has_rank=*/true));
+    if (!tensor.shape_signature.empty())
+      signature = fbb.CreateVector(tensor.shape_signature);
+    tensors.push_back(
+        fb::CreateTensor(fbb, shape, static_cast<fb::TensorType>(tensor.dtype),
+                         tensor_buffer_[s][t], name, quant, tensor.is_variable,
+                         sparsity, signature, /*has_rank=*/true));
   }
   std::vector<Offset<fb::Operator>> ops;
   ops.reserve(g.nodes.size());
   for (size_t j = 0; j < g.nodes.size(); ++j) {
     const ir::Node& node = g.nodes[j];
-    auto key = std::make_tuple(static_cast<int32_t>(node.op),
-                               node.op == ir::OpCode::kCustom ? node.custom_name : std::string(),
-                               node.version);
+    auto key = std::make_tuple(
+        static_cast<int32_t>(node.op),
+        node.op == ir::OpCode::kCustom ? node.custom_name : std::string(),
+        node.version);
     auto [it, inserted] =
         opcode_index_.emplace(key, static_cast<uint32_t>(opcodes_.size()));
     if (inserted) opcodes_.push_back(key);
     auto options = WriteBuiltinOptions(fbb, node);
-    if (!options.ok()) return options.status().WithContext(g.NodeLabel(static_cast<int>(j)));
+    if (!options.ok())
+      return options.status().WithContext(g.NodeLabel(static_cast<int>(j)));
     auto inputs = fbb.CreateVector(node.inputs);
     auto outputs = fbb.CreateVector(node.outputs);
     Offset<flatbuffers::Vector<int32_t>> intermediates = 0;
-    if (!node.intermediates.empty()) intermediates = fbb.CreateVector(node.intermediates);
+    if (!node.intermediates.empty())
+      intermediates = fbb.CreateVector(node.intermediates);
     Offset<flatbuffers::Vector<uint8_t>> custom = 0;
-    if (!node.custom_options.empty()) custom = fbb.CreateVector(node.custom_options);
-    ops.push_back(fb::CreateOperator(fbb, it->second, inputs, outputs, options->first,
-                                     options->second, custom,
-                                     fb::CustomOptionsFormat::FLEXBUFFERS, 0, intermediates));
+    if (!node.custom_options.empty())
+      custom = fbb.CreateVector(node.custom_options);
+    ops.push_back(fb::CreateOperator(
+        fbb, it->second, inputs, outputs, options->first, options->second,
+        custom, fb::CustomOptionsFormat::FLEXBUFFERS, 0, intermediates));
   }
   auto tensors_vec = fbb.CreateVector(tensors);
   auto inputs = fbb.CreateVector(g.inputs);
   auto outputs = fbb.CreateVector(g.outputs);
   auto ops_vec = fbb.CreateVector(ops);
-  auto name = g.name.empty() ? Offset<flatbuffers::String>(0) : fbb.CreateString(g.name);
+  auto name = g.name.empty() ? Offset<flatbuffers::String>(0)
+                             : fbb.CreateString(g.name);
   return fb::CreateSubGraph(fbb, tensors_vec, inputs, outputs, ops_vec, name);
 }
 
@@ -130,7 +139,8 @@ Status ModelWriter::Build(flatbuffers::FlatBufferBuilder& fbb,
     if (bytes.empty()) {
       buffers.push_back(fb::CreateBuffer(fbb));
     } else if (external_offsets != nullptr) {
-      buffers.push_back(fb::CreateBuffer(fbb, 0, (*external_offsets)[i], bytes.size()));
+      buffers.push_back(
+          fb::CreateBuffer(fbb, 0, (*external_offsets)[i], bytes.size()));
     } else {
       fbb.ForceVectorAlignment(bytes.size(), sizeof(uint8_t), 16);
       auto data = fbb.CreateVector(bytes.data(), bytes.size());
@@ -148,9 +158,12 @@ Status ModelWriter::Build(flatbuffers::FlatBufferBuilder& fbb,
 
   std::vector<Offset<fb::OperatorCode>> codes;
   for (const auto& [code, custom, version] : opcodes_) {
-    auto custom_code = custom.empty() ? Offset<flatbuffers::String>(0) : fbb.CreateString(custom);
-    int8_t deprecated = static_cast<int8_t>(std::min(code, kPlaceholderForGreaterOpCodes));
-    codes.push_back(fb::CreateOperatorCode(fbb, deprecated, custom_code, version, code));
+    auto custom_code = custom.empty() ? Offset<flatbuffers::String>(0)
+                                      : fbb.CreateString(custom);
+    int8_t deprecated =
+        static_cast<int8_t>(std::min(code, kPlaceholderForGreaterOpCodes));
+    codes.push_back(
+        fb::CreateOperatorCode(fbb, deprecated, custom_code, version, code));
   }
   auto codes_vec = fbb.CreateVector(codes);
 
@@ -159,32 +172,37 @@ Status ModelWriter::Build(flatbuffers::FlatBufferBuilder& fbb,
     auto maps = [&](const std::vector<ir::SignatureTensor>& list) {
       std::vector<Offset<fb::TensorMap>> out;
       for (const ir::SignatureTensor& st : list) {
-        out.push_back(fb::CreateTensorMap(fbb, fbb.CreateString(st.name),
-                                          static_cast<uint32_t>(st.tensor_index)));
+        out.push_back(
+            fb::CreateTensorMap(fbb, fbb.CreateString(st.name),
+                                static_cast<uint32_t>(st.tensor_index)));
       }
       return fbb.CreateVector(out);
     };
     auto inputs = maps(sig.inputs);
     auto outputs = maps(sig.outputs);
     auto key = fbb.CreateString(sig.key);
-    signatures.push_back(fb::CreateSignatureDef(fbb, inputs, outputs, key,
-                                                static_cast<uint32_t>(sig.subgraph_index)));
+    signatures.push_back(fb::CreateSignatureDef(
+        fbb, inputs, outputs, key, static_cast<uint32_t>(sig.subgraph_index)));
   }
   auto signatures_vec =
-      signatures.empty() ? Offset<flatbuffers::Vector<Offset<fb::SignatureDef>>>(0)
-                         : fbb.CreateVector(signatures);
+      signatures.empty()
+          ? Offset<flatbuffers::Vector<Offset<fb::SignatureDef>>>(0)
+          : fbb.CreateVector(signatures);
 
   std::vector<Offset<fb::Metadata>> metadata;
   for (size_t i = 0; i < model_.metadata.size(); ++i) {
-    metadata.push_back(fb::CreateMetadata(fbb, fbb.CreateString(model_.metadata[i].first),
-                                          metadata_buffer_[i]));
+    metadata.push_back(fb::CreateMetadata(
+        fbb, fbb.CreateString(model_.metadata[i].first), metadata_buffer_[i]));
   }
-  auto metadata_vec = metadata.empty() ? Offset<flatbuffers::Vector<Offset<fb::Metadata>>>(0)
-                                       : fbb.CreateVector(metadata);
-  auto description = model_.description.empty() ? Offset<flatbuffers::String>(0)
-                                                 : fbb.CreateString(model_.description);
-  auto root = fb::CreateModel(fbb, kSchemaVersion, codes_vec, subgraphs_vec, description,
-                              buffers_vec, 0, metadata_vec, signatures_vec);
+  auto metadata_vec = metadata.empty()
+                          ? Offset<flatbuffers::Vector<Offset<fb::Metadata>>>(0)
+                          : fbb.CreateVector(metadata);
+  auto description = model_.description.empty()
+                         ? Offset<flatbuffers::String>(0)
+                         : fbb.CreateString(model_.description);
+  auto root = fb::CreateModel(fbb, kSchemaVersion, codes_vec, subgraphs_vec,
+                              description, buffers_vec, 0, metadata_vec,
+                              signatures_vec);
   fb::FinishModelBuffer(fbb, root);
   return Status::Ok();
 }
@@ -193,11 +211,13 @@ Result<std::vector<uint8_t>> ModelWriter::Write(const WriteOptions& options) {
   PlanBuffers();
   uint64_t constant_bytes = 0;
   for (const auto& b : buffers_) constant_bytes += b.size();
-  bool external = options.buffers_after_flatbuffer || constant_bytes > kMaxInlineConstantBytes;
+  bool external = options.buffers_after_flatbuffer ||
+                  constant_bytes > kMaxInlineConstantBytes;
   if (!external) {
     flatbuffers::FlatBufferBuilder fbb(1 << 16);
     MAI_RETURN_IF_ERROR(Build(fbb, nullptr));
-    return std::vector<uint8_t>(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
+    return std::vector<uint8_t>(fbb.GetBufferPointer(),
+                                fbb.GetBufferPointer() + fbb.GetSize());
   }
   // Pass 1 with placeholder offsets fixes the flatbuffer's size (every
   // offset field is present and 8 bytes wide either way); pass 2 writes the
@@ -218,14 +238,15 @@ Result<std::vector<uint8_t>> ModelWriter::Write(const WriteOptions& options) {
   flatbuffers::FlatBufferBuilder fbb(1 << 16);
   MAI_RETURN_IF_ERROR(Build(fbb, &offsets));
   if (fbb.GetSize() != fb_size) {
-    return Internal("flatbuffer size changed between passes ({} vs {})", fbb.GetSize(),
-                    fb_size);
+    return Internal("flatbuffer size changed between passes ({} vs {})",
+                    fbb.GetSize(), fb_size);
   }
   std::vector<uint8_t> out(cursor, 0);
   std::memcpy(out.data(), fbb.GetBufferPointer(), fb_size);
   for (size_t i = 0; i < buffers_.size(); ++i) {
     if (!buffers_[i].empty()) {
-      std::memcpy(out.data() + offsets[i], buffers_[i].data(), buffers_[i].size());
+      std::memcpy(out.data() + offsets[i], buffers_[i].data(),
+                  buffers_[i].size());
     }
   }
   return out;
@@ -237,7 +258,8 @@ Result<std::vector<uint8_t>> WriteModel(const ir::Model& model) {
   return WriteModel(model, WriteOptions{});
 }
 
-Result<std::vector<uint8_t>> WriteModel(const ir::Model& model, const WriteOptions& options) {
+Result<std::vector<uint8_t>> WriteModel(const ir::Model& model,
+                                        const WriteOptions& options) {
   ModelWriter writer(model);
   return writer.Write(options);
 }
@@ -247,9 +269,11 @@ Status WriteModelFile(const ir::Model& model, const std::string& path,
   MAI_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, WriteModel(model, options));
   std::FILE* f = std::fopen(path.c_str(), "wb");
   if (f == nullptr) return IoError("cannot create '{}'", path);
-  size_t written = bytes.empty() ? 0 : std::fwrite(bytes.data(), 1, bytes.size(), f);
+  size_t written =
+      bytes.empty() ? 0 : std::fwrite(bytes.data(), 1, bytes.size(), f);
   bool closed = std::fclose(f) == 0;
-  if (written != bytes.size() || !closed) return IoError("cannot write '{}'", path);
+  if (written != bytes.size() || !closed)
+    return IoError("cannot write '{}'", path);
   return Status::Ok();
 }
 

@@ -23,9 +23,11 @@ Result<const T*> Options(const fb::Operator& op, bool required) {
   constexpr fb::BuiltinOptions kType = fb::BuiltinOptionsTraits<T>::enum_value;
   fb::BuiltinOptions type = op.builtin_options_type();
   if (type != fb::BuiltinOptions::NONE && type != kType) {
-    return InvalidModel("has {}, expected {}", OptionsName(type), OptionsName(kType));
+    return InvalidModel("has {}, expected {}", OptionsName(type),
+                        OptionsName(kType));
   }
-  const T* options = type == kType ? static_cast<const T*>(op.builtin_options()) : nullptr;
+  const T* options =
+      type == kType ? static_cast<const T*>(op.builtin_options()) : nullptr;
   if (options == nullptr && required) {
     return InvalidModel("has no {}", OptionsName(kType));
   }
@@ -53,26 +55,31 @@ Result<DType> ToDType(fb::TensorType t, const char* field) {
 }
 
 Status AtLeast(int64_t value, int64_t min, const char* field) {
-  if (value < min) return InvalidModel("{} is {}, must be >= {}", field, value, min);
+  if (value < min)
+    return InvalidModel("{} is {}, must be >= {}", field, value, min);
   return Status::Ok();
 }
 
 Status Finite(float value, const char* field) {
-  if (!std::isfinite(value)) return InvalidModel("{} is {}, not finite", field, value);
+  if (!std::isfinite(value))
+    return InvalidModel("{} is {}, not finite", field, value);
   return Status::Ok();
 }
 
-DType TensorDType(const ir::Graph& graph, const std::vector<int32_t>& indices, size_t i,
-                  DType fallback) {
-  if (i < indices.size() && indices[i] >= 0) return graph.tensors[indices[i]].dtype;
+DType TensorDType(const ir::Graph& graph, const std::vector<int32_t>& indices,
+                  size_t i, DType fallback) {
+  if (i < indices.size() && indices[i] >= 0)
+    return graph.tensors[indices[i]].dtype;
   return fallback;
 }
 
 Result<ir::OpParams> Conv2D(const fb::Operator& op) {
-  MAI_ASSIGN_OR_RETURN(const fb::Conv2DOptions* o, Options<fb::Conv2DOptions>(op, true));
+  MAI_ASSIGN_OR_RETURN(const fb::Conv2DOptions* o,
+                       Options<fb::Conv2DOptions>(op, true));
   ir::Conv2DParams p;
   MAI_ASSIGN_OR_RETURN(p.padding, ToPadding(o->padding()));
-  MAI_ASSIGN_OR_RETURN(p.activation, ToActivation(o->fused_activation_function()));
+  MAI_ASSIGN_OR_RETURN(p.activation,
+                       ToActivation(o->fused_activation_function()));
   p.stride_w = o->stride_w();
   p.stride_h = o->stride_h();
   p.dilation_w = o->dilation_w_factor();
@@ -89,7 +96,8 @@ Result<ir::OpParams> DepthwiseConv2D(const fb::Operator& op) {
                        Options<fb::DepthwiseConv2DOptions>(op, true));
   ir::DepthwiseConv2DParams p;
   MAI_ASSIGN_OR_RETURN(p.padding, ToPadding(o->padding()));
-  MAI_ASSIGN_OR_RETURN(p.activation, ToActivation(o->fused_activation_function()));
+  MAI_ASSIGN_OR_RETURN(p.activation,
+                       ToActivation(o->fused_activation_function()));
   p.stride_w = o->stride_w();
   p.stride_h = o->stride_h();
   p.depth_multiplier = o->depth_multiplier();
@@ -108,7 +116,8 @@ Result<ir::OpParams> TransposeConv(const fb::Operator& op) {
                        Options<fb::TransposeConvOptions>(op, true));
   ir::TransposeConvParams p;
   MAI_ASSIGN_OR_RETURN(p.padding, ToPadding(o->padding()));
-  MAI_ASSIGN_OR_RETURN(p.activation, ToActivation(o->fused_activation_function()));
+  MAI_ASSIGN_OR_RETURN(p.activation,
+                       ToActivation(o->fused_activation_function()));
   p.stride_w = o->stride_w();
   p.stride_h = o->stride_h();
   MAI_RETURN_IF_ERROR(AtLeast(p.stride_w, 1, "stride_w"));
@@ -117,10 +126,12 @@ Result<ir::OpParams> TransposeConv(const fb::Operator& op) {
 }
 
 Result<ir::OpParams> Pool2D(const fb::Operator& op) {
-  MAI_ASSIGN_OR_RETURN(const fb::Pool2DOptions* o, Options<fb::Pool2DOptions>(op, true));
+  MAI_ASSIGN_OR_RETURN(const fb::Pool2DOptions* o,
+                       Options<fb::Pool2DOptions>(op, true));
   ir::Pool2DParams p;
   MAI_ASSIGN_OR_RETURN(p.padding, ToPadding(o->padding()));
-  MAI_ASSIGN_OR_RETURN(p.activation, ToActivation(o->fused_activation_function()));
+  MAI_ASSIGN_OR_RETURN(p.activation,
+                       ToActivation(o->fused_activation_function()));
   p.stride_w = o->stride_w();
   p.stride_h = o->stride_h();
   p.filter_w = o->filter_width();
@@ -137,9 +148,11 @@ Result<ir::OpParams> FullyConnected(const fb::Operator& op) {
                        Options<fb::FullyConnectedOptions>(op, false));
   ir::FullyConnectedParams p;
   if (o == nullptr) return ir::OpParams(p);
-  MAI_ASSIGN_OR_RETURN(p.activation, ToActivation(o->fused_activation_function()));
+  MAI_ASSIGN_OR_RETURN(p.activation,
+                       ToActivation(o->fused_activation_function()));
   int format = static_cast<int>(o->weights_format());
-  if (format != 0 && format != 1) return InvalidModel("unknown weights_format {}", format);
+  if (format != 0 && format != 1)
+    return InvalidModel("unknown weights_format {}", format);
   p.weights_format = static_cast<int8_t>(format);
   p.keep_num_dims = o->keep_num_dims();
   p.asymmetric_quantize_inputs = o->asymmetric_quantize_inputs();
@@ -164,8 +177,10 @@ Result<ir::OpParams> Binary(const fb::Operator& op) {
   MAI_ASSIGN_OR_RETURN(const T* o, Options<T>(op, false));
   ir::BinaryParams p;
   if (o == nullptr) return ir::OpParams(p);
-  MAI_ASSIGN_OR_RETURN(p.activation, ToActivation(o->fused_activation_function()));
-  if constexpr (std::is_same_v<T, fb::AddOptions> || std::is_same_v<T, fb::SubOptions>) {
+  MAI_ASSIGN_OR_RETURN(p.activation,
+                       ToActivation(o->fused_activation_function()));
+  if constexpr (std::is_same_v<T, fb::AddOptions> ||
+                std::is_same_v<T, fb::SubOptions>) {
     p.pot_scale_int16 = o->pot_scale_int16();
   }
   return ir::OpParams(p);
@@ -177,12 +192,13 @@ Result<ir::OpParams> Concatenation(const fb::Operator& op) {
   ir::ConcatenationParams p;
   if (o == nullptr) return ir::OpParams(p);
   p.axis = o->axis();
-  MAI_ASSIGN_OR_RETURN(p.activation, ToActivation(o->fused_activation_function()));
+  MAI_ASSIGN_OR_RETURN(p.activation,
+                       ToActivation(o->fused_activation_function()));
   return ir::OpParams(p);
 }
 
-Status CopyInts(const flatbuffers::Vector<int32_t>* in, std::vector<int32_t>& out,
-                ReadBudget& budget) {
+Status CopyInts(const flatbuffers::Vector<int32_t>* in,
+                std::vector<int32_t>& out, ReadBudget& budget) {
   if (in == nullptr) return Status::Ok();
   MAI_RETURN_IF_ERROR(budget.Spend(in->size(), sizeof(int32_t)));
   out.assign(in->begin(), in->end());
@@ -190,7 +206,8 @@ Status CopyInts(const flatbuffers::Vector<int32_t>* in, std::vector<int32_t>& ou
 }
 
 Result<ir::OpParams> Reshape(const fb::Operator& op, ReadBudget& budget) {
-  MAI_ASSIGN_OR_RETURN(const fb::ReshapeOptions* o, Options<fb::ReshapeOptions>(op, false));
+  MAI_ASSIGN_OR_RETURN(const fb::ReshapeOptions* o,
+                       Options<fb::ReshapeOptions>(op, false));
   ir::ReshapeParams p;
   if (o != nullptr && o->new_shape() != nullptr) {
     p.has_new_shape = true;
@@ -200,7 +217,8 @@ Result<ir::OpParams> Reshape(const fb::Operator& op, ReadBudget& budget) {
 }
 
 Result<ir::OpParams> Softmax(const fb::Operator& op) {
-  MAI_ASSIGN_OR_RETURN(const fb::SoftmaxOptions* o, Options<fb::SoftmaxOptions>(op, false));
+  MAI_ASSIGN_OR_RETURN(const fb::SoftmaxOptions* o,
+                       Options<fb::SoftmaxOptions>(op, false));
   ir::SoftmaxParams p;
   if (o != nullptr) p.beta = o->beta();
   MAI_RETURN_IF_ERROR(Finite(p.beta, "beta"));
@@ -208,7 +226,8 @@ Result<ir::OpParams> Softmax(const fb::Operator& op) {
 }
 
 Result<ir::OpParams> LeakyRelu(const fb::Operator& op) {
-  MAI_ASSIGN_OR_RETURN(const fb::LeakyReluOptions* o, Options<fb::LeakyReluOptions>(op, false));
+  MAI_ASSIGN_OR_RETURN(const fb::LeakyReluOptions* o,
+                       Options<fb::LeakyReluOptions>(op, false));
   ir::LeakyReluParams p;
   if (o != nullptr) p.alpha = o->alpha();
   MAI_RETURN_IF_ERROR(Finite(p.alpha, "alpha"));
@@ -216,16 +235,19 @@ Result<ir::OpParams> LeakyRelu(const fb::Operator& op) {
 }
 
 Result<ir::OpParams> Reducer(const fb::Operator& op) {
-  MAI_ASSIGN_OR_RETURN(const fb::ReducerOptions* o, Options<fb::ReducerOptions>(op, false));
+  MAI_ASSIGN_OR_RETURN(const fb::ReducerOptions* o,
+                       Options<fb::ReducerOptions>(op, false));
   ir::ReducerParams p;
   if (o != nullptr) p.keep_dims = o->keep_dims();
   return ir::OpParams(p);
 }
 
 Result<ir::OpParams> Squeeze(const fb::Operator& op, ReadBudget& budget) {
-  MAI_ASSIGN_OR_RETURN(const fb::SqueezeOptions* o, Options<fb::SqueezeOptions>(op, false));
+  MAI_ASSIGN_OR_RETURN(const fb::SqueezeOptions* o,
+                       Options<fb::SqueezeOptions>(op, false));
   ir::SqueezeParams p;
-  if (o != nullptr) MAI_RETURN_IF_ERROR(CopyInts(o->squeeze_dims(), p.squeeze_dims, budget));
+  if (o != nullptr)
+    MAI_RETURN_IF_ERROR(CopyInts(o->squeeze_dims(), p.squeeze_dims, budget));
   return ir::OpParams(p);
 }
 
@@ -245,7 +267,8 @@ Result<ir::OpParams> StridedSlice(const fb::Operator& op) {
 }
 
 Result<ir::OpParams> Pack(const fb::Operator& op) {
-  MAI_ASSIGN_OR_RETURN(const fb::PackOptions* o, Options<fb::PackOptions>(op, false));
+  MAI_ASSIGN_OR_RETURN(const fb::PackOptions* o,
+                       Options<fb::PackOptions>(op, false));
   ir::PackParams p;
   if (o != nullptr) {
     p.values_count = o->values_count();
@@ -256,7 +279,8 @@ Result<ir::OpParams> Pack(const fb::Operator& op) {
 }
 
 Result<ir::OpParams> Unpack(const fb::Operator& op) {
-  MAI_ASSIGN_OR_RETURN(const fb::UnpackOptions* o, Options<fb::UnpackOptions>(op, false));
+  MAI_ASSIGN_OR_RETURN(const fb::UnpackOptions* o,
+                       Options<fb::UnpackOptions>(op, false));
   ir::UnpackParams p;
   if (o != nullptr) {
     p.num = o->num();
@@ -276,7 +300,8 @@ Result<ir::OpParams> Split(const fb::Operator& op) {
 }
 
 Result<ir::OpParams> Gather(const fb::Operator& op) {
-  MAI_ASSIGN_OR_RETURN(const fb::GatherOptions* o, Options<fb::GatherOptions>(op, false));
+  MAI_ASSIGN_OR_RETURN(const fb::GatherOptions* o,
+                       Options<fb::GatherOptions>(op, false));
   ir::GatherParams p;
   if (o != nullptr) {
     p.axis = o->axis();
@@ -306,11 +331,13 @@ Result<ir::OpParams> BlockSize(const fb::Operator& op) {
 }
 
 Result<ir::OpParams> MirrorPad(const fb::Operator& op) {
-  MAI_ASSIGN_OR_RETURN(const fb::MirrorPadOptions* o, Options<fb::MirrorPadOptions>(op, false));
+  MAI_ASSIGN_OR_RETURN(const fb::MirrorPadOptions* o,
+                       Options<fb::MirrorPadOptions>(op, false));
   ir::MirrorPadParams p;
   if (o != nullptr) {
     int mode = static_cast<int>(o->mode());
-    if (mode != 0 && mode != 1) return InvalidModel("unknown mirror pad mode {}", mode);
+    if (mode != 0 && mode != 1)
+      return InvalidModel("unknown mirror pad mode {}", mode);
     p.mode = static_cast<ir::MirrorPadMode>(mode);
   }
   return ir::OpParams(p);
@@ -318,7 +345,8 @@ Result<ir::OpParams> MirrorPad(const fb::Operator& op) {
 
 Result<ir::OpParams> Cast(const fb::Operator& op, const ir::Node& node,
                           const ir::Graph& graph) {
-  MAI_ASSIGN_OR_RETURN(const fb::CastOptions* o, Options<fb::CastOptions>(op, false));
+  MAI_ASSIGN_OR_RETURN(const fb::CastOptions* o,
+                       Options<fb::CastOptions>(op, false));
   ir::CastParams p;
   if (o == nullptr) {
     // The tensors say what the cast does.
@@ -327,12 +355,14 @@ Result<ir::OpParams> Cast(const fb::Operator& op, const ir::Node& node,
     return ir::OpParams(p);
   }
   MAI_ASSIGN_OR_RETURN(p.in_dtype, ToDType(o->in_data_type(), "in_data_type"));
-  MAI_ASSIGN_OR_RETURN(p.out_dtype, ToDType(o->out_data_type(), "out_data_type"));
+  MAI_ASSIGN_OR_RETURN(p.out_dtype,
+                       ToDType(o->out_data_type(), "out_data_type"));
   return ir::OpParams(p);
 }
 
 Result<ir::OpParams> ShapeOp(const fb::Operator& op) {
-  MAI_ASSIGN_OR_RETURN(const fb::ShapeOptions* o, Options<fb::ShapeOptions>(op, false));
+  MAI_ASSIGN_OR_RETURN(const fb::ShapeOptions* o,
+                       Options<fb::ShapeOptions>(op, false));
   ir::ShapeParams p;
   if (o != nullptr) {
     MAI_ASSIGN_OR_RETURN(p.out_type, ToDType(o->out_type(), "out_type"));
@@ -346,7 +376,8 @@ Result<ir::OpParams> ArgMinMax(const fb::Operator& op, const ir::Node& node,
   MAI_ASSIGN_OR_RETURN(const T* o, Options<T>(op, false));
   ir::ArgMinMaxParams p;
   if (o != nullptr) {
-    MAI_ASSIGN_OR_RETURN(p.output_type, ToDType(o->output_type(), "output_type"));
+    MAI_ASSIGN_OR_RETURN(p.output_type,
+                         ToDType(o->output_type(), "output_type"));
   } else {
     DType out = TensorDType(graph, node.outputs, 0, p.output_type);
     if (out == DType::kInt32 || out == DType::kInt64) p.output_type = out;
@@ -355,68 +386,107 @@ Result<ir::OpParams> ArgMinMax(const fb::Operator& op, const ir::Node& node,
 }
 
 Result<ir::OpParams> Gelu(const fb::Operator& op) {
-  MAI_ASSIGN_OR_RETURN(const fb::GeluOptions* o, Options<fb::GeluOptions>(op, false));
+  MAI_ASSIGN_OR_RETURN(const fb::GeluOptions* o,
+                       Options<fb::GeluOptions>(op, false));
   ir::GeluParams p;
   if (o != nullptr) p.approximate = o->approximate();
   return ir::OpParams(p);
 }
 
 Result<ir::OpParams> L2Norm(const fb::Operator& op) {
-  MAI_ASSIGN_OR_RETURN(const fb::L2NormOptions* o, Options<fb::L2NormOptions>(op, false));
+  MAI_ASSIGN_OR_RETURN(const fb::L2NormOptions* o,
+                       Options<fb::L2NormOptions>(op, false));
   ir::L2NormParams p;
   if (o != nullptr) {
-    MAI_ASSIGN_OR_RETURN(p.activation, ToActivation(o->fused_activation_function()));
+    MAI_ASSIGN_OR_RETURN(p.activation,
+                         ToActivation(o->fused_activation_function()));
   }
   return ir::OpParams(p);
 }
 
 }  // namespace
 
-Result<ir::OpParams> ReadBuiltinOptions(const fb::Operator& op, const ir::Node& node,
-                                        const ir::Graph& graph, ReadBudget& budget) {
+Result<ir::OpParams> ReadBuiltinOptions(const fb::Operator& op,
+                                        const ir::Node& node,
+                                        const ir::Graph& graph,
+                                        ReadBudget& budget) {
   switch (node.op) {
-    case OpCode::kConv2D: return Conv2D(op);
-    case OpCode::kDepthwiseConv2D: return DepthwiseConv2D(op);
-    case OpCode::kTransposeConv: return TransposeConv(op);
-    case OpCode::kFullyConnected: return FullyConnected(op);
-    case OpCode::kBatchMatmul: return BatchMatMul(op);
+    case OpCode::kConv2D:
+      return Conv2D(op);
+    case OpCode::kDepthwiseConv2D:
+      return DepthwiseConv2D(op);
+    case OpCode::kTransposeConv:
+      return TransposeConv(op);
+    case OpCode::kFullyConnected:
+      return FullyConnected(op);
+    case OpCode::kBatchMatmul:
+      return BatchMatMul(op);
     case OpCode::kAveragePool2D:
     case OpCode::kMaxPool2D:
-    case OpCode::kL2Pool2D: return Pool2D(op);
-    case OpCode::kAdd: return Binary<fb::AddOptions>(op);
-    case OpCode::kSub: return Binary<fb::SubOptions>(op);
-    case OpCode::kMul: return Binary<fb::MulOptions>(op);
-    case OpCode::kDiv: return Binary<fb::DivOptions>(op);
-    case OpCode::kConcatenation: return Concatenation(op);
-    case OpCode::kReshape: return Reshape(op, budget);
-    case OpCode::kSoftmax: return Softmax(op);
-    case OpCode::kLeakyRelu: return LeakyRelu(op);
+    case OpCode::kL2Pool2D:
+      return Pool2D(op);
+    case OpCode::kAdd:
+      return Binary<fb::AddOptions>(op);
+    case OpCode::kSub:
+      return Binary<fb::SubOptions>(op);
+    case OpCode::kMul:
+      return Binary<fb::MulOptions>(op);
+    case OpCode::kDiv:
+      return Binary<fb::DivOptions>(op);
+    case OpCode::kConcatenation:
+      return Concatenation(op);
+    case OpCode::kReshape:
+      return Reshape(op, budget);
+    case OpCode::kSoftmax:
+      return Softmax(op);
+    case OpCode::kLeakyRelu:
+      return LeakyRelu(op);
     case OpCode::kMean:
     case OpCode::kSum:
     case OpCode::kReduceProd:
     case OpCode::kReduceMax:
     case OpCode::kReduceMin:
     case OpCode::kReduceAny:
-    case OpCode::kReduceAll: return Reducer(op);
-    case OpCode::kSqueeze: return Squeeze(op, budget);
-    case OpCode::kStridedSlice: return StridedSlice(op);
-    case OpCode::kPack: return Pack(op);
-    case OpCode::kUnpack: return Unpack(op);
-    case OpCode::kSplit: return Split<fb::SplitOptions>(op);
-    case OpCode::kSplitV: return Split<fb::SplitVOptions>(op);
-    case OpCode::kGather: return Gather(op);
-    case OpCode::kResizeBilinear: return Resize<fb::ResizeBilinearOptions>(op);
-    case OpCode::kResizeNearestNeighbor: return Resize<fb::ResizeNearestNeighborOptions>(op);
-    case OpCode::kDepthToSpace: return BlockSize<fb::DepthToSpaceOptions>(op);
-    case OpCode::kSpaceToDepth: return BlockSize<fb::SpaceToDepthOptions>(op);
-    case OpCode::kMirrorPad: return MirrorPad(op);
-    case OpCode::kCast: return Cast(op, node, graph);
-    case OpCode::kShape: return ShapeOp(op);
-    case OpCode::kArgMax: return ArgMinMax<fb::ArgMaxOptions>(op, node, graph);
-    case OpCode::kArgMin: return ArgMinMax<fb::ArgMinOptions>(op, node, graph);
-    case OpCode::kGelu: return Gelu(op);
-    case OpCode::kL2Normalization: return L2Norm(op);
-    default: return ir::OpParams();
+    case OpCode::kReduceAll:
+      return Reducer(op);
+    case OpCode::kSqueeze:
+      return Squeeze(op, budget);
+    case OpCode::kStridedSlice:
+      return StridedSlice(op);
+    case OpCode::kPack:
+      return Pack(op);
+    case OpCode::kUnpack:
+      return Unpack(op);
+    case OpCode::kSplit:
+      return Split<fb::SplitOptions>(op);
+    case OpCode::kSplitV:
+      return Split<fb::SplitVOptions>(op);
+    case OpCode::kGather:
+      return Gather(op);
+    case OpCode::kResizeBilinear:
+      return Resize<fb::ResizeBilinearOptions>(op);
+    case OpCode::kResizeNearestNeighbor:
+      return Resize<fb::ResizeNearestNeighborOptions>(op);
+    case OpCode::kDepthToSpace:
+      return BlockSize<fb::DepthToSpaceOptions>(op);
+    case OpCode::kSpaceToDepth:
+      return BlockSize<fb::SpaceToDepthOptions>(op);
+    case OpCode::kMirrorPad:
+      return MirrorPad(op);
+    case OpCode::kCast:
+      return Cast(op, node, graph);
+    case OpCode::kShape:
+      return ShapeOp(op);
+    case OpCode::kArgMax:
+      return ArgMinMax<fb::ArgMaxOptions>(op, node, graph);
+    case OpCode::kArgMin:
+      return ArgMinMax<fb::ArgMinOptions>(op, node, graph);
+    case OpCode::kGelu:
+      return Gelu(op);
+    case OpCode::kL2Normalization:
+      return L2Norm(op);
+    default:
+      return ir::OpParams();
   }
 }
 

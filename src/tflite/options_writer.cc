@@ -12,8 +12,9 @@ Result<P> ParamsOf(const ir::Node& node) {
   if (std::holds_alternative<std::monostate>(node.params)) return P{};
   const P* p = std::get_if<P>(&node.params);
   if (p == nullptr) {
-    return InvalidArgument("{} node carries params of another op (variant index {})",
-                           node.OpName(), node.params.index());
+    return InvalidArgument(
+        "{} node carries params of another op (variant index {})",
+        node.OpName(), node.params.index());
   }
   return *p;
 }
@@ -26,7 +27,9 @@ fb::TensorType Type(DType d) { return static_cast<fb::TensorType>(d); }
 
 template <typename T>
 Written Done(flatbuffers::Offset<T> offset) {
-  return {fb::BuiltinOptionsTraits<T>::enum_value, offset.Union()};
+  // A copy: the trait is declared without a definition, so no reference to it.
+  const fb::BuiltinOptions type = fb::BuiltinOptionsTraits<T>::enum_value;
+  return {type, offset.Union()};
 }
 
 }  // namespace
@@ -34,48 +37,82 @@ Written Done(flatbuffers::Offset<T> offset) {
 fb::BuiltinOptions OptionsTypeOf(ir::OpCode op) {
   using B = fb::BuiltinOptions;
   switch (op) {
-    case OpCode::kConv2D: return B::Conv2DOptions;
-    case OpCode::kDepthwiseConv2D: return B::DepthwiseConv2DOptions;
-    case OpCode::kTransposeConv: return B::TransposeConvOptions;
-    case OpCode::kFullyConnected: return B::FullyConnectedOptions;
-    case OpCode::kBatchMatmul: return B::BatchMatMulOptions;
+    case OpCode::kConv2D:
+      return B::Conv2DOptions;
+    case OpCode::kDepthwiseConv2D:
+      return B::DepthwiseConv2DOptions;
+    case OpCode::kTransposeConv:
+      return B::TransposeConvOptions;
+    case OpCode::kFullyConnected:
+      return B::FullyConnectedOptions;
+    case OpCode::kBatchMatmul:
+      return B::BatchMatMulOptions;
     case OpCode::kAveragePool2D:
     case OpCode::kMaxPool2D:
-    case OpCode::kL2Pool2D: return B::Pool2DOptions;
-    case OpCode::kAdd: return B::AddOptions;
-    case OpCode::kSub: return B::SubOptions;
-    case OpCode::kMul: return B::MulOptions;
-    case OpCode::kDiv: return B::DivOptions;
-    case OpCode::kConcatenation: return B::ConcatenationOptions;
-    case OpCode::kReshape: return B::ReshapeOptions;
-    case OpCode::kSoftmax: return B::SoftmaxOptions;
-    case OpCode::kLeakyRelu: return B::LeakyReluOptions;
+    case OpCode::kL2Pool2D:
+      return B::Pool2DOptions;
+    case OpCode::kAdd:
+      return B::AddOptions;
+    case OpCode::kSub:
+      return B::SubOptions;
+    case OpCode::kMul:
+      return B::MulOptions;
+    case OpCode::kDiv:
+      return B::DivOptions;
+    case OpCode::kConcatenation:
+      return B::ConcatenationOptions;
+    case OpCode::kReshape:
+      return B::ReshapeOptions;
+    case OpCode::kSoftmax:
+      return B::SoftmaxOptions;
+    case OpCode::kLeakyRelu:
+      return B::LeakyReluOptions;
     case OpCode::kMean:
     case OpCode::kSum:
     case OpCode::kReduceProd:
     case OpCode::kReduceMax:
     case OpCode::kReduceMin:
     case OpCode::kReduceAny:
-    case OpCode::kReduceAll: return B::ReducerOptions;
-    case OpCode::kSqueeze: return B::SqueezeOptions;
-    case OpCode::kStridedSlice: return B::StridedSliceOptions;
-    case OpCode::kPack: return B::PackOptions;
-    case OpCode::kUnpack: return B::UnpackOptions;
-    case OpCode::kSplit: return B::SplitOptions;
-    case OpCode::kSplitV: return B::SplitVOptions;
-    case OpCode::kGather: return B::GatherOptions;
-    case OpCode::kResizeBilinear: return B::ResizeBilinearOptions;
-    case OpCode::kResizeNearestNeighbor: return B::ResizeNearestNeighborOptions;
-    case OpCode::kDepthToSpace: return B::DepthToSpaceOptions;
-    case OpCode::kSpaceToDepth: return B::SpaceToDepthOptions;
-    case OpCode::kMirrorPad: return B::MirrorPadOptions;
-    case OpCode::kCast: return B::CastOptions;
-    case OpCode::kShape: return B::ShapeOptions;
-    case OpCode::kArgMax: return B::ArgMaxOptions;
-    case OpCode::kArgMin: return B::ArgMinOptions;
-    case OpCode::kGelu: return B::GeluOptions;
-    case OpCode::kL2Normalization: return B::L2NormOptions;
-    default: return B::NONE;
+    case OpCode::kReduceAll:
+      return B::ReducerOptions;
+    case OpCode::kSqueeze:
+      return B::SqueezeOptions;
+    case OpCode::kStridedSlice:
+      return B::StridedSliceOptions;
+    case OpCode::kPack:
+      return B::PackOptions;
+    case OpCode::kUnpack:
+      return B::UnpackOptions;
+    case OpCode::kSplit:
+      return B::SplitOptions;
+    case OpCode::kSplitV:
+      return B::SplitVOptions;
+    case OpCode::kGather:
+      return B::GatherOptions;
+    case OpCode::kResizeBilinear:
+      return B::ResizeBilinearOptions;
+    case OpCode::kResizeNearestNeighbor:
+      return B::ResizeNearestNeighborOptions;
+    case OpCode::kDepthToSpace:
+      return B::DepthToSpaceOptions;
+    case OpCode::kSpaceToDepth:
+      return B::SpaceToDepthOptions;
+    case OpCode::kMirrorPad:
+      return B::MirrorPadOptions;
+    case OpCode::kCast:
+      return B::CastOptions;
+    case OpCode::kShape:
+      return B::ShapeOptions;
+    case OpCode::kArgMax:
+      return B::ArgMaxOptions;
+    case OpCode::kArgMin:
+      return B::ArgMinOptions;
+    case OpCode::kGelu:
+      return B::GeluOptions;
+    case OpCode::kL2Normalization:
+      return B::L2NormOptions;
+    default:
+      return B::NONE;
   }
 }
 
@@ -84,20 +121,20 @@ Result<Written> WriteBuiltinOptions(flatbuffers::FlatBufferBuilder& fbb,
   switch (node.op) {
     case OpCode::kConv2D: {
       MAI_ASSIGN_OR_RETURN(auto p, ParamsOf<ir::Conv2DParams>(node));
-      return Done(fb::CreateConv2DOptions(fbb, Pad(p.padding), p.stride_w, p.stride_h,
-                                          Act(p.activation), p.dilation_w, p.dilation_h));
+      return Done(fb::CreateConv2DOptions(fbb, Pad(p.padding), p.stride_w,
+                                          p.stride_h, Act(p.activation),
+                                          p.dilation_w, p.dilation_h));
     }
     case OpCode::kDepthwiseConv2D: {
       MAI_ASSIGN_OR_RETURN(auto p, ParamsOf<ir::DepthwiseConv2DParams>(node));
-      return Done(fb::CreateDepthwiseConv2DOptions(fbb, Pad(p.padding), p.stride_w,
-                                                   p.stride_h, p.depth_multiplier,
-                                                   Act(p.activation), p.dilation_w,
-                                                   p.dilation_h));
+      return Done(fb::CreateDepthwiseConv2DOptions(
+          fbb, Pad(p.padding), p.stride_w, p.stride_h, p.depth_multiplier,
+          Act(p.activation), p.dilation_w, p.dilation_h));
     }
     case OpCode::kTransposeConv: {
       MAI_ASSIGN_OR_RETURN(auto p, ParamsOf<ir::TransposeConvParams>(node));
-      return Done(fb::CreateTransposeConvOptions(fbb, Pad(p.padding), p.stride_w, p.stride_h,
-                                                 Act(p.activation)));
+      return Done(fb::CreateTransposeConvOptions(
+          fbb, Pad(p.padding), p.stride_w, p.stride_h, Act(p.activation)));
     }
     case OpCode::kFullyConnected: {
       MAI_ASSIGN_OR_RETURN(auto p, ParamsOf<ir::FullyConnectedParams>(node));
@@ -115,16 +152,19 @@ Result<Written> WriteBuiltinOptions(flatbuffers::FlatBufferBuilder& fbb,
     case OpCode::kMaxPool2D:
     case OpCode::kL2Pool2D: {
       MAI_ASSIGN_OR_RETURN(auto p, ParamsOf<ir::Pool2DParams>(node));
-      return Done(fb::CreatePool2DOptions(fbb, Pad(p.padding), p.stride_w, p.stride_h,
-                                          p.filter_w, p.filter_h, Act(p.activation)));
+      return Done(fb::CreatePool2DOptions(fbb, Pad(p.padding), p.stride_w,
+                                          p.stride_h, p.filter_w, p.filter_h,
+                                          Act(p.activation)));
     }
     case OpCode::kAdd: {
       MAI_ASSIGN_OR_RETURN(auto p, ParamsOf<ir::BinaryParams>(node));
-      return Done(fb::CreateAddOptions(fbb, Act(p.activation), p.pot_scale_int16));
+      return Done(
+          fb::CreateAddOptions(fbb, Act(p.activation), p.pot_scale_int16));
     }
     case OpCode::kSub: {
       MAI_ASSIGN_OR_RETURN(auto p, ParamsOf<ir::BinaryParams>(node));
-      return Done(fb::CreateSubOptions(fbb, Act(p.activation), p.pot_scale_int16));
+      return Done(
+          fb::CreateSubOptions(fbb, Act(p.activation), p.pot_scale_int16));
     }
     case OpCode::kMul: {
       MAI_ASSIGN_OR_RETURN(auto p, ParamsOf<ir::BinaryParams>(node));
@@ -136,7 +176,8 @@ Result<Written> WriteBuiltinOptions(flatbuffers::FlatBufferBuilder& fbb,
     }
     case OpCode::kConcatenation: {
       MAI_ASSIGN_OR_RETURN(auto p, ParamsOf<ir::ConcatenationParams>(node));
-      return Done(fb::CreateConcatenationOptions(fbb, p.axis, Act(p.activation)));
+      return Done(
+          fb::CreateConcatenationOptions(fbb, p.axis, Act(p.activation)));
     }
     case OpCode::kReshape: {
       MAI_ASSIGN_OR_RETURN(auto p, ParamsOf<ir::ReshapeParams>(node));
@@ -163,13 +204,14 @@ Result<Written> WriteBuiltinOptions(flatbuffers::FlatBufferBuilder& fbb,
     }
     case OpCode::kSqueeze: {
       MAI_ASSIGN_OR_RETURN(auto p, ParamsOf<ir::SqueezeParams>(node));
-      return Done(fb::CreateSqueezeOptions(fbb, fbb.CreateVector(p.squeeze_dims)));
+      return Done(
+          fb::CreateSqueezeOptions(fbb, fbb.CreateVector(p.squeeze_dims)));
     }
     case OpCode::kStridedSlice: {
       MAI_ASSIGN_OR_RETURN(auto p, ParamsOf<ir::StridedSliceParams>(node));
-      return Done(fb::CreateStridedSliceOptions(fbb, p.begin_mask, p.end_mask,
-                                                p.ellipsis_mask, p.new_axis_mask,
-                                                p.shrink_axis_mask, p.offset));
+      return Done(fb::CreateStridedSliceOptions(
+          fbb, p.begin_mask, p.end_mask, p.ellipsis_mask, p.new_axis_mask,
+          p.shrink_axis_mask, p.offset));
     }
     case OpCode::kPack: {
       MAI_ASSIGN_OR_RETURN(auto p, ParamsOf<ir::PackParams>(node));
@@ -193,8 +235,8 @@ Result<Written> WriteBuiltinOptions(flatbuffers::FlatBufferBuilder& fbb,
     }
     case OpCode::kResizeBilinear: {
       MAI_ASSIGN_OR_RETURN(auto p, ParamsOf<ir::ResizeParams>(node));
-      return Done(
-          fb::CreateResizeBilinearOptions(fbb, p.align_corners, p.half_pixel_centers));
+      return Done(fb::CreateResizeBilinearOptions(fbb, p.align_corners,
+                                                  p.half_pixel_centers));
     }
     case OpCode::kResizeNearestNeighbor: {
       MAI_ASSIGN_OR_RETURN(auto p, ParamsOf<ir::ResizeParams>(node));
@@ -211,11 +253,13 @@ Result<Written> WriteBuiltinOptions(flatbuffers::FlatBufferBuilder& fbb,
     }
     case OpCode::kMirrorPad: {
       MAI_ASSIGN_OR_RETURN(auto p, ParamsOf<ir::MirrorPadParams>(node));
-      return Done(fb::CreateMirrorPadOptions(fbb, static_cast<fb::MirrorPadMode>(p.mode)));
+      return Done(fb::CreateMirrorPadOptions(
+          fbb, static_cast<fb::MirrorPadMode>(p.mode)));
     }
     case OpCode::kCast: {
       MAI_ASSIGN_OR_RETURN(auto p, ParamsOf<ir::CastParams>(node));
-      return Done(fb::CreateCastOptions(fbb, Type(p.in_dtype), Type(p.out_dtype)));
+      return Done(
+          fb::CreateCastOptions(fbb, Type(p.in_dtype), Type(p.out_dtype)));
     }
     case OpCode::kShape: {
       MAI_ASSIGN_OR_RETURN(auto p, ParamsOf<ir::ShapeParams>(node));
@@ -239,8 +283,9 @@ Result<Written> WriteBuiltinOptions(flatbuffers::FlatBufferBuilder& fbb,
     }
     default:
       if (!std::holds_alternative<std::monostate>(node.params)) {
-        return InvalidArgument("{} node carries params, but the op has none in the format",
-                               node.OpName());
+        return InvalidArgument(
+            "{} node carries params, but the op has none in the format",
+            node.OpName());
       }
       return Written{fb::BuiltinOptions::NONE, 0};
   }

@@ -19,15 +19,28 @@ Status CopyVector(const flatbuffers::Vector<In>* in, std::vector<Out>& out,
 // zero point mai does not constrain.
 bool ZeroPointRange(DType dtype, int64_t& lo, int64_t& hi) {
   switch (dtype) {
-    case DType::kInt8: lo = -128; hi = 127; return true;
-    case DType::kUInt8: lo = 0; hi = 255; return true;
-    case DType::kInt16: lo = -32768; hi = 32767; return true;
-    case DType::kInt4: lo = -8; hi = 7; return true;
+    case DType::kInt8:
+      lo = -128;
+      hi = 127;
+      return true;
+    case DType::kUInt8:
+      lo = 0;
+      hi = 255;
+      return true;
+    case DType::kInt16:
+      lo = -32768;
+      hi = 32767;
+      return true;
+    case DType::kInt4:
+      lo = -8;
+      hi = 7;
+      return true;
     case DType::kInt32:
       lo = std::numeric_limits<int32_t>::min();
       hi = std::numeric_limits<int32_t>::max();
       return true;
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -61,19 +74,22 @@ Status ValidateQuantization(const ir::Tensor& tensor) {
   for (size_t i = 0; i < q.scale.size(); ++i) {
     float s = q.scale[i];
     if (!std::isfinite(s) || s < 0.0f) {
-      return InvalidModel("quantization scale[{}] = {} is not a finite, non-negative number",
-                          i, s);
+      return InvalidModel(
+          "quantization scale[{}] = {} is not a finite, non-negative number", i,
+          s);
     }
     if (s == 0.0f && !tensor.is_constant()) {
-      return InvalidModel("quantization scale[{}] is 0 on a non-constant tensor", i);
+      return InvalidModel(
+          "quantization scale[{}] is 0 on a non-constant tensor", i);
     }
   }
   int64_t lo = 0, hi = 0;
   if (ZeroPointRange(tensor.dtype, lo, hi)) {
     for (size_t i = 0; i < q.zero_point.size(); ++i) {
       if (q.zero_point[i] < lo || q.zero_point[i] > hi) {
-        return InvalidModel("quantization zero_point[{}] = {} is outside [{}, {}] of {}",
-                            i, q.zero_point[i], lo, hi, DTypeName(tensor.dtype));
+        return InvalidModel(
+            "quantization zero_point[{}] = {} is outside [{}, {}] of {}", i,
+            q.zero_point[i], lo, hi, DTypeName(tensor.dtype));
       }
     }
   }
@@ -81,12 +97,14 @@ Status ValidateQuantization(const ir::Tensor& tensor) {
     int rank = static_cast<int>(tensor.shape.size());
     int dim = q.quantized_dimension;
     if (dim < 0 || dim >= rank) {
-      return InvalidModel("quantized_dimension {} is outside the rank {} of shape {}", dim,
-                          rank, ShapeToString(tensor.shape));
+      return InvalidModel(
+          "quantized_dimension {} is outside the rank {} of shape {}", dim,
+          rank, ShapeToString(tensor.shape));
     }
     if (static_cast<int64_t>(q.scale.size()) != tensor.shape[dim]) {
       return InvalidModel(
-          "per-channel quantization has {} scales but dimension {} of shape {} has size {}",
+          "per-channel quantization has {} scales but dimension {} of shape {} "
+          "has size {}",
           q.scale.size(), dim, ShapeToString(tensor.shape), tensor.shape[dim]);
     }
   }
@@ -101,7 +119,8 @@ flatbuffers::Offset<fb::QuantizationParameters> WriteQuantization(
   }
   auto vec_or_null = [&](const auto& v) {
     using T = typename std::decay_t<decltype(v)>::value_type;
-    return v.empty() ? flatbuffers::Offset<flatbuffers::Vector<T>>(0) : fbb.CreateVector(v);
+    return v.empty() ? flatbuffers::Offset<flatbuffers::Vector<T>>(0)
+                     : fbb.CreateVector(v);
   };
   auto min = vec_or_null(quant.min);
   auto max = vec_or_null(quant.max);

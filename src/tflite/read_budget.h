@@ -23,7 +23,8 @@ class ReadBudget {
   static constexpr uint64_t kAllowance = uint64_t{4} << 20;
 
   explicit ReadBudget(size_t file_size)
-      : limit_(kBytesPerFileByte * static_cast<uint64_t>(file_size) + kAllowance),
+      : limit_(kBytesPerFileByte * static_cast<uint64_t>(file_size) +
+               kAllowance),
         file_size_(file_size) {}
 
   // Takes `count` items of `item_bytes` each; InvalidModel when the total

@@ -27,10 +27,11 @@ Status ReadIndexVector(fb::SparseIndexVector type, const void* value,
     case fb::SparseIndexVector::Uint8Vector:
       return copy(static_cast<const fb::Uint8Vector*>(value)->values());
     case fb::SparseIndexVector::NONE:
-      return InvalidModel("sparsity level {}: CSR dimension has no {}", level, what);
+      return InvalidModel("sparsity level {}: CSR dimension has no {}", level,
+                          what);
   }
-  return InvalidModel("sparsity level {}: {} has unknown vector type {}", level, what,
-                      static_cast<int>(type));
+  return InvalidModel("sparsity level {}: {} has unknown vector type {}", level,
+                      what, static_cast<int>(type));
 }
 
 }  // namespace
@@ -39,8 +40,10 @@ Result<ir::SparsityParams> ReadSparsity(const fb::SparsityParameters& s,
                                         ReadBudget& budget) {
   ir::SparsityParams out;
   if (s.traversal_order() != nullptr) {
-    MAI_RETURN_IF_ERROR(budget.Spend(s.traversal_order()->size(), sizeof(int32_t)));
-    out.traversal_order.assign(s.traversal_order()->begin(), s.traversal_order()->end());
+    MAI_RETURN_IF_ERROR(
+        budget.Spend(s.traversal_order()->size(), sizeof(int32_t)));
+    out.traversal_order.assign(s.traversal_order()->begin(),
+                               s.traversal_order()->end());
   }
   if (s.block_map() != nullptr) {
     MAI_RETURN_IF_ERROR(budget.Spend(s.block_map()->size(), sizeof(int32_t)));
@@ -60,14 +63,16 @@ Result<ir::SparsityParams> ReadSparsity(const fb::SparsityParameters& s,
           break;
         case fb::DimensionType::SPARSE_CSR:
           dim.dense = false;
-          MAI_RETURN_IF_ERROR(ReadIndexVector(m->array_segments_type(), m->array_segments(),
-                                              dim.segments, budget, "array_segments", i));
-          MAI_RETURN_IF_ERROR(ReadIndexVector(m->array_indices_type(), m->array_indices(),
-                                              dim.indices, budget, "array_indices", i));
+          MAI_RETURN_IF_ERROR(ReadIndexVector(m->array_segments_type(),
+                                              m->array_segments(), dim.segments,
+                                              budget, "array_segments", i));
+          MAI_RETURN_IF_ERROR(ReadIndexVector(m->array_indices_type(),
+                                              m->array_indices(), dim.indices,
+                                              budget, "array_indices", i));
           break;
         default:
-          return InvalidModel("sparsity level {}: unknown dimension format {}", i,
-                              static_cast<int>(m->format()));
+          return InvalidModel("sparsity level {}: unknown dimension format {}",
+                              i, static_cast<int>(m->format()));
       }
       out.dim_metadata.push_back(std::move(dim));
     }
@@ -80,13 +85,14 @@ Status ValidateSparsity(const ir::SparsityParams& sp, const Shape& shape,
   const size_t n = shape.size();
   const size_t total = sp.traversal_order.size();
   if (total < n) {
-    return InvalidModel("sparsity traversal_order has {} dims, the shape {} has {}", total,
-                        ShapeToString(shape), n);
+    return InvalidModel(
+        "sparsity traversal_order has {} dims, the shape {} has {}", total,
+        ShapeToString(shape), n);
   }
   const size_t k = total - n;
   if (sp.block_map.size() != k) {
-    return InvalidModel("sparsity block_map has {} entries, expected {}", sp.block_map.size(),
-                        k);
+    return InvalidModel("sparsity block_map has {} entries, expected {}",
+                        sp.block_map.size(), k);
   }
   if (sp.dim_metadata.size() != total) {
     return InvalidModel("sparsity dim_metadata has {} entries, expected {}",
@@ -100,9 +106,11 @@ Status ValidateSparsity(const ir::SparsityParams& sp, const Shape& shape,
   for (size_t i = 0; i < total; ++i) {
     int32_t d = sp.traversal_order[i];
     size_t lo = i < n ? 0 : n, hi = i < n ? n : total;
-    if (d < static_cast<int64_t>(lo) || d >= static_cast<int64_t>(hi) || seen[d]) {
-      return InvalidModel("sparsity traversal_order {} is not a valid dimension order",
-                          fmt::join(sp.traversal_order, ","));
+    if (d < static_cast<int64_t>(lo) || d >= static_cast<int64_t>(hi) ||
+        seen[d]) {
+      return InvalidModel(
+          "sparsity traversal_order {} is not a valid dimension order",
+          fmt::join(sp.traversal_order, ","));
     }
     seen[d] = true;
   }
@@ -113,18 +121,21 @@ Status ValidateSparsity(const ir::SparsityParams& sp, const Shape& shape,
   for (size_t b = 0; b < k; ++b) {
     int32_t d = sp.block_map[b];
     if (d < 0 || static_cast<size_t>(d) >= n || blocked[d]) {
-      return InvalidModel("sparsity block_map {} is not a set of distinct tensor dims",
-                          fmt::join(sp.block_map, ","));
+      return InvalidModel(
+          "sparsity block_map {} is not a set of distinct tensor dims",
+          fmt::join(sp.block_map, ","));
     }
     blocked[d] = true;
     // The block dim's level (block dims are stored dense).
-    size_t level = std::find(sp.traversal_order.begin(), sp.traversal_order.end(),
-                             static_cast<int32_t>(n + b)) -
-                   sp.traversal_order.begin();
+    size_t level =
+        std::find(sp.traversal_order.begin(), sp.traversal_order.end(),
+                  static_cast<int32_t>(n + b)) -
+        sp.traversal_order.begin();
     const ir::SparseDimension& m = sp.dim_metadata[level];
     if (!m.dense || m.dense_size < 1 || shape[d] % m.dense_size != 0) {
       return InvalidModel(
-          "sparsity block dim {} must be dense with a size that divides dimension {} ({})",
+          "sparsity block dim {} must be dense with a size that divides "
+          "dimension {} ({})",
           n + b, d, shape[d]);
     }
     size[n + b] = m.dense_size;
@@ -137,8 +148,9 @@ Status ValidateSparsity(const ir::SparsityParams& sp, const Shape& shape,
     int64_t dim_size = size[sp.traversal_order[i]];
     if (m.dense) {
       if (m.dense_size != dim_size) {
-        return InvalidModel("sparsity level {}: dense_size {} does not match size {}", i,
-                            m.dense_size, dim_size);
+        return InvalidModel(
+            "sparsity level {}: dense_size {} does not match size {}", i,
+            m.dense_size, dim_size);
       }
       count *= dim_size;
       if (count > kMaxElements) {
@@ -147,26 +159,29 @@ Status ValidateSparsity(const ir::SparsityParams& sp, const Shape& shape,
       continue;
     }
     if (static_cast<int64_t>(m.segments.size()) != count + 1) {
-      return InvalidModel("sparsity level {}: {} array_segments, expected {}", i,
-                          m.segments.size(), count + 1);
+      return InvalidModel("sparsity level {}: {} array_segments, expected {}",
+                          i, m.segments.size(), count + 1);
     }
     if (m.segments.front() != 0 ||
         m.segments.back() != static_cast<int64_t>(m.indices.size())) {
       return InvalidModel(
-          "sparsity level {}: array_segments must run from 0 to the {} indices", i,
-          m.indices.size());
+          "sparsity level {}: array_segments must run from 0 to the {} indices",
+          i, m.indices.size());
     }
     for (int64_t s = 0; s < count; ++s) {
       int32_t begin = m.segments[s], end = m.segments[s + 1];
       if (end < begin || end > static_cast<int64_t>(m.indices.size())) {
-        return InvalidModel("sparsity level {}: array_segments decrease or overrun at {}", i,
-                            s);
+        return InvalidModel(
+            "sparsity level {}: array_segments decrease or overrun at {}", i,
+            s);
       }
       for (int32_t j = begin; j < end; ++j) {
         int32_t idx = m.indices[j];
-        if (idx < 0 || idx >= dim_size || (j > begin && idx <= m.indices[j - 1])) {
+        if (idx < 0 || idx >= dim_size ||
+            (j > begin && idx <= m.indices[j - 1])) {
           return InvalidModel(
-              "sparsity level {}: array_indices[{}] = {} is out of range [0, {}) or not "
+              "sparsity level {}: array_indices[{}] = {} is out of range [0, "
+              "{}) or not "
               "increasing",
               i, j, idx, dim_size);
         }
@@ -175,8 +190,10 @@ Status ValidateSparsity(const ir::SparsityParams& sp, const Shape& shape,
     count = static_cast<int64_t>(m.indices.size());
   }
   if (static_cast<uint64_t>(count) * element_size != packed_bytes) {
-    return InvalidModel("sparse data has {} bytes, the sparsity describes {} values of {} bytes",
-                        packed_bytes, count, element_size);
+    return InvalidModel(
+        "sparse data has {} bytes, the sparsity describes {} values of {} "
+        "bytes",
+        packed_bytes, count, element_size);
   }
   return Status::Ok();
 }
@@ -186,18 +203,21 @@ flatbuffers::Offset<fb::SparsityParameters> WriteSparsity(
   std::vector<flatbuffers::Offset<fb::DimensionMetadata>> dims;
   for (const ir::SparseDimension& d : sp.dim_metadata) {
     if (d.dense) {
-      dims.push_back(fb::CreateDimensionMetadata(fbb, fb::DimensionType::DENSE, d.dense_size));
+      dims.push_back(fb::CreateDimensionMetadata(fbb, fb::DimensionType::DENSE,
+                                                 d.dense_size));
       continue;
     }
     auto segments = fb::CreateInt32Vector(fbb, fbb.CreateVector(d.segments));
     auto indices = fb::CreateInt32Vector(fbb, fbb.CreateVector(d.indices));
     dims.push_back(fb::CreateDimensionMetadata(
-        fbb, fb::DimensionType::SPARSE_CSR, 0, fb::SparseIndexVector::Int32Vector,
-        segments.Union(), fb::SparseIndexVector::Int32Vector, indices.Union()));
+        fbb, fb::DimensionType::SPARSE_CSR, 0,
+        fb::SparseIndexVector::Int32Vector, segments.Union(),
+        fb::SparseIndexVector::Int32Vector, indices.Union()));
   }
   auto traversal = fbb.CreateVector(sp.traversal_order);
-  auto block_map = sp.block_map.empty() ? flatbuffers::Offset<flatbuffers::Vector<int32_t>>(0)
-                                        : fbb.CreateVector(sp.block_map);
+  auto block_map = sp.block_map.empty()
+                       ? flatbuffers::Offset<flatbuffers::Vector<int32_t>>(0)
+                       : fbb.CreateVector(sp.block_map);
   auto dim_vec = fbb.CreateVector(dims);
   return fb::CreateSparsityParameters(fbb, traversal, block_map, dim_vec);
 }

@@ -340,6 +340,64 @@ TEST(DensifyTest, RealModelWeightsMatchTflite) {
   EXPECT_GT(checked, 0);
 }
 
+// Random corruptions of valid encodings: each is either rejected or yields
+// a tensor of the dense size (run under the sanitizers to catch stray
+// accesses).
+TEST(DensifyTest, RandomCorruptionsNeverReadOutOfRange) {
+  testing::Rng rng(4242);
+  struct Base {
+    Shape shape;
+    std::vector<float> values;
+    SparsityParams sp;
+  };
+  const std::vector<Base> bases = {
+      {{4, 4}, {1, 2, 3, 4}, CsrRows()},
+      {{3, 1, 1, 8}, kChannelCsrValues, ChannelCsr()},
+      {{3, 1, 1, 8}, kChannelBlockValues, ChannelBlocks()},
+      {{4, 4}, {1, 2, 3, 4, 5, 6, 7, 8}, SquareBlocks(true)},
+  };
+  int rejected = 0;
+  for (int iter = 0; iter < 2000; ++iter) {
+    Base c = bases[iter % bases.size()];
+    auto pick = [&](std::vector<int32_t>& v) -> int32_t* {
+      return v.empty() ? nullptr
+                       : &v[rng.Int(0, static_cast<int>(v.size()) - 1)];
+    };
+    int32_t* target = nullptr;
+    SparseDimension& level =
+        c.sp.dim_metadata[rng.Int(0, c.sp.dim_metadata.size() - 1)];
+    switch (rng.Int(0, 5)) {
+      case 0:
+        target = pick(c.sp.traversal_order);
+        break;
+      case 1:
+        target = pick(c.sp.block_map);
+        break;
+      case 2:
+        target = &level.dense_size;
+        break;
+      case 3:
+        target = pick(level.segments);
+        break;
+      case 4:
+        target = pick(level.indices);
+        break;
+      default:
+        level.dense = !level.dense;
+        break;
+    }
+    if (target != nullptr) *target = rng.Int(-2, 9);
+    if (rng.Int(0, 3) == 0) c.values.resize(rng.Int(0, c.values.size()));
+    auto dense = DensifyToBytes(SparseTensor<float>(c.shape, c.values, c.sp));
+    if (dense.ok()) {
+      EXPECT_EQ(dense->size(), NumElementsUnchecked(c.shape) * sizeof(float));
+    } else {
+      ++rejected;
+    }
+  }
+  EXPECT_GT(rejected, 0);
+}
+
 TEST(DensifyTest, MalformedEncodingsAreErrors) {
   const Shape shape = {4, 4};
   const std::vector<float> four = {1, 2, 3, 4};

@@ -31,7 +31,8 @@ std::vector<uint8_t> RealModelBytes(const std::string& name) {
   std::string path = testing::OracleModelsDir() + "/" + name;
   std::ifstream f(path, std::ios::binary);
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), {});
-  EXPECT_FALSE(bytes.empty()) << path << " is missing: run scripts/fetch_models.sh";
+  EXPECT_FALSE(bytes.empty())
+      << path << " is missing: run scripts/fetch_models.sh";
   return bytes;
 }
 
@@ -48,7 +49,8 @@ void CheckInvariants(const ir::Model& model) {
       for (size_t i = 0; i < t.data_bytes; ++i) sum += t.data[i];
     }
     for (const ir::Node& node : g.nodes) {
-      for (int32_t i : node.inputs) ASSERT_TRUE(i == ir::kNoTensor || (i >= 0 && i < n));
+      for (int32_t i : node.inputs)
+        ASSERT_TRUE(i == ir::kNoTensor || (i >= 0 && i < n));
       for (int32_t o : node.outputs) ASSERT_TRUE(o >= 0 && o < n);
     }
     for (int32_t i : g.inputs) ASSERT_TRUE(i >= 0 && i < n);
@@ -60,7 +62,8 @@ void CheckInvariants(const ir::Model& model) {
 // --- truncation, random bytes, bit flips ----------------------------------
 
 TEST(MalformedModelTest, TruncatedFilesAreErrors) {
-  std::vector<uint8_t> full = RealModelBytes("face_detection_short_range.tflite");
+  std::vector<uint8_t> full =
+      RealModelBytes("face_detection_short_range.tflite");
   ASSERT_FALSE(full.empty());
   std::vector<size_t> lengths;
   for (size_t n = 0; n < 256; ++n) lengths.push_back(n);
@@ -70,7 +73,8 @@ TEST(MalformedModelTest, TruncatedFilesAreErrors) {
     std::vector<uint8_t> cut(full.begin(), full.begin() + n);
     Result<ir::Model> model = ReadModelBytes(std::move(cut));
     ASSERT_FALSE(model.ok()) << "length " << n;
-    EXPECT_EQ(model.status().code(), StatusCode::kInvalidModel) << "length " << n;
+    EXPECT_EQ(model.status().code(), StatusCode::kInvalidModel)
+        << "length " << n;
   }
   Result<ir::Model> whole = ReadModelBytes(full);
   EXPECT_TRUE(whole.ok()) << whole.status().message();
@@ -109,7 +113,8 @@ TEST(MalformedModelTest, BitFlippedRealModelsNeverCrash) {
     for (const fb::Buffer* b : *m->buffers()) {
       if (b->data() == nullptr) continue;
       size_t begin = b->data()->data() - original.data();
-      std::fill(in_data.begin() + begin, in_data.begin() + begin + b->data()->size(), true);
+      std::fill(in_data.begin() + begin,
+                in_data.begin() + begin + b->data()->size(), true);
     }
     std::vector<size_t> graph_bytes;
     for (size_t i = 0; i < original.size(); ++i) {
@@ -122,7 +127,8 @@ TEST(MalformedModelTest, BitFlippedRealModelsNeverCrash) {
       int flips = std::uniform_int_distribution<int>(1, 4)(rng);
       for (int f = 0; f < flips; ++f) {
         size_t pos = iter % 8 == 0
-                         ? std::uniform_int_distribution<size_t>(0, bytes.size() - 1)(rng)
+                         ? std::uniform_int_distribution<size_t>(
+                               0, bytes.size() - 1)(rng)
                          : graph_bytes[std::uniform_int_distribution<size_t>(
                                0, graph_bytes.size() - 1)(rng)];
         bytes[pos] ^= static_cast<uint8_t>(1u << (rng() % 8));
@@ -142,7 +148,8 @@ TEST(MalformedModelTest, BitFlippedRealModelsNeverCrash) {
   }
 }
 
-// --- hostile models built from IR ---------------------------------------------
+// --- hostile models built from IR
+// ---------------------------------------------
 
 // x[1,4] + c[1,4] -> y[1,4]; tests break one thing at a time.
 ir::Model AddModel() {
@@ -192,19 +199,23 @@ TEST(HostileModelTest, BaselineIsValid) {
 TEST(HostileModelTest, HugeDims) {
   ir::Model m = AddModel();
   m.main_graph().tensors[2].shape = {1 << 20, 1 << 20};
-  ExpectReadError(m, "subgraph 0: tensor 2 'y': shape [1048576,1048576] has more than 2147483647 elements");
+  ExpectReadError(m,
+                  "subgraph 0: tensor 2 'y': shape [1048576,1048576] has more "
+                  "than 2147483647 elements");
 }
 
 TEST(HostileModelTest, NegativeDim) {
   ir::Model m = AddModel();
   m.main_graph().tensors[0].shape = {-5, 4};
-  ExpectReadError(m, "subgraph 0: tensor 0 'x': shape [-5,4] has a negative dim");
+  ExpectReadError(m,
+                  "subgraph 0: tensor 0 'x': shape [-5,4] has a negative dim");
 }
 
 TEST(HostileModelTest, FourGigabyteTensor) {
   ir::Model m = AddModel();
   m.main_graph().tensors[2].shape = {1 << 30};  // 2^30 floats = 4 GiB
-  ExpectReadError(m, "tensor 2 'y': shape [1073741824] of float32 needs 4294967296 bytes");
+  ExpectReadError(
+      m, "tensor 2 'y': shape [1073741824] of float32 needs 4294967296 bytes");
 }
 
 TEST(HostileModelTest, TooHighRank) {
@@ -222,13 +233,17 @@ TEST(HostileModelTest, UnknownDType) {
 TEST(HostileModelTest, ConstantOfWrongSize) {
   ir::Model m = AddModel();
   m.main_graph().tensors[1].SetOwnedData(std::vector<uint8_t>(12, 0));
-  ExpectReadError(m, "tensor 1 'c': constant has 12 bytes, shape [1,4] of float32 needs 16");
+  ExpectReadError(
+      m,
+      "tensor 1 'c': constant has 12 bytes, shape [1,4] of float32 needs 16");
 }
 
 TEST(HostileModelTest, NodeInputOutOfRange) {
   ir::Model m = AddModel();
   m.main_graph().nodes[0].inputs[1] = 99;
-  ExpectReadError(m, "subgraph 0: node 0 (ADD): input 1 is tensor index 99, out of range (3 tensors)");
+  ExpectReadError(m,
+                  "subgraph 0: node 0 (ADD): input 1 is tensor index 99, out "
+                  "of range (3 tensors)");
 }
 
 TEST(HostileModelTest, NegativeInputOtherThanAbsent) {
@@ -246,13 +261,15 @@ TEST(HostileModelTest, AbsentOutput) {
 TEST(HostileModelTest, GraphOutputOutOfRange) {
   ir::Model m = AddModel();
   m.main_graph().outputs = {3};
-  ExpectReadError(m, "subgraph 0: output 0 is tensor index 3, out of range (3 tensors)");
+  ExpectReadError(
+      m, "subgraph 0: output 0 is tensor index 3, out of range (3 tensors)");
 }
 
 TEST(HostileModelTest, OpReadsItsOwnOutput) {
   ir::Model m = AddModel();
   m.main_graph().nodes[0].inputs[0] = 2;
-  ExpectReadError(m, "subgraph 0: node 0 (ADD): input 0 reads its own output tensor 2 'y'");
+  ExpectReadError(
+      m, "subgraph 0: node 0 (ADD): input 0 reads its own output tensor 2 'y'");
 }
 
 TEST(HostileModelTest, Cycle) {
@@ -268,14 +285,18 @@ TEST(HostileModelTest, Cycle) {
   n1.inputs = {2, 1};
   n1.outputs = {3};
   g.nodes.push_back(n1);
-  ExpectReadError(m, "node 0 (ADD): input 1 reads tensor 3 'z', which node 1 (ADD) produces later");
+  ExpectReadError(m,
+                  "node 0 (ADD): input 1 reads tensor 3 'z', which node 1 "
+                  "(ADD) produces later");
 }
 
 TEST(HostileModelTest, TensorProducedTwice) {
   ir::Model m = AddModel();
   ir::Graph& g = m.main_graph();
   g.nodes.push_back(g.nodes[0]);
-  ExpectReadError(m, "node 1 (ADD): output 0 writes tensor 2 'y', already produced by node 0 (ADD)");
+  ExpectReadError(m,
+                  "node 1 (ADD): output 0 writes tensor 2 'y', already "
+                  "produced by node 0 (ADD)");
 }
 
 TEST(HostileModelTest, NodeWritesAConstant) {
@@ -288,7 +309,8 @@ TEST(HostileModelTest, NodeWritesAConstant) {
 TEST(HostileModelTest, InputNobodyProduces) {
   ir::Model m = AddModel();
   m.main_graph().inputs.clear();
-  ExpectReadError(m, "node 0 (ADD): input 0 reads tensor 0 'x', which is no graph input");
+  ExpectReadError(
+      m, "node 0 (ADD): input 0 reads tensor 0 'x', which is no graph input");
 }
 
 TEST(HostileModelTest, OutputNeverProduced) {
@@ -297,13 +319,46 @@ TEST(HostileModelTest, OutputNeverProduced) {
   ExpectReadError(m, "subgraph 0: output 0: tensor 2 'y' is never produced");
 }
 
+TEST(HostileModelTest, GraphInputIsAConstant) {
+  ir::Model m = AddModel();
+  m.main_graph().inputs = {0, 1};
+  ExpectReadError(m, "subgraph 0: input 1: tensor 1 'c' is a constant");
+}
+
+TEST(HostileModelTest, GraphInputListedTwice) {
+  ir::Model m = AddModel();
+  m.main_graph().inputs = {0, 0};
+  ExpectReadError(m, "subgraph 0: input 1: tensor 0 'x' is listed twice");
+}
+
+TEST(HostileModelTest, UnproducedZeroElementTensorIsAnEmptyConstant) {
+  // Converters write e.g. the shape [] of a reshape to a scalar this way.
+  ir::Model m = AddModel();
+  m.main_graph().tensors[1].shape = {0};
+  m.main_graph().tensors[1].data = nullptr;
+  m.main_graph().tensors[1].data_bytes = 0;
+  m.main_graph().tensors[1].owned_data.reset();
+  Result<std::vector<uint8_t>> bytes = WriteModel(m);
+  ASSERT_TRUE(bytes.ok());
+  Result<ir::Model> read = ReadModelBytes(*bytes);
+  ASSERT_TRUE(read.ok()) << read.status().message();
+  EXPECT_TRUE(read->main_graph().tensors[1].is_constant());
+  EXPECT_EQ(read->main_graph().tensors[1].data_bytes, 0u);
+  // The same tensor with elements is an error.
+  m.main_graph().tensors[1].shape = {1, 4};
+  ExpectReadError(
+      m, "node 0 (ADD): input 1 reads tensor 1 'c', which is no graph input");
+}
+
 TEST(HostileModelTest, PerChannelScaleCountMismatch) {
   ir::Model m = AddModel();
   ir::Tensor& c = m.main_graph().tensors[1];
   c.dtype = DType::kInt8;
   c.SetOwnedData(std::vector<uint8_t>(4, 1));
   c.quant = {{0.1f, 0.2f, 0.3f}, {0, 0, 0}, 1, {}, {}};
-  ExpectReadError(m, "tensor 1 'c': per-channel quantization has 3 scales but dimension 1 of shape [1,4] has size 4");
+  ExpectReadError(m,
+                  "tensor 1 'c': per-channel quantization has 3 scales but "
+                  "dimension 1 of shape [1,4] has size 4");
 }
 
 TEST(HostileModelTest, QuantizedDimensionOutOfRange) {
@@ -312,44 +367,54 @@ TEST(HostileModelTest, QuantizedDimensionOutOfRange) {
   c.dtype = DType::kInt8;
   c.SetOwnedData(std::vector<uint8_t>(4, 1));
   c.quant = {{0.1f, 0.2f, 0.3f, 0.4f}, {0, 0, 0, 0}, 5, {}, {}};
-  ExpectReadError(m, "tensor 1 'c': quantized_dimension 5 is outside the rank 2");
+  ExpectReadError(m,
+                  "tensor 1 'c': quantized_dimension 5 is outside the rank 2");
 }
 
 TEST(HostileModelTest, ScaleAndZeroPointCountsDiffer) {
   ir::Model m = AddModel();
   m.main_graph().tensors[0].quant = {{0.1f, 0.2f}, {0}, 0, {}, {}};
-  ExpectReadError(m, "tensor 0 'x': quantization has 2 scales but 1 zero points");
+  ExpectReadError(m,
+                  "tensor 0 'x': quantization has 2 scales but 1 zero points");
 }
 
 TEST(HostileModelTest, NonFiniteScale) {
   ir::Model m = AddModel();
-  m.main_graph().tensors[0].quant = {{std::numeric_limits<float>::quiet_NaN()}, {0}, 0, {}, {}};
-  ExpectReadError(m, "tensor 0 'x': quantization scale[0] = nan is not a finite");
+  m.main_graph().tensors[0].quant = {
+      {std::numeric_limits<float>::quiet_NaN()}, {0}, 0, {}, {}};
+  ExpectReadError(m,
+                  "tensor 0 'x': quantization scale[0] = nan is not a finite");
 }
 
 TEST(HostileModelTest, ZeroScaleOnActivation) {
   ir::Model m = AddModel();
   m.main_graph().tensors[2].quant = {{0.0f}, {0}, 0, {}, {}};
-  ExpectReadError(m, "tensor 2 'y': quantization scale[0] is 0 on a non-constant tensor");
+  ExpectReadError(
+      m, "tensor 2 'y': quantization scale[0] is 0 on a non-constant tensor");
 }
 
 TEST(HostileModelTest, ZeroPointOutsideDtype) {
   ir::Model m = AddModel();
   m.main_graph().tensors[0].dtype = DType::kInt8;
   m.main_graph().tensors[0].quant = {{0.5f}, {200}, 0, {}, {}};
-  ExpectReadError(m, "tensor 0 'x': quantization zero_point[0] = 200 is outside [-128, 127] of int8");
+  ExpectReadError(m,
+                  "tensor 0 'x': quantization zero_point[0] = 200 is outside "
+                  "[-128, 127] of int8");
 }
 
 TEST(HostileModelTest, ShapeSignatureRankMismatch) {
   ir::Model m = AddModel();
   m.main_graph().tensors[0].shape_signature = {-1, 4, 1};
-  ExpectReadError(m, "tensor 0 'x': shape_signature [-1,4,1] and shape [1,4] differ in rank");
+  ExpectReadError(
+      m,
+      "tensor 0 'x': shape_signature [-1,4,1] and shape [1,4] differ in rank");
 }
 
 TEST(HostileModelTest, ShapeSignatureBelowMinusOne) {
   ir::Model m = AddModel();
   m.main_graph().tensors[0].shape_signature = {-2, 4};
-  ExpectReadError(m, "tensor 0 'x': shape_signature [-2,4] does not match shape [1,4]");
+  ExpectReadError(
+      m, "tensor 0 'x': shape_signature [-2,4] does not match shape [1,4]");
 }
 
 TEST(HostileModelTest, ShapeSignatureMinusOneIsValid) {
@@ -372,8 +437,9 @@ ir::Model SparseModel() {
   c.SetOwnedData(std::vector<uint8_t>(5 * 4, 0));
   ir::SparsityParams sp;
   sp.traversal_order = {0, 1};
-  sp.dim_metadata = {ir::SparseDimension{true, 4, {}, {}},
-                     ir::SparseDimension{false, 0, {0, 2, 2, 3, 5}, {0, 3, 1, 0, 2}}};
+  sp.dim_metadata = {
+      ir::SparseDimension{true, 4, {}, {}},
+      ir::SparseDimension{false, 0, {0, 2, 2, 3, 5}, {0, 3, 1, 0, 2}}};
   c.sparsity = sp;
   g.nodes[0].op = OpCode::kDensify;
   g.nodes[0].inputs = {1};
@@ -392,31 +458,40 @@ TEST(HostileModelTest, SparseBaselineIsValid) {
 TEST(HostileModelTest, SparseIndexOutOfRange) {
   ir::Model m = SparseModel();
   m.main_graph().tensors[1].sparsity->dim_metadata[1].indices[4] = 4;
-  ExpectReadError(m, "tensor 1 'c': sparsity level 1: array_indices[4] = 4 is out of range [0, 4)");
+  ExpectReadError(m,
+                  "tensor 1 'c': sparsity level 1: array_indices[4] = 4 is out "
+                  "of range [0, 4)");
 }
 
 TEST(HostileModelTest, SparseSegmentsDecrease) {
   ir::Model m = SparseModel();
-  m.main_graph().tensors[1].sparsity->dim_metadata[1].segments = {0, 2, 1, 3, 5};
-  ExpectReadError(m, "sparsity level 1: array_segments decrease or overrun at 1");
+  m.main_graph().tensors[1].sparsity->dim_metadata[1].segments = {0, 2, 1, 3,
+                                                                  5};
+  ExpectReadError(m,
+                  "sparsity level 1: array_segments decrease or overrun at 1");
 }
 
 TEST(HostileModelTest, SparseSegmentsOverrun) {
   ir::Model m = SparseModel();
-  m.main_graph().tensors[1].sparsity->dim_metadata[1].segments = {0, 9, 2, 3, 5};
-  ExpectReadError(m, "sparsity level 1: array_segments decrease or overrun at 0");
+  m.main_graph().tensors[1].sparsity->dim_metadata[1].segments = {0, 9, 2, 3,
+                                                                  5};
+  ExpectReadError(m,
+                  "sparsity level 1: array_segments decrease or overrun at 0");
 }
 
 TEST(HostileModelTest, SparseValueCountMismatch) {
   ir::Model m = SparseModel();
   m.main_graph().tensors[1].SetOwnedData(std::vector<uint8_t>(6 * 4, 0));
-  ExpectReadError(m, "sparse data has 24 bytes, the sparsity describes 5 values of 4 bytes");
+  ExpectReadError(
+      m,
+      "sparse data has 24 bytes, the sparsity describes 5 values of 4 bytes");
 }
 
 TEST(HostileModelTest, SparseTraversalNotAPermutation) {
   ir::Model m = SparseModel();
   m.main_graph().tensors[1].sparsity->traversal_order = {1, 1};
-  ExpectReadError(m, "sparsity traversal_order 1,1 is not a valid dimension order");
+  ExpectReadError(
+      m, "sparsity traversal_order 1,1 is not a valid dimension order");
 }
 
 TEST(HostileModelTest, SparseDenseSizeMismatch) {
@@ -431,7 +506,8 @@ TEST(HostileModelTest, SparseBlockMapOutOfRange) {
   sp.traversal_order = {0, 1, 2};
   sp.block_map = {7};
   sp.dim_metadata.push_back(ir::SparseDimension{true, 2, {}, {}});
-  ExpectReadError(m, "sparsity block_map 7 is not a set of distinct tensor dims");
+  ExpectReadError(m,
+                  "sparsity block_map 7 is not a set of distinct tensor dims");
 }
 
 TEST(HostileModelTest, BlockSparseIsValid) {
@@ -441,9 +517,10 @@ TEST(HostileModelTest, BlockSparseIsValid) {
   ir::SparsityParams& sp = *c.sparsity;
   sp.traversal_order = {0, 1, 2};
   sp.block_map = {1};
-  sp.dim_metadata = {ir::SparseDimension{true, 4, {}, {}},
-                     ir::SparseDimension{false, 0, {0, 1, 1, 2, 4}, {0, 1, 0, 1}},
-                     ir::SparseDimension{true, 2, {}, {}}};
+  sp.dim_metadata = {
+      ir::SparseDimension{true, 4, {}, {}},
+      ir::SparseDimension{false, 0, {0, 1, 1, 2, 4}, {0, 1, 0, 1}},
+      ir::SparseDimension{true, 2, {}, {}}};
   c.SetOwnedData(std::vector<uint8_t>(8 * 4, 0));
   Result<std::vector<uint8_t>> bytes = WriteModel(m);
   ASSERT_TRUE(bytes.ok());
@@ -451,7 +528,8 @@ TEST(HostileModelTest, BlockSparseIsValid) {
   ASSERT_TRUE(read.ok()) << read.status().message();
   // One block too many for the data.
   sp.dim_metadata[1].indices = {0, 1, 0, 0};
-  ExpectReadError(m, "array_indices[3] = 0 is out of range [0, 2) or not increasing");
+  ExpectReadError(
+      m, "array_indices[3] = 0 is out of range [0, 2) or not increasing");
 }
 
 TEST(HostileModelTest, ConvStrideZero) {
@@ -461,7 +539,8 @@ TEST(HostileModelTest, ConvStrideZero) {
   ir::Conv2DParams p;
   p.stride_h = 0;
   n.params = p;
-  ExpectReadError(m, "subgraph 0: node 0 (CONV_2D): stride_h is 0, must be >= 1");
+  ExpectReadError(m,
+                  "subgraph 0: node 0 (CONV_2D): stride_h is 0, must be >= 1");
 }
 
 TEST(HostileModelTest, ConvDilationZero) {
@@ -471,7 +550,8 @@ TEST(HostileModelTest, ConvDilationZero) {
   ir::DepthwiseConv2DParams p;
   p.dilation_w = 0;
   n.params = p;
-  ExpectReadError(m, "node 0 (DEPTHWISE_CONV_2D): dilation_w_factor is 0, must be >= 1");
+  ExpectReadError(
+      m, "node 0 (DEPTHWISE_CONV_2D): dilation_w_factor is 0, must be >= 1");
 }
 
 TEST(HostileModelTest, PoolFilterZero) {
@@ -494,7 +574,8 @@ TEST(HostileModelTest, BlockSizeZero) {
 
 TEST(HostileModelTest, UnknownActivation) {
   ir::Model m = AddModel();
-  m.main_graph().nodes[0].params = ir::BinaryParams{static_cast<ir::Activation>(9), true};
+  m.main_graph().nodes[0].params =
+      ir::BinaryParams{static_cast<ir::Activation>(9), true};
   ExpectReadError(m, "node 0 (ADD): unknown fused activation 9");
 }
 
@@ -511,13 +592,17 @@ TEST(HostileModelTest, UnknownPadding) {
 TEST(HostileModelTest, SignatureTensorOutOfRange) {
   ir::Model m = AddModel();
   m.signatures.push_back({"serving", 0, {{"x", 50}}, {}});
-  ExpectReadError(m, "signature 0 'serving': input 'x' is tensor index 50, out of range (3 tensors)");
+  ExpectReadError(m,
+                  "signature 0 'serving': input 'x' is tensor index 50, out of "
+                  "range (3 tensors)");
 }
 
 TEST(HostileModelTest, SignatureSubgraphOutOfRange) {
   ir::Model m = AddModel();
   m.signatures.push_back({"serving", 4, {}, {}});
-  ExpectReadError(m, "signature 0 'serving': subgraph index 4 is out of range (1 subgraphs)");
+  ExpectReadError(
+      m,
+      "signature 0 'serving': subgraph index 4 is out of range (1 subgraphs)");
 }
 
 TEST(HostileModelTest, NoSubgraphs) {
@@ -532,7 +617,8 @@ TEST(HostileModelTest, ErrorsNameTheFailingSubgraph) {
   ExpectReadError(m, "subgraph 1: node 0 (ADD): input 0 is tensor index 17");
 }
 
-// --- hostile models built directly as flatbuffers -----------------------------
+// --- hostile models built directly as flatbuffers
+// -----------------------------
 
 // A minimal model assembled field by field, so tests can set what the writer
 // never would. Defaults give a valid x + c -> y model.
@@ -544,16 +630,17 @@ struct RawModel {
   std::string custom_code;
   uint32_t opcode_index = 0;
   uint32_t constant_buffer = 1;
-  bool inline_data = true;           // else: offset/size below
-  uint64_t buffer_offset = 0;        // 0: just past the flatbuffer
+  bool inline_data = true;     // else: offset/size below
+  uint64_t buffer_offset = 0;  // 0: just past the flatbuffer
   uint64_t buffer_size = 16;
   bool subgraphs = true;
-  std::function<std::pair<fb::BuiltinOptions, Offset<void>>(FlatBufferBuilder&)> options;
+  std::function<std::pair<fb::BuiltinOptions, Offset<void>>(FlatBufferBuilder&)>
+      options;
   std::vector<uint8_t> custom_options;
   uint64_t large_custom_offset = 0;  // 1: past the flatbuffer, after the data
   uint64_t large_custom_size = 0;
-  std::vector<uint8_t> tail;         // bytes appended after the flatbuffer
-  int repeated_tensors = 0;          // extra tensor entries sharing one table
+  std::vector<uint8_t> tail;  // bytes appended after the flatbuffer
+  int repeated_tensors = 0;   // extra tensor entries sharing one table
 
   std::vector<uint8_t> Build() const {
     FlatBufferBuilder fbb;
@@ -569,35 +656,42 @@ struct RawModel {
     std::vector<Offset<fb::Tensor>> tensors;
     for (const char* name : {"x", "c", "y"}) {
       uint32_t buffer = std::string(name) == "c" ? constant_buffer : 0;
-      tensors.push_back(fb::CreateTensor(fbb, shape, fb::TensorType::FLOAT32, buffer,
-                                         fbb.CreateString(name)));
+      tensors.push_back(fb::CreateTensor(fbb, shape, fb::TensorType::FLOAT32,
+                                         buffer, fbb.CreateString(name)));
     }
     for (int i = 0; i < repeated_tensors; ++i) tensors.push_back(tensors[0]);
     auto opt = options ? options(fbb)
                        : std::make_pair(fb::BuiltinOptions::AddOptions,
                                         fb::CreateAddOptions(fbb).Union());
-    auto custom = custom_options.empty() ? Offset<flatbuffers::Vector<uint8_t>>(0)
-                                         : fbb.CreateVector(custom_options);
+    auto custom = custom_options.empty()
+                      ? Offset<flatbuffers::Vector<uint8_t>>(0)
+                      : fbb.CreateVector(custom_options);
     auto op = fb::CreateOperator(
         fbb, opcode_index, fbb.CreateVector(std::vector<int32_t>{0, 1}),
-        fbb.CreateVector(std::vector<int32_t>{2}), opt.first, opt.second, custom,
-        fb::CustomOptionsFormat::FLEXBUFFERS, 0, 0, large_custom_offset, large_custom_size);
-    auto sg = fb::CreateSubGraph(fbb, fbb.CreateVector(tensors),
-                                 fbb.CreateVector(std::vector<int32_t>{0}),
-                                 fbb.CreateVector(std::vector<int32_t>{2}),
-                                 fbb.CreateVector(std::vector<Offset<fb::Operator>>{op}),
-                                 fbb.CreateString("main"));
-    auto code = fb::CreateOperatorCode(
-        fbb, deprecated_builtin_code,
-        custom_code.empty() ? Offset<flatbuffers::String>(0) : fbb.CreateString(custom_code),
-        op_version, builtin_code);
-    auto sgs = subgraphs ? fbb.CreateVector(std::vector<Offset<fb::SubGraph>>{sg})
-                         : Offset<flatbuffers::Vector<Offset<fb::SubGraph>>>(0);
-    auto model = fb::CreateModel(fbb, version,
-                                 fbb.CreateVector(std::vector<Offset<fb::OperatorCode>>{code}),
-                                 sgs, 0, fbb.CreateVector(buffers));
+        fbb.CreateVector(std::vector<int32_t>{2}), opt.first, opt.second,
+        custom, fb::CustomOptionsFormat::FLEXBUFFERS, 0, 0, large_custom_offset,
+        large_custom_size);
+    auto sg = fb::CreateSubGraph(
+        fbb, fbb.CreateVector(tensors),
+        fbb.CreateVector(std::vector<int32_t>{0}),
+        fbb.CreateVector(std::vector<int32_t>{2}),
+        fbb.CreateVector(std::vector<Offset<fb::Operator>>{op}),
+        fbb.CreateString("main"));
+    auto code = fb::CreateOperatorCode(fbb, deprecated_builtin_code,
+                                       custom_code.empty()
+                                           ? Offset<flatbuffers::String>(0)
+                                           : fbb.CreateString(custom_code),
+                                       op_version, builtin_code);
+    auto sgs = subgraphs
+                   ? fbb.CreateVector(std::vector<Offset<fb::SubGraph>>{sg})
+                   : Offset<flatbuffers::Vector<Offset<fb::SubGraph>>>(0);
+    auto model = fb::CreateModel(
+        fbb, version,
+        fbb.CreateVector(std::vector<Offset<fb::OperatorCode>>{code}), sgs, 0,
+        fbb.CreateVector(buffers));
     fb::FinishModelBuffer(fbb, model);
-    std::vector<uint8_t> bytes(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
+    std::vector<uint8_t> bytes(fbb.GetBufferPointer(),
+                               fbb.GetBufferPointer() + fbb.GetSize());
     bytes.insert(bytes.end(), tail.begin(), tail.end());
     return bytes;
   }
@@ -619,13 +713,17 @@ TEST(RawHostileModelTest, BaselineIsValid) {
 TEST(RawHostileModelTest, OpcodeIndexOutOfRange) {
   RawModel raw;
   raw.opcode_index = 5;
-  ExpectRawError(raw, "subgraph 0: node 0: opcode_index 5 is out of range (1 operator codes)");
+  ExpectRawError(
+      raw,
+      "subgraph 0: node 0: opcode_index 5 is out of range (1 operator codes)");
 }
 
 TEST(RawHostileModelTest, BufferIndexOutOfRange) {
   RawModel raw;
   raw.constant_buffer = 7;
-  ExpectRawError(raw, "subgraph 0: tensor 1 'c': buffer index 7 is out of range (2 buffers)");
+  ExpectRawError(
+      raw,
+      "subgraph 0: tensor 1 'c': buffer index 7 is out of range (2 buffers)");
 }
 
 TEST(RawHostileModelTest, BufferRangePastTheEnd) {
@@ -633,7 +731,9 @@ TEST(RawHostileModelTest, BufferRangePastTheEnd) {
   raw.inline_data = false;
   raw.buffer_offset = 64;
   raw.buffer_size = uint64_t{1} << 40;
-  ExpectRawError(raw, "buffer 1: 1099511627776 bytes at offset 64 lie past the end of the file");
+  ExpectRawError(raw,
+                 "buffer 1: 1099511627776 bytes at offset 64 lie past the end "
+                 "of the file");
 }
 
 TEST(RawHostileModelTest, BufferOffsetOverflow) {
@@ -641,7 +741,9 @@ TEST(RawHostileModelTest, BufferOffsetOverflow) {
   raw.inline_data = false;
   raw.buffer_offset = std::numeric_limits<uint64_t>::max() - 4;
   raw.buffer_size = 16;
-  ExpectRawError(raw, "buffer 1: 16 bytes at offset 18446744073709551611 lie past the end");
+  ExpectRawError(
+      raw,
+      "buffer 1: 16 bytes at offset 18446744073709551611 lie past the end");
 }
 
 TEST(RawHostileModelTest, BufferPastTheFlatbufferIsRead) {
@@ -682,7 +784,8 @@ TEST(RawHostileModelTest, LargeCustomOptionsPastTheFlatbuffer) {
   raw.tail = {7, 8, 9};
   Result<ir::Model> read = ReadModelBytes(raw.Build());
   ASSERT_TRUE(read.ok()) << read.status().message();
-  EXPECT_EQ(read->main_graph().nodes[0].custom_options, (std::vector<uint8_t>{7, 8, 9}));
+  EXPECT_EQ(read->main_graph().nodes[0].custom_options,
+            (std::vector<uint8_t>{7, 8, 9}));
   EXPECT_EQ(read->main_graph().nodes[0].custom_name, "MyOp");
   raw.large_custom_size = 4;
   ExpectRawError(raw, "node 0 (MyOp): 4 bytes of custom options at offset");
@@ -695,13 +798,15 @@ TEST(RawHostileModelTest, BufferWithDataAndOffset) {
   auto empty = fb::CreateBuffer(b2);
   auto model = fb::CreateModel(
       b2, 3, 0,
-      b2.CreateVector(std::vector<Offset<fb::SubGraph>>{fb::CreateSubGraph(b2)}), 0,
-      b2.CreateVector(std::vector<Offset<fb::Buffer>>{empty, buf}));
+      b2.CreateVector(
+          std::vector<Offset<fb::SubGraph>>{fb::CreateSubGraph(b2)}),
+      0, b2.CreateVector(std::vector<Offset<fb::Buffer>>{empty, buf}));
   fb::FinishModelBuffer(b2, model);
-  Result<ir::Model> read = ReadModelBytes(
-      std::vector<uint8_t>(b2.GetBufferPointer(), b2.GetBufferPointer() + b2.GetSize()));
+  Result<ir::Model> read = ReadModelBytes(std::vector<uint8_t>(
+      b2.GetBufferPointer(), b2.GetBufferPointer() + b2.GetSize()));
   ASSERT_FALSE(read.ok());
-  EXPECT_NE(read.status().message().find("buffer 1 has both inline data and an offset"),
+  EXPECT_NE(read.status().message().find(
+                "buffer 1 has both inline data and an offset"),
             std::string::npos)
       << read.status().message();
 }
@@ -744,7 +849,8 @@ TEST(RawHostileModelTest, EffectiveCodeIsTheLargerOfBoth) {
   raw.builtin_code = 0;
   raw.deprecated_builtin_code = 18;  // MUL
   raw.options = [](FlatBufferBuilder& fbb) {
-    return std::make_pair(fb::BuiltinOptions::MulOptions, fb::CreateMulOptions(fbb).Union());
+    return std::make_pair(fb::BuiltinOptions::MulOptions,
+                          fb::CreateMulOptions(fbb).Union());
   };
   Result<ir::Model> read = ReadModelBytes(raw.Build());
   ASSERT_TRUE(read.ok()) << read.status().message();

@@ -93,7 +93,8 @@ TEST_P(RealModelTest, ConstantsPointIntoTheFile) {
     ++constants;
     EXPECT_GE(t.data, begin) << t.name;
     EXPECT_LE(t.data + t.data_bytes, end) << t.name;
-    EXPECT_EQ(reinterpret_cast<uintptr_t>(t.data) % DTypeSize(t.dtype), 0u) << t.name;
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(t.data) % DTypeSize(t.dtype), 0u)
+        << t.name;
     EXPECT_EQ(t.owned_data, nullptr);
   }
   EXPECT_GT(constants, 0);
@@ -101,7 +102,8 @@ TEST_P(RealModelTest, ConstantsPointIntoTheFile) {
 
 TEST_P(RealModelTest, BytesAndFileGiveTheSameGraph) {
   ir::Model a = Load(GetParam().file);
-  Result<ir::Model> b = ReadModelBytes(ReadFileBytes(ModelPath(GetParam().file)));
+  Result<ir::Model> b =
+      ReadModelBytes(ReadFileBytes(ModelPath(GetParam().file)));
   ASSERT_TRUE(b.ok()) << b.status().message();
   ASSERT_FALSE(a.subgraphs.empty());
   const ir::Graph& ga = a.main_graph();
@@ -112,37 +114,93 @@ TEST_P(RealModelTest, BytesAndFileGiveTheSameGraph) {
     EXPECT_EQ(ga.tensors[i].shape, gb.tensors[i].shape);
     ASSERT_EQ(ga.tensors[i].data_bytes, gb.tensors[i].data_bytes);
     if (ga.tensors[i].data_bytes > 0) {
-      EXPECT_EQ(0, std::memcmp(ga.tensors[i].data, gb.tensors[i].data, ga.tensors[i].data_bytes));
+      EXPECT_EQ(0, std::memcmp(ga.tensors[i].data, gb.tensors[i].data,
+                               ga.tensors[i].data_bytes));
     }
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(
     MediaPipe, RealModelTest,
-    ::testing::Values(
-        Expected{"face_detection_short_range.tflite", 250, 164, {0}, {175, 174}, {1, 128, 128, 3},
-                 {{"ADD", 16}, {"MAX_POOL_2D", 3}, {"RELU", 17}, {"CONCATENATION", 2},
-                  {"RESHAPE", 4}, {"CONV_2D", 21}, {"PAD", 11}, {"DEPTHWISE_CONV_2D", 16},
-                  {"DEQUANTIZE", 74}}},
-        Expected{"face_detection_full_range.tflite", 544, 354, {0}, {365, 364}, {1, 192, 192, 3},
-                 {{"ADD", 23}, {"MAX_POOL_2D", 4}, {"RELU", 47}, {"RESHAPE", 2},
-                  {"RESIZE_BILINEAR", 3}, {"CONV_2D", 49}, {"PAD", 8},
-                  {"DEPTHWISE_CONV_2D", 40}, {"DEQUANTIZE", 178}}},
-        Expected{"face_detection_full_range_sparse.tflite", 577, 388, {0}, {576, 562},
-                 {1, 192, 192, 3},
-                 {{"ADD", 19}, {"DENSIFY", 46}, {"RESHAPE", 2}, {"RESIZE_BILINEAR", 3},
-                  {"CONV_2D", 49}, {"PAD", 43}, {"DEPTHWISE_CONV_2D", 42},
-                  {"DEPTH_TO_SPACE", 2}, {"DEQUANTIZE", 182}}},
-        Expected{"selfie_segmentation.tflite", 360, 246, {0}, {249}, {1, 256, 256, 3},
-                 {{"ADD", 14}, {"AVERAGE_POOL_2D", 10}, {"HARD_SWISH", 11}, {"LOGISTIC", 11},
-                  {"MUL", 10}, {"RELU", 22}, {"RESIZE_BILINEAR", 3}, {"CONV_2D", 43},
-                  {"DEPTHWISE_CONV_2D", 11}, {"DEQUANTIZE", 110},
-                  {"Convolution2DTransposeBias", 1}}},
-        Expected{"selfie_segmentation_landscape.tflite", 370, 246, {0}, {259}, {1, 144, 256, 3},
-                 {{"ADD", 14}, {"MEAN", 10}, {"HARD_SWISH", 11}, {"LOGISTIC", 11}, {"MUL", 10},
-                  {"RELU", 22}, {"RESIZE_BILINEAR", 3}, {"CONV_2D", 43},
-                  {"DEPTHWISE_CONV_2D", 11}, {"DEQUANTIZE", 110},
-                  {"Convolution2DTransposeBias", 1}}}),
+    ::testing::Values(Expected{"face_detection_short_range.tflite",
+                               250,
+                               164,
+                               {0},
+                               {175, 174},
+                               {1, 128, 128, 3},
+                               {{"ADD", 16},
+                                {"MAX_POOL_2D", 3},
+                                {"RELU", 17},
+                                {"CONCATENATION", 2},
+                                {"RESHAPE", 4},
+                                {"CONV_2D", 21},
+                                {"PAD", 11},
+                                {"DEPTHWISE_CONV_2D", 16},
+                                {"DEQUANTIZE", 74}}},
+                      Expected{"face_detection_full_range.tflite",
+                               544,
+                               354,
+                               {0},
+                               {365, 364},
+                               {1, 192, 192, 3},
+                               {{"ADD", 23},
+                                {"MAX_POOL_2D", 4},
+                                {"RELU", 47},
+                                {"RESHAPE", 2},
+                                {"RESIZE_BILINEAR", 3},
+                                {"CONV_2D", 49},
+                                {"PAD", 8},
+                                {"DEPTHWISE_CONV_2D", 40},
+                                {"DEQUANTIZE", 178}}},
+                      Expected{"face_detection_full_range_sparse.tflite",
+                               577,
+                               388,
+                               {0},
+                               {576, 562},
+                               {1, 192, 192, 3},
+                               {{"ADD", 19},
+                                {"DENSIFY", 46},
+                                {"RESHAPE", 2},
+                                {"RESIZE_BILINEAR", 3},
+                                {"CONV_2D", 49},
+                                {"PAD", 43},
+                                {"DEPTHWISE_CONV_2D", 42},
+                                {"DEPTH_TO_SPACE", 2},
+                                {"DEQUANTIZE", 182}}},
+                      Expected{"selfie_segmentation.tflite",
+                               360,
+                               246,
+                               {0},
+                               {249},
+                               {1, 256, 256, 3},
+                               {{"ADD", 14},
+                                {"AVERAGE_POOL_2D", 10},
+                                {"HARD_SWISH", 11},
+                                {"LOGISTIC", 11},
+                                {"MUL", 10},
+                                {"RELU", 22},
+                                {"RESIZE_BILINEAR", 3},
+                                {"CONV_2D", 43},
+                                {"DEPTHWISE_CONV_2D", 11},
+                                {"DEQUANTIZE", 110},
+                                {"Convolution2DTransposeBias", 1}}},
+                      Expected{"selfie_segmentation_landscape.tflite",
+                               370,
+                               246,
+                               {0},
+                               {259},
+                               {1, 144, 256, 3},
+                               {{"ADD", 14},
+                                {"MEAN", 10},
+                                {"HARD_SWISH", 11},
+                                {"LOGISTIC", 11},
+                                {"MUL", 10},
+                                {"RELU", 22},
+                                {"RESIZE_BILINEAR", 3},
+                                {"CONV_2D", 43},
+                                {"DEPTHWISE_CONV_2D", 11},
+                                {"DEQUANTIZE", 110},
+                                {"Convolution2DTransposeBias", 1}}}),
     [](const ::testing::TestParamInfo<Expected>& info) {
       std::string name = info.param.file.substr(0, info.param.file.find('.'));
       return name;
@@ -169,7 +227,8 @@ TEST(ReaderTest, SparseModelHasDensifyOfFp16SparseConstants) {
       EXPECT_EQ(in.shape, out.shape);
       // Packed: fewer bytes than the dense tensor.
       EXPECT_LT(in.data_bytes, NumElementsUnchecked(in.shape) * 2u) << in.name;
-      EXPECT_EQ(in.sparsity->dim_metadata.size(), in.sparsity->traversal_order.size());
+      EXPECT_EQ(in.sparsity->dim_metadata.size(),
+                in.sparsity->traversal_order.size());
     }
     if (n.op == ir::OpCode::kDequantize) {
       const ir::Tensor& in = g.tensors[n.inputs[0]];
@@ -226,7 +285,8 @@ TEST(ReaderTest, MissingFileIsAnIoError) {
   Result<ir::Model> model = ReadModelFile("/nonexistent/model.tflite");
   ASSERT_FALSE(model.ok());
   EXPECT_EQ(model.status().code(), StatusCode::kIoError);
-  EXPECT_NE(model.status().message().find("/nonexistent/model.tflite"), std::string::npos);
+  EXPECT_NE(model.status().message().find("/nonexistent/model.tflite"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -3,13 +3,13 @@
 // format details TFLite relies on (buffer 0, operator codes, buffers past
 // the flatbuffer) are checked on the written bytes themselves.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <string>
 #include <tuple>
-#include <unistd.h>
 
 #include "ir/graph.h"
 #include "oracle/tflite_oracle.h"
@@ -26,11 +26,12 @@ using ir::OpCode;
 // --- field-by-field comparison -------------------------------------------
 
 auto Tie(const ir::Conv2DParams& p) {
-  return std::tie(p.padding, p.stride_w, p.stride_h, p.dilation_w, p.dilation_h, p.activation);
+  return std::tie(p.padding, p.stride_w, p.stride_h, p.dilation_w, p.dilation_h,
+                  p.activation);
 }
 auto Tie(const ir::DepthwiseConv2DParams& p) {
-  return std::tie(p.padding, p.stride_w, p.stride_h, p.depth_multiplier, p.dilation_w,
-                  p.dilation_h, p.activation);
+  return std::tie(p.padding, p.stride_w, p.stride_h, p.depth_multiplier,
+                  p.dilation_w, p.dilation_h, p.activation);
 }
 auto Tie(const ir::TransposeConvParams& p) {
   return std::tie(p.padding, p.stride_w, p.stride_h, p.activation);
@@ -43,11 +44,18 @@ auto Tie(const ir::BatchMatMulParams& p) {
   return std::tie(p.adj_x, p.adj_y, p.asymmetric_quantize_inputs);
 }
 auto Tie(const ir::Pool2DParams& p) {
-  return std::tie(p.padding, p.stride_w, p.stride_h, p.filter_w, p.filter_h, p.activation);
+  return std::tie(p.padding, p.stride_w, p.stride_h, p.filter_w, p.filter_h,
+                  p.activation);
 }
-auto Tie(const ir::BinaryParams& p) { return std::tie(p.activation, p.pot_scale_int16); }
-auto Tie(const ir::ConcatenationParams& p) { return std::tie(p.axis, p.activation); }
-auto Tie(const ir::ReshapeParams& p) { return std::tie(p.new_shape, p.has_new_shape); }
+auto Tie(const ir::BinaryParams& p) {
+  return std::tie(p.activation, p.pot_scale_int16);
+}
+auto Tie(const ir::ConcatenationParams& p) {
+  return std::tie(p.axis, p.activation);
+}
+auto Tie(const ir::ReshapeParams& p) {
+  return std::tie(p.new_shape, p.has_new_shape);
+}
 auto Tie(const ir::SoftmaxParams& p) { return std::tie(p.beta); }
 auto Tie(const ir::LeakyReluParams& p) { return std::tie(p.alpha); }
 auto Tie(const ir::ReducerParams& p) { return std::tie(p.keep_dims); }
@@ -60,7 +68,9 @@ auto Tie(const ir::PackParams& p) { return std::tie(p.values_count, p.axis); }
 auto Tie(const ir::UnpackParams& p) { return std::tie(p.num, p.axis); }
 auto Tie(const ir::SplitParams& p) { return std::tie(p.num_splits); }
 auto Tie(const ir::GatherParams& p) { return std::tie(p.axis, p.batch_dims); }
-auto Tie(const ir::ResizeParams& p) { return std::tie(p.align_corners, p.half_pixel_centers); }
+auto Tie(const ir::ResizeParams& p) {
+  return std::tie(p.align_corners, p.half_pixel_centers);
+}
 auto Tie(const ir::BlockSizeParams& p) { return std::tie(p.block_size); }
 auto Tie(const ir::MirrorPadParams& p) { return std::tie(p.mode); }
 auto Tie(const ir::CastParams& p) { return std::tie(p.in_dtype, p.out_dtype); }
@@ -83,7 +93,8 @@ bool ParamsEqual(const ir::OpParams& a, const ir::OpParams& b) {
       a);
 }
 
-void ExpectTensorsEqual(const ir::Tensor& a, const ir::Tensor& b, const std::string& where) {
+void ExpectTensorsEqual(const ir::Tensor& a, const ir::Tensor& b,
+                        const std::string& where) {
   SCOPED_TRACE(where);
   EXPECT_EQ(a.name, b.name);
   EXPECT_EQ(a.dtype, b.dtype);
@@ -94,7 +105,8 @@ void ExpectTensorsEqual(const ir::Tensor& a, const ir::Tensor& b, const std::str
   EXPECT_EQ(a.quant.zero_point, b.quant.zero_point);
   EXPECT_EQ(a.quant.min, b.quant.min);
   EXPECT_EQ(a.quant.max, b.quant.max);
-  if (!a.quant.empty()) EXPECT_EQ(a.quant.quantized_dimension, b.quant.quantized_dimension);
+  if (!a.quant.empty())
+    EXPECT_EQ(a.quant.quantized_dimension, b.quant.quantized_dimension);
   ASSERT_EQ(a.sparsity.has_value(), b.sparsity.has_value());
   if (a.sparsity) {
     EXPECT_EQ(a.sparsity->traversal_order, b.sparsity->traversal_order);
@@ -143,7 +155,8 @@ void ExpectModelsEqual(const ir::Model& a, const ir::Model& b) {
     EXPECT_EQ(ga.outputs, gb.outputs);
     ASSERT_EQ(ga.tensors.size(), gb.tensors.size());
     for (size_t t = 0; t < ga.tensors.size(); ++t) {
-      ExpectTensorsEqual(ga.tensors[t], gb.tensors[t], ga.TensorLabel(static_cast<int>(t)));
+      ExpectTensorsEqual(ga.tensors[t], gb.tensors[t],
+                         ga.TensorLabel(static_cast<int>(t)));
     }
     ASSERT_EQ(ga.nodes.size(), gb.nodes.size());
     for (size_t j = 0; j < ga.nodes.size(); ++j) {
@@ -177,13 +190,15 @@ const char* const kRealModels[] = {
     "face_detection_full_range_sparse.tflite", "selfie_segmentation.tflite",
     "selfie_segmentation_landscape.tflite"};
 
-// --- real models ----------------------------------------------------------------
+// --- real models
+// ----------------------------------------------------------------
 
 class RealRoundTripTest : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(RealRoundTripTest, ReadWriteReadPreservesEverything) {
   std::string path = ModelPath(GetParam());
-  ASSERT_TRUE(std::filesystem::exists(path)) << path << ": run scripts/fetch_models.sh";
+  ASSERT_TRUE(std::filesystem::exists(path))
+      << path << ": run scripts/fetch_models.sh";
   Result<ir::Model> original = ReadModelFile(path);
   ASSERT_TRUE(original.ok()) << original.status().message();
   Result<std::vector<uint8_t>> bytes = WriteModel(*original);
@@ -220,7 +235,8 @@ TEST_P(RealRoundTripTest, BuffersPastTheFlatbufferReadBackTheSame) {
   ExpectModelsEqual(*original, again);
 }
 
-INSTANTIATE_TEST_SUITE_P(MediaPipe, RealRoundTripTest, ::testing::ValuesIn(kRealModels),
+INSTANTIATE_TEST_SUITE_P(MediaPipe, RealRoundTripTest,
+                         ::testing::ValuesIn(kRealModels),
                          [](const auto& info) {
                            std::string n = info.param;
                            return n.substr(0, n.find('.'));
@@ -242,7 +258,8 @@ TEST(WriterOracleTest, RewrittenFaceModelsRunIdenticallyInTflite) {
     ASSERT_TRUE(bytes.ok()) << bytes.status().message();
     Result<testing::OracleSeededRun> expected = oracle->RunFileSeeded(path, 7);
     ASSERT_TRUE(expected.ok()) << expected.status().message();
-    Result<std::vector<testing::OracleTensor>> actual = oracle->Run(*bytes, expected->inputs);
+    Result<std::vector<testing::OracleTensor>> actual =
+        oracle->Run(*bytes, expected->inputs);
     ASSERT_TRUE(actual.ok()) << actual.status().message();
     ASSERT_EQ(actual->size(), expected->outputs.size());
     for (size_t i = 0; i < actual->size(); ++i) {
@@ -285,7 +302,8 @@ TEST(WriterFormatTest, OperatorCodesAreDedupedWithDeprecatedCodeClamped) {
   ir::Model model = MustRead(*bytes);
   ASSERT_FALSE(model.subgraphs.empty());
   EXPECT_EQ(model.main_graph().nodes[0].op, OpCode::kGelu);
-  EXPECT_TRUE(std::get<ir::GeluParams>(model.main_graph().nodes[0].params).approximate);
+  EXPECT_TRUE(
+      std::get<ir::GeluParams>(model.main_graph().nodes[0].params).approximate);
   EXPECT_EQ(model.main_graph().nodes[3].version, 2);
 }
 
@@ -318,7 +336,8 @@ TEST(WriterFormatTest, BufferZeroIsTheEmptySentinel) {
   EXPECT_EQ(m->version(), 3u);
 }
 
-// --- ModelBuilder ------------------------------------------------------------------
+// --- ModelBuilder
+// ------------------------------------------------------------------
 
 // A model touching every tensor feature: per-channel int8 weights, a
 // resizable batch dim, fp16 and sparse constants, a custom op with options,
@@ -329,7 +348,8 @@ ModelBuilder RichModel() {
   int x = b.AddInput("x", DType::kInt8, {1, 4, 4, 3}, in_q, {-1, 4, 4, 3});
   ir::QuantParams w_q{{0.1f, 0.2f}, {0, 0}, 0, {}, {}};
   std::vector<int8_t> w(2 * 3 * 3 * 3);
-  for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<int8_t>(int(i % 17) - 8);
+  for (size_t i = 0; i < w.size(); ++i)
+    w[i] = static_cast<int8_t>(int(i % 17) - 8);
   int wt = b.AddConstant<int8_t>("w", {2, 3, 3, 3}, w, w_q);
   ir::QuantParams b_q{{0.05f, 0.1f}, {0, 0}, 0, {}, {}};
   int bias = b.AddConstant<int32_t>("b", {2}, {10, -20}, b_q);
@@ -347,8 +367,9 @@ ModelBuilder RichModel() {
   b.AddOp(OpCode::kDequantize, {h}, {hf}, {}, 2);
   ir::SparsityParams sp;
   sp.traversal_order = {0, 1};
-  sp.dim_metadata = {ir::SparseDimension{true, 4, {}, {}},
-                     ir::SparseDimension{false, 0, {0, 2, 2, 3, 5}, {0, 3, 1, 0, 2}}};
+  sp.dim_metadata = {
+      ir::SparseDimension{true, 4, {}, {}},
+      ir::SparseDimension{false, 0, {0, 2, 2, 3, 5}, {0, 3, 1, 0, 2}}};
   std::vector<float> nz = {1, 2, 3, 4, 5};
   std::vector<uint8_t> nz_bytes(nz.size() * 4);
   std::memcpy(nz_bytes.data(), nz.data(), nz_bytes.size());
@@ -360,7 +381,8 @@ ModelBuilder RichModel() {
   b.AddCustomOp("MyCustom", {d, hf, ir::kNoTensor}, {cu}, {1, 2, 3, 250});
   b.MarkOutput(conv);
   b.MarkOutput(cu);
-  b.AddSignature("serving_default", {{"image", x}}, {{"features", conv}, {"dense", cu}});
+  b.AddSignature("serving_default", {{"image", x}},
+                 {{"features", conv}, {"dense", cu}});
   return b;
 }
 
@@ -369,7 +391,8 @@ TEST(ModelBuilderTest, RichModelRoundTripsThroughBytes) {
   Result<ir::Model> built = b.BuildModel();
   ASSERT_TRUE(built.ok()) << built.status().message();
   built->description = "mai test model";
-  built->metadata.emplace_back("min_runtime_version", std::vector<uint8_t>{'1', '.', '0', 0});
+  built->metadata.emplace_back("min_runtime_version",
+                               std::vector<uint8_t>{'1', '.', '0', 0});
   Result<std::vector<uint8_t>> bytes = WriteModel(*built);
   ASSERT_TRUE(bytes.ok()) << bytes.status().message();
   ir::Model read = MustRead(*bytes);
@@ -400,7 +423,8 @@ TEST(ModelBuilderTest, ExternalBuffersAndFileRoundTrip) {
   const ir::Tensor& w = read->main_graph().tensors[1];
   ASSERT_TRUE(w.is_constant());
   EXPECT_GE(w.data, read->storage->data());
-  EXPECT_LE(w.data + w.data_bytes, read->storage->data() + read->storage->size());
+  EXPECT_LE(w.data + w.data_bytes,
+            read->storage->data() + read->storage->size());
 }
 
 TEST(ModelBuilderTest, InfersShapesLeftOpen) {
@@ -429,7 +453,8 @@ TEST(ModelBuilderTest, ConstantOfWrongSizeIsRejected) {
   b.MarkOutput(c);
   Result<std::vector<uint8_t>> bytes = b.Build();
   ASSERT_FALSE(bytes.ok());
-  EXPECT_NE(bytes.status().message().find("constant has 20 bytes"), std::string::npos)
+  EXPECT_NE(bytes.status().message().find("constant has 20 bytes"),
+            std::string::npos)
       << bytes.status().message();
   EXPECT_NE(bytes.status().message().find("'c'"), std::string::npos);
 }
@@ -442,7 +467,8 @@ TEST(ModelBuilderTest, ParamsOfAnotherOpAreRejected) {
   b.MarkOutput(y);
   Result<std::vector<uint8_t>> bytes = b.Build();
   ASSERT_FALSE(bytes.ok());
-  EXPECT_NE(bytes.status().message().find("node 0 (CONV_2D)"), std::string::npos)
+  EXPECT_NE(bytes.status().message().find("node 0 (CONV_2D)"),
+            std::string::npos)
       << bytes.status().message();
 }
 
@@ -460,14 +486,16 @@ TEST(ModelBuilderTest, BuiltModelRunsInTflite) {
   b.AddOp(OpCode::kConv2D, {x, w, bias}, {y}, ir::Conv2DParams{});
   int k = b.AddConstant<float>("k", {1, 1, 2, 1}, {10.0f, -20.0f});
   int z = b.AddTensor("z", DType::kFloat32, Shape{1, 1, 2, 1});
-  b.AddOp(OpCode::kAdd, {y, k}, {z}, ir::BinaryParams{ir::Activation::kRelu, true});
+  b.AddOp(OpCode::kAdd, {y, k}, {z},
+          ir::BinaryParams{ir::Activation::kRelu, true});
   b.MarkOutput(z);
   Result<std::vector<uint8_t>> bytes = b.Build();
   ASSERT_TRUE(bytes.ok()) << bytes.status().message();
   std::vector<float> in = {1.0f, 3.0f, 4.0f, -2.0f};
   std::vector<uint8_t> in_bytes(16);
   std::memcpy(in_bytes.data(), in.data(), 16);
-  Result<std::vector<testing::OracleTensor>> out = oracle->Run(*bytes, {in_bytes});
+  Result<std::vector<testing::OracleTensor>> out =
+      oracle->Run(*bytes, {in_bytes});
   ASSERT_TRUE(out.ok()) << out.status().message();
   ASSERT_EQ(out->size(), 1u);
   ASSERT_EQ((*out)[0].data.size(), 8u);

@@ -75,9 +75,9 @@ struct ConvGeometry {
   int pad_top = 0, pad_left = 0;
 };
 
-// Fills a ConvGeometry from NHWC input/output shapes, the filter's spatial
-// size (dims 1 and 2 of a rank-4 filter) and the op's window params, and
-// checks the output shape is the one TFLite computes.
+// Fills a ConvGeometry from NHWC input/output shapes, a rank-4 filter
+// ([.., KH, KW, channels]) and the op's window params, and checks the output
+// shape is the one TFLite computes.
 Result<ConvGeometry> MakeConvGeometry(
     const KernelContext& ctx, const TensorView& input, const TensorView& filter,
     const TensorView& output, ir::Padding padding, int stride_h, int stride_w,

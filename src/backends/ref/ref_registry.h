@@ -16,7 +16,7 @@ const KernelRegistry& RefKernelRegistry();
 void RegisterConvKernels(KernelRegistry& registry);         // conv.cc etc.
 void RegisterElementwiseKernels(KernelRegistry& registry);  // binary.cc, unary.cc
 void RegisterPoolReduceKernels(KernelRegistry& registry);   // pool.cc, reduce.cc, softmax.cc
-void RegisterTransformKernels(KernelRegistry& registry);    // reshape/concat/slice/pad/resize/...
+void RegisterTransformKernels(KernelRegistry& registry);    // reshape/concat/slice/gather/...
 void RegisterMediaPipeKernels(KernelRegistry& registry);    // mediapipe/*.cc custom ops
 void RegisterSpatialKernels(KernelRegistry& registry);      // pad/resize/depth_space/quantize/densify
 
