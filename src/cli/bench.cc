@@ -42,7 +42,7 @@ int RunBench(const BenchOptions& opt) {
 
   Clock::time_point t0 = Clock::now();
   auto session = Session::LoadFile(opt.model, so);
-  if (!session.ok()) return fail(session.status().WithContext(opt.model));
+  if (!session.ok()) return fail(session.status());
   double load_ms = MsSince(t0);
   std::vector<InputSpec> specs;
   for (const std::string& flag : opt.inputs) {

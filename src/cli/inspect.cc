@@ -16,6 +16,7 @@ namespace {
 struct InspectOptions {
   std::string model;
   bool json = false;
+  bool nodes = false;
 };
 
 std::string QuantToString(const ir::QuantParams& q) {
@@ -145,6 +146,19 @@ int RunInspect(const InspectOptions& opt) {
     fmt::print("  {:<10} {:>12} values {:>12} bytes\n", dtype, p.first, p.second);
   }
   fmt::print("\narena        {}\n", arena_text);
+  if (opt.nodes) {
+    fmt::print("\n{:>5}  {:<28} {:>3}  {:<40} {:>12}\n", "node", "op", "ver", "output", "MACs");
+    for (int n = 0; n < static_cast<int>(g.nodes.size()); ++n) {
+      const ir::Node& node = g.nodes[n];
+      std::string out;
+      if (!node.outputs.empty()) {
+        const ir::Tensor& t = g.tensors[node.outputs[0]];
+        out = fmt::format("{} {}", DTypeName(t.dtype), ShapeToString(t.shape));
+      }
+      fmt::print("{:>5}  {:<28} {:>3}  {:<40} {:>12}\n", n, node.OpName(), node.version, out,
+                 ir::NodeMacs(g, n));
+    }
+  }
   return 0;
 }
 
@@ -155,6 +169,7 @@ void SetupInspect(CLI::App& app, int* exit_code) {
   CLI::App* cmd = app.add_subcommand("inspect", "Show a model's inputs, outputs, ops, MACs, parameters and memory plan");
   cmd->add_option("model", opt->model, "Path of the .tflite model")->required();
   cmd->add_flag("--json", opt->json, "Print JSON instead of text");
+  cmd->add_flag("--nodes", opt->nodes, "Also list every node with its output and MACs");
   cmd->callback([opt, exit_code] { *exit_code = RunInspect(*opt); });
 }
 

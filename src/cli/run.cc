@@ -57,7 +57,7 @@ int RunRun(const RunOptions& opt) {
   so.backend = opt.backend;
   so.num_threads = opt.num_threads;
   auto session = Session::LoadFile(opt.model, so);
-  if (!session.ok()) return fail(session.status().WithContext(opt.model));
+  if (!session.ok()) return fail(session.status());
   std::vector<InputSpec> specs;
   for (const std::string& flag : opt.inputs) {
     auto spec = ParseInputFlag(flag);
