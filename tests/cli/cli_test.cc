@@ -1,0 +1,174 @@
+// The `mai` binary end to end: run writes what it promises, inspect works on
+// every real model, and bad input gives one line on stderr and exit 1.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/npy.h"
+#include "mai/session.h"
+#include "oracle/tflite_oracle.h"
+#include "tflite/model_builder.h"
+
+namespace mai {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+std::string ReadText(const fs::path& p) {
+  std::ifstream f(p);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+CommandResult RunMai(const std::string& args) {
+  static int counter = 0;
+  fs::path dir = fs::temp_directory_path() / ("mai_cli_test_" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  std::string tag = std::to_string(counter++);
+  fs::path out = dir / (tag + ".out"), err = dir / (tag + ".err");
+  std::string cmd = std::string(MAI_BINARY) + " " + args + " >" + out.string() + " 2>" + err.string();
+  int status = std::system(cmd.c_str());
+  CommandResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = ReadText(out);
+  r.err = ReadText(err);
+  return r;
+}
+
+std::string Corpus(const std::string& name) {
+  return std::string(MAI_SOURCE_DIR) + "/tests/fuzz/corpus/" + name + ".tflite";
+}
+
+TEST(CliTest, RunWritesOutputsMatchingTheSession) {
+  fs::path dir = fs::temp_directory_path() / ("mai_cli_run_" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  CommandResult r = RunMai("run " + Corpus("conv_relu") + " --seed 3 --output_dir " + dir.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("output 0 'y' float32 [1,5,5,3]"), std::string::npos) << r.out;
+
+  auto meta = nlohmann::json::parse(ReadText(dir / "outputs.json"));
+  ASSERT_EQ(meta.size(), 1u);
+  EXPECT_EQ(meta[0]["name"], "y");
+  EXPECT_EQ(meta[0]["dtype"], "float32");
+  EXPECT_EQ(meta[0]["shape"], nlohmann::json({1, 5, 5, 3}));
+
+  auto bin = ReadFileBytes((dir / "output0.bin").string());
+  auto npy_bytes = ReadFileBytes((dir / "output0.npy").string());
+  ASSERT_TRUE(bin.ok() && npy_bytes.ok());
+  auto npy = ParseNpy(*npy_bytes);
+  ASSERT_TRUE(npy.ok()) << npy.status().message();
+  EXPECT_EQ(npy->shape, (Shape{1, 5, 5, 3}));
+  EXPECT_EQ(npy->data, *bin);
+
+  // Same bytes as the library with the same seeded input.
+  auto session = Session::LoadFile(Corpus("conv_relu"));
+  ASSERT_TRUE(session.ok());
+  ASSERT_TRUE((*session)->Prepare().ok());
+  FillDeterministic(DType::kFloat32, 3, 0, (*session)->input_data(0));
+  ASSERT_TRUE((*session)->Invoke().ok());
+  auto expected = (*session)->output_data(0);
+  EXPECT_EQ(*bin, std::vector<uint8_t>(expected.begin(), expected.end()));
+  fs::remove_all(dir);
+}
+
+TEST(CliTest, RunTakesNpyInputAndResizes) {
+  fs::path dir = fs::temp_directory_path() / ("mai_cli_npy_" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  std::vector<float> x(2 * 3 * 3, 0.5f);
+  std::vector<uint8_t> raw(x.size() * 4);
+  std::memcpy(raw.data(), x.data(), raw.size());
+  // binary_broadcast: x [2,1,3] * c [4,1]; feed x as [2,1,3] via .npy with name.
+  ASSERT_TRUE(WriteFileBytes((dir / "x.npy").string(),
+                             SerializeNpy(DType::kFloat32, {2, 1, 3}, {raw.data(), 24}))
+                  .ok());
+  CommandResult r = RunMai("run " + Corpus("binary_broadcast") + " --input x=" +
+                           (dir / "x.npy").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // sigmoid(0.5 * c) for c in 1..4: min sigmoid(0.5), max sigmoid(2).
+  EXPECT_NE(r.out.find("min 0.622459"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("max 0.880797"), std::string::npos) << r.out;
+  fs::remove_all(dir);
+}
+
+TEST(CliTest, InspectWorksOnEveryRealModel) {
+  for (const char* name : {"face_detection_short_range", "face_detection_full_range",
+                           "face_detection_full_range_sparse", "selfie_segmentation",
+                           "selfie_segmentation_landscape"}) {
+    std::string path = testing::OracleModelsDir() + "/" + name + ".tflite";
+    ASSERT_TRUE(fs::exists(path)) << path;
+    CommandResult r = RunMai("inspect --json " + path);
+    ASSERT_EQ(r.exit_code, 0) << name << ": " << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    EXPECT_GT(j["total_macs"].get<int64_t>(), 10'000'000) << name;
+    EXPECT_TRUE(j["memory_plan"].contains("arena_bytes")) << name << j["memory_plan"].dump();
+    EXPECT_FALSE(j["op_histogram"].empty());
+  }
+}
+
+TEST(CliTest, InspectReportsOpsMaiCannotRun) {
+  // A model with an unknown custom op: inspect still lists it, the arena
+  // line says why it cannot be planned.
+  tflite::ModelBuilder b;
+  int x = b.AddInput("x", DType::kFloat32, {1, 4});
+  int y = b.AddTensor("y", DType::kFloat32, Shape{1, 4});
+  b.AddCustomOp("MysteryOp", {x}, {y});
+  b.MarkOutput(y);
+  auto bytes = b.Build();
+  ASSERT_TRUE(bytes.ok()) << bytes.status().message();
+  fs::path path = fs::temp_directory_path() / "mai_cli_unknown_op.tflite";
+  ASSERT_TRUE(WriteFileBytes(path.string(), *bytes).ok());
+  CommandResult r = RunMai("inspect " + path.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("MysteryOp"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("n/a"), std::string::npos) << r.out;
+}
+
+void ExpectOneLineError(const CommandResult& r, const std::string& fragment) {
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(fragment), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+TEST(CliTest, BadInputGivesOneLineAndExitOne) {
+  ExpectOneLineError(RunMai("run /no/such/model.tflite"), "cannot open");
+  fs::path junk = fs::temp_directory_path() / "mai_cli_junk.tflite";
+  ASSERT_TRUE(WriteFileBytes(junk.string(), std::vector<uint8_t>(100, 0x41)).ok());
+  ExpectOneLineError(RunMai("run " + junk.string()), "not a valid .tflite model");
+  ExpectOneLineError(RunMai("inspect " + junk.string()), "not a valid .tflite model");
+  ExpectOneLineError(RunMai("run " + Corpus("conv_relu") + " --input nosuch=/tmp/x.npy"),
+                     "no input 'nosuch'");
+  ExpectOneLineError(RunMai("run " + Corpus("conv_relu") + " --input x=/no/file.bin"),
+                     "cannot open");
+  fs::path wrong = fs::temp_directory_path() / "mai_cli_wrong.bin";
+  ASSERT_TRUE(WriteFileBytes(wrong.string(), std::vector<uint8_t>(7, 0)).ok());
+  ExpectOneLineError(RunMai("run " + Corpus("conv_relu") + " --input x=" + wrong.string()),
+                     "needs 200 bytes");
+  ExpectOneLineError(RunMai("run " + Corpus("conv_relu") + " --backend nosuch"),
+                     "unknown backend");
+  ExpectOneLineError(RunMai("bench " + Corpus("conv_relu") + " --num_runs 0"), "--num_runs");
+  EXPECT_EQ(RunMai("frobnicate").exit_code, 2);
+}
+
+TEST(CliTest, BenchReportsStatistics) {
+  CommandResult r = RunMai("bench " + Corpus("conv_relu") + " --num_runs 5 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["runs"]["count"], 5);
+  EXPECT_EQ(j["runs"]["samples_ms"].size(), 5u);
+  EXPECT_LE(j["runs"]["min_ms"].get<double>(), j["runs"]["median_ms"].get<double>());
+  EXPECT_LE(j["runs"]["median_ms"].get<double>(), j["runs"]["max_ms"].get<double>());
+}
+
+}  // namespace
+}  // namespace mai
