@@ -5,6 +5,8 @@
 #   scripts/fuzz.sh --seconds N    N seconds, new inputs kept in build-fuzz/corpus
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ccache hits across clones in other folders (CI builds a fresh clone).
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 seconds=45
 case "${1:-}" in
   --smoke) seconds=45 ;;

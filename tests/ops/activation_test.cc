@@ -218,6 +218,29 @@ TEST(ActivationTest, QuantizedEluGeluMatchTflite) {
   }
 }
 
+TEST(ActivationTest, ExtremeScalesAreHandled) {
+  // Hostile quantization parameters give saturated results or an error,
+  // never undefined behaviour.
+  const std::vector<int8_t> x = AllValues<int8_t>();
+  for (OpCode op :
+       {OpCode::kRelu6, OpCode::kRelu, OpCode::kLeakyRelu, OpCode::kHardSwish,
+        OpCode::kLogistic, OpCode::kTanh, OpCode::kElu}) {
+    for (const auto& [si, so] :
+         {std::pair{1e-30f, 1e30f}, std::pair{1e30f, 1e-30f},
+          std::pair{3e38f, 1e-38f}}) {
+      auto model =
+          BuildUnary(op, DType::kInt8, {256}, Quant(si, 0), Quant(so, 0));
+      auto out = testing::RunMai(model, {HostTensor::From<int8_t>({256}, x)});
+      if (out.ok()) EXPECT_EQ(out->at(0).shape, (Shape{256}));
+    }
+  }
+  auto zero_scale = BuildUnary(OpCode::kRelu, DType::kInt8, {4}, Quant(0.0f, 0),
+                               Quant(0.1f, 0));
+  EXPECT_FALSE(
+      testing::RunMai(zero_scale, {HostTensor::From<int8_t>({4}, {1, 2, 3, 4})})
+          .ok());
+}
+
 TEST(ActivationTest, UnsupportedQuantizedDtypeIsRejected) {
   // TFLite has no uint8 ELU; neither does mai.
   auto model = BuildUnary(OpCode::kElu, DType::kUInt8, {4}, Quant(0.1f, 128),
