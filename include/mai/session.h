@@ -67,7 +67,7 @@ struct TensorInfo {
 
 // Memory figures of a prepared session.
 struct MemoryStats {
-  size_t arena_bytes = 0;          // planned activation arena
+  size_t arena_bytes = 0;     // planned activation arena
   size_t constant_bytes = 0;  // model constants the kernels read in place
   size_t folded_bytes = 0;    // constants produced by prepare-time folding
                               // (e.g. fp16 or sparse weights made dense fp32)
@@ -76,12 +76,12 @@ struct MemoryStats {
 
 class Session {
  public:
-  static Result<std::unique_ptr<Session>> LoadFile(const std::string& path,
-                                                   const SessionOptions& options = {});
-  static Result<std::unique_ptr<Session>> LoadBytes(std::vector<uint8_t> bytes,
-                                                    const SessionOptions& options = {});
-  static Result<std::unique_ptr<Session>> FromModel(ir::Model model,
-                                                    const SessionOptions& options = {});
+  static Result<std::unique_ptr<Session>> LoadFile(
+      const std::string& path, const SessionOptions& options = {});
+  static Result<std::unique_ptr<Session>> LoadBytes(
+      std::vector<uint8_t> bytes, const SessionOptions& options = {});
+  static Result<std::unique_ptr<Session>> FromModel(
+      ir::Model model, const SessionOptions& options = {});
   ~Session();
 
   std::vector<TensorInfo> inputs() const;

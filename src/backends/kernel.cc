@@ -12,7 +12,8 @@ std::unique_ptr<OpKernel> KernelRegistry::Create(const ir::Node& node) const {
 }
 
 bool KernelRegistry::Supports(const ir::Node& node) const {
-  if (node.op == ir::OpCode::kCustom) return customs_.count(node.custom_name) > 0;
+  if (node.op == ir::OpCode::kCustom)
+    return customs_.count(node.custom_name) > 0;
   return builtins_.count(node.op) > 0;
 }
 

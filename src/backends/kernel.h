@@ -52,7 +52,9 @@ struct TensorView {
                : static_cast<int32_t>(tensor->quant.zero_point[0]);
   }
   template <typename T>
-  T* data_as() const { return static_cast<T*>(data); }
+  T* data_as() const {
+    return static_cast<T*>(data);
+  }
 };
 
 struct KernelContext {
@@ -60,7 +62,7 @@ struct KernelContext {
   const ir::Node* node = nullptr;
   int node_index = 0;
   int num_threads = 1;
-  std::vector<TensorView> inputs;   // one per node input (absent ones too)
+  std::vector<TensorView> inputs;  // one per node input (absent ones too)
   std::vector<TensorView> outputs;
 
   const TensorView& input(int i) const { return inputs[i]; }
@@ -68,9 +70,13 @@ struct KernelContext {
   int num_inputs() const { return static_cast<int>(inputs.size()); }
   int num_outputs() const { return static_cast<int>(outputs.size()); }
   template <typename P>
-  const P& params() const { return std::get<P>(node->params); }
+  const P& params() const {
+    return std::get<P>(node->params);
+  }
   template <typename P>
-  const P* params_if() const { return std::get_if<P>(&node->params); }
+  const P* params_if() const {
+    return std::get_if<P>(&node->params);
+  }
 
   // "node N (OP): <message>" with an InvalidModel / Unimplemented code.
   template <typename... Args>

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <numeric>
 #include <nlohmann/json.hpp>
+#include <numeric>
 
 #include "cli/commands.h"
 #include "cli/session_setup.h"
@@ -35,7 +35,8 @@ int RunBench(const BenchOptions& opt) {
     return 1;
   };
   if (opt.num_runs < 1) return fail(InvalidArgument("--num_runs must be >= 1"));
-  if (opt.warmup_runs < 0) return fail(InvalidArgument("--warmup_runs must be >= 0"));
+  if (opt.warmup_runs < 0)
+    return fail(InvalidArgument("--warmup_runs must be >= 0"));
   SessionOptions so;
   so.backend = opt.backend;
   so.num_threads = opt.num_threads;
@@ -52,7 +53,8 @@ int RunBench(const BenchOptions& opt) {
   }
   Session& s = **session;
   t0 = Clock::now();
-  if (Status st = PrepareAndFillInputs(s, specs, opt.seed); !st.ok()) return fail(st);
+  if (Status st = PrepareAndFillInputs(s, specs, opt.seed); !st.ok())
+    return fail(st);
   double prepare_ms = MsSince(t0);
 
   t0 = Clock::now();
@@ -70,37 +72,48 @@ int RunBench(const BenchOptions& opt) {
   }
   std::vector<double> sorted = samples;
   std::sort(sorted.begin(), sorted.end());
-  double mean = std::accumulate(samples.begin(), samples.end(), 0.0) / samples.size();
+  double mean =
+      std::accumulate(samples.begin(), samples.end(), 0.0) / samples.size();
   size_t n = sorted.size();
-  double median = n % 2 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+  double median =
+      n % 2 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
   MemoryStats mem = s.memory();
 
   if (opt.json) {
-    nlohmann::json j = {{"model", opt.model},
-                        {"backend", opt.backend},
-                        {"num_threads", opt.num_threads},
-                        {"init_ms", {{"load", load_ms}, {"prepare", prepare_ms}}},
-                        {"first_run_ms", first_ms},
-                        {"warmup_runs", opt.warmup_runs},
-                        {"runs", {{"count", n}, {"mean_ms", mean}, {"median_ms", median},
-                                  {"min_ms", sorted.front()}, {"max_ms", sorted.back()},
-                                  {"samples_ms", samples}}},
-                        {"memory", {{"arena_bytes", mem.arena_bytes},
-                                    {"constant_bytes", mem.constant_bytes},
-                                    {"folded_bytes", mem.folded_bytes}}}};
+    nlohmann::json j = {
+        {"model", opt.model},
+        {"backend", opt.backend},
+        {"num_threads", opt.num_threads},
+        {"init_ms", {{"load", load_ms}, {"prepare", prepare_ms}}},
+        {"first_run_ms", first_ms},
+        {"warmup_runs", opt.warmup_runs},
+        {"runs",
+         {{"count", n},
+          {"mean_ms", mean},
+          {"median_ms", median},
+          {"min_ms", sorted.front()},
+          {"max_ms", sorted.back()},
+          {"samples_ms", samples}}},
+        {"memory",
+         {{"arena_bytes", mem.arena_bytes},
+          {"constant_bytes", mem.constant_bytes},
+          {"folded_bytes", mem.folded_bytes}}}};
     fmt::print("{}\n", j.dump(2));
     return 0;
   }
   fmt::print("model        {}\n", opt.model);
   fmt::print("backend      {} ({} thread{})\n", opt.backend, opt.num_threads,
              opt.num_threads == 1 ? "" : "s");
-  fmt::print("init         load {:.2f} ms, prepare {:.2f} ms\n", load_ms, prepare_ms);
+  fmt::print("init         load {:.2f} ms, prepare {:.2f} ms\n", load_ms,
+             prepare_ms);
   fmt::print("first run    {:.3f} ms\n", first_ms);
   fmt::print("runs         {} after {} warm-up\n", n, opt.warmup_runs);
-  fmt::print("latency ms   mean {:.3f}  median {:.3f}  min {:.3f}  max {:.3f}\n", mean, median,
-             sorted.front(), sorted.back());
-  fmt::print("arena        {} bytes; constants {} bytes in place, {} bytes folded\n",
-             mem.arena_bytes, mem.constant_bytes, mem.folded_bytes);
+  fmt::print(
+      "latency ms   mean {:.3f}  median {:.3f}  min {:.3f}  max {:.3f}\n", mean,
+      median, sorted.front(), sorted.back());
+  fmt::print(
+      "arena        {} bytes; constants {} bytes in place, {} bytes folded\n",
+      mem.arena_bytes, mem.constant_bytes, mem.folded_bytes);
   return 0;
 }
 
@@ -108,14 +121,20 @@ int RunBench(const BenchOptions& opt) {
 
 void SetupBench(CLI::App& app, int* exit_code) {
   auto opt = std::make_shared<BenchOptions>();
-  CLI::App* cmd = app.add_subcommand("bench", "Measure init, first-run and steady latency");
-  cmd->add_option("model,--graph", opt->model, "Path of the .tflite model")->required();
+  CLI::App* cmd =
+      app.add_subcommand("bench", "Measure init, first-run and steady latency");
+  cmd->add_option("model,--graph", opt->model, "Path of the .tflite model")
+      ->required();
   cmd->add_option("--input", opt->inputs, "NAME=FILE (.npy or raw .bin)");
-  cmd->add_option("--seed", opt->seed, "Seed of the input generator")->default_val(1);
-  cmd->add_option("--backend", opt->backend, "Backend: ref")->default_val("ref");
+  cmd->add_option("--seed", opt->seed, "Seed of the input generator")
+      ->default_val(1);
+  cmd->add_option("--backend", opt->backend, "Backend: ref")
+      ->default_val("ref");
   cmd->add_option("--num_threads", opt->num_threads, "Threads")->default_val(1);
   cmd->add_option("--num_runs", opt->num_runs, "Timed runs")->default_val(50);
-  cmd->add_option("--warmup_runs", opt->warmup_runs, "Untimed runs after the first")->default_val(1);
+  cmd->add_option("--warmup_runs", opt->warmup_runs,
+                  "Untimed runs after the first")
+      ->default_val(1);
   cmd->add_flag("--json", opt->json, "Print JSON");
   cmd->callback([opt, exit_code] { *exit_code = RunBench(*opt); });
 }

@@ -25,15 +25,19 @@ std::string QuantToString(const ir::QuantParams& q) {
     return fmt::format(" scale={:g} zero_point={}", q.scale[0],
                        q.zero_point.empty() ? 0 : q.zero_point[0]);
   }
-  return fmt::format(" per-channel({} scales, dim {})", q.scale.size(), q.quantized_dimension);
+  return fmt::format(" per-channel({} scales, dim {})", q.scale.size(),
+                     q.quantized_dimension);
 }
 
 nlohmann::json TensorJson(const ir::Tensor& t, int index) {
-  nlohmann::json j = {{"index", index}, {"name", t.name}, {"dtype", DTypeName(t.dtype)},
+  nlohmann::json j = {{"index", index},
+                      {"name", t.name},
+                      {"dtype", DTypeName(t.dtype)},
                       {"shape", t.shape}};
   if (!t.shape_signature.empty()) j["shape_signature"] = t.shape_signature;
   if (!t.quant.empty()) {
-    j["quantization"] = {{"scale", t.quant.scale}, {"zero_point", t.quant.zero_point},
+    j["quantization"] = {{"scale", t.quant.scale},
+                         {"zero_point", t.quant.zero_point},
                          {"quantized_dimension", t.quant.quantized_dimension}};
   }
   return j;
@@ -42,7 +46,8 @@ nlohmann::json TensorJson(const ir::Tensor& t, int index) {
 int RunInspect(const InspectOptions& opt) {
   auto model = tflite::ReadModelFile(opt.model);
   if (!model.ok()) {
-    fmt::print(stderr, "mai inspect: {}: {}\n", opt.model, model.status().message());
+    fmt::print(stderr, "mai inspect: {}: {}\n", opt.model,
+               model.status().message());
     return 1;
   }
   const ir::Graph& g = model->main_graph();
@@ -59,10 +64,15 @@ int RunInspect(const InspectOptions& opt) {
     int64_t macs = ir::NodeMacs(g, n);
     macs_by_op[name] += macs;
     total_macs += macs;
-    nodes.push_back({{"index", n}, {"op", name}, {"version", node.version},
-                     {"inputs", node.inputs}, {"outputs", node.outputs}, {"macs", macs}});
+    nodes.push_back({{"index", n},
+                     {"op", name},
+                     {"version", node.version},
+                     {"inputs", node.inputs},
+                     {"outputs", node.outputs},
+                     {"macs", macs}});
   }
-  std::map<std::string, std::pair<int64_t, int64_t>> params;  // dtype -> (count, bytes)
+  std::map<std::string, std::pair<int64_t, int64_t>>
+      params;  // dtype -> (count, bytes)
   for (const ir::Tensor& t : g.tensors) {
     if (!t.is_constant()) continue;
     auto& p = params[std::string(DTypeName(t.dtype))];
@@ -82,8 +92,10 @@ int RunInspect(const InspectOptions& opt) {
   Status prepared = session.ok() ? (*session)->Prepare() : session.status();
   if (prepared.ok()) {
     MemoryStats m = (*session)->memory();
-    arena_text = fmt::format("{} bytes ({:.2f} MiB)", m.arena_bytes, m.arena_bytes / 1048576.0);
-    arena_json = {{"arena_bytes", m.arena_bytes}, {"folded_constant_bytes", m.folded_bytes}};
+    arena_text = fmt::format("{} bytes ({:.2f} MiB)", m.arena_bytes,
+                             m.arena_bytes / 1048576.0);
+    arena_json = {{"arena_bytes", m.arena_bytes},
+                  {"folded_constant_bytes", m.folded_bytes}};
   } else {
     arena_text = "n/a (" + prepared.message() + ")";
     arena_json = {{"error", prepared.message()}};
@@ -97,10 +109,14 @@ int RunInspect(const InspectOptions& opt) {
     j["subgraphs"] = model->subgraphs.size();
     nlohmann::json sigs = nlohmann::json::array();
     for (const ir::SignatureDef& s : model->signatures) {
-      nlohmann::json in = nlohmann::json::object(), out = nlohmann::json::object();
+      nlohmann::json in = nlohmann::json::object(),
+                     out = nlohmann::json::object();
       for (auto& t : s.inputs) in[t.name] = t.tensor_index;
       for (auto& t : s.outputs) out[t.name] = t.tensor_index;
-      sigs.push_back({{"key", s.key}, {"subgraph", s.subgraph_index}, {"inputs", in}, {"outputs", out}});
+      sigs.push_back({{"key", s.key},
+                      {"subgraph", s.subgraph_index},
+                      {"inputs", in},
+                      {"outputs", out}});
     }
     j["signatures"] = sigs;
     for (int t : g.inputs) j["inputs"].push_back(TensorJson(g.tensors[t], t));
@@ -109,7 +125,8 @@ int RunInspect(const InspectOptions& opt) {
     j["macs_by_op"] = macs_by_op;
     j["total_macs"] = total_macs;
     nlohmann::json pj = nlohmann::json::object();
-    for (auto& [dtype, p] : params) pj[dtype] = {{"count", p.first}, {"bytes", p.second}};
+    for (auto& [dtype, p] : params)
+      pj[dtype] = {{"count", p.first}, {"bytes", p.second}};
     j["parameters"] = pj;
     j["total_parameters"] = total_params;
     j["nodes"] = nodes;
@@ -119,20 +136,24 @@ int RunInspect(const InspectOptions& opt) {
   }
 
   fmt::print("model        {}\n", opt.model);
-  fmt::print("version      {}   subgraphs {}   tensors {}   nodes {}\n", model->version,
-             model->subgraphs.size(), g.tensors.size(), g.nodes.size());
-  if (!model->description.empty()) fmt::print("description  {}\n", model->description);
+  fmt::print("version      {}   subgraphs {}   tensors {}   nodes {}\n",
+             model->version, model->subgraphs.size(), g.tensors.size(),
+             g.nodes.size());
+  if (!model->description.empty())
+    fmt::print("description  {}\n", model->description);
   for (const ir::SignatureDef& s : model->signatures) {
-    fmt::print("signature    '{}' (subgraph {}, {} inputs, {} outputs)\n", s.key, s.subgraph_index,
-               s.inputs.size(), s.outputs.size());
+    fmt::print("signature    '{}' (subgraph {}, {} inputs, {} outputs)\n",
+               s.key, s.subgraph_index, s.inputs.size(), s.outputs.size());
   }
   auto print_tensor = [&](const char* kind, int t) {
     const ir::Tensor& tensor = g.tensors[t];
-    std::string sig = tensor.shape_signature.empty() || tensor.shape_signature == tensor.shape
-                          ? ""
-                          : " signature " + ShapeToString(tensor.shape_signature);
-    fmt::print("{:<12} {} '{}' {} {}{}{}\n", kind, t, tensor.name, DTypeName(tensor.dtype),
-               ShapeToString(tensor.shape), sig, QuantToString(tensor.quant));
+    std::string sig =
+        tensor.shape_signature.empty() || tensor.shape_signature == tensor.shape
+            ? ""
+            : " signature " + ShapeToString(tensor.shape_signature);
+    fmt::print("{:<12} {} '{}' {} {}{}{}\n", kind, t, tensor.name,
+               DTypeName(tensor.dtype), ShapeToString(tensor.shape), sig,
+               QuantToString(tensor.quant));
   };
   for (int t : g.inputs) print_tensor("input", t);
   for (int t : g.outputs) print_tensor("output", t);
@@ -143,11 +164,13 @@ int RunInspect(const InspectOptions& opt) {
   fmt::print("total MACs   {} ({:.3f} G)\n", total_macs, total_macs / 1e9);
   fmt::print("\nparameters   {} ({} bytes)\n", total_params, total_param_bytes);
   for (auto& [dtype, p] : params) {
-    fmt::print("  {:<10} {:>12} values {:>12} bytes\n", dtype, p.first, p.second);
+    fmt::print("  {:<10} {:>12} values {:>12} bytes\n", dtype, p.first,
+               p.second);
   }
   fmt::print("\narena        {}\n", arena_text);
   if (opt.nodes) {
-    fmt::print("\n{:>5}  {:<28} {:>3}  {:<40} {:>12}\n", "node", "op", "ver", "output", "MACs");
+    fmt::print("\n{:>5}  {:<28} {:>3}  {:<40} {:>12}\n", "node", "op", "ver",
+               "output", "MACs");
     for (int n = 0; n < static_cast<int>(g.nodes.size()); ++n) {
       const ir::Node& node = g.nodes[n];
       std::string out;
@@ -155,8 +178,8 @@ int RunInspect(const InspectOptions& opt) {
         const ir::Tensor& t = g.tensors[node.outputs[0]];
         out = fmt::format("{} {}", DTypeName(t.dtype), ShapeToString(t.shape));
       }
-      fmt::print("{:>5}  {:<28} {:>3}  {:<40} {:>12}\n", n, node.OpName(), node.version, out,
-                 ir::NodeMacs(g, n));
+      fmt::print("{:>5}  {:<28} {:>3}  {:<40} {:>12}\n", n, node.OpName(),
+                 node.version, out, ir::NodeMacs(g, n));
     }
   }
   return 0;
@@ -166,10 +189,13 @@ int RunInspect(const InspectOptions& opt) {
 
 void SetupInspect(CLI::App& app, int* exit_code) {
   auto opt = std::make_shared<InspectOptions>();
-  CLI::App* cmd = app.add_subcommand("inspect", "Show a model's inputs, outputs, ops, MACs, parameters and memory plan");
+  CLI::App* cmd = app.add_subcommand(
+      "inspect",
+      "Show a model's inputs, outputs, ops, MACs, parameters and memory plan");
   cmd->add_option("model", opt->model, "Path of the .tflite model")->required();
   cmd->add_flag("--json", opt->json, "Print JSON instead of text");
-  cmd->add_flag("--nodes", opt->nodes, "Also list every node with its output and MACs");
+  cmd->add_flag("--nodes", opt->nodes,
+                "Also list every node with its output and MACs");
   cmd->callback([opt, exit_code] { *exit_code = RunInspect(*opt); });
 }
 

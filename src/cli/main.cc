@@ -3,7 +3,8 @@
 #include "cli/commands.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"mai: how fast, how lean and how accurate a TensorFlow Lite model is"};
+  CLI::App app{
+      "mai: how fast, how lean and how accurate a TensorFlow Lite model is"};
   app.require_subcommand(1);
   int exit_code = 0;
   mai::cli::SetupInspect(app, &exit_code);

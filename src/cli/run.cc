@@ -29,13 +29,33 @@ std::string Summary(const TensorInfo& info, std::span<const uint8_t> bytes) {
   auto value = [&](size_t i) -> double {
     const uint8_t* p = bytes.data() + i * DTypeSize(info.dtype);
     switch (info.dtype) {
-      case DType::kFloat32: { float v; std::memcpy(&v, p, 4); return v; }
-      case DType::kInt32: { int32_t v; std::memcpy(&v, p, 4); return v; }
-      case DType::kInt64: { int64_t v; std::memcpy(&v, p, 8); return static_cast<double>(v); }
-      case DType::kInt16: { int16_t v; std::memcpy(&v, p, 2); return v; }
-      case DType::kInt8: return static_cast<int8_t>(*p);
-      case DType::kUInt8: case DType::kBool: return *p;
-      default: return NAN;
+      case DType::kFloat32: {
+        float v;
+        std::memcpy(&v, p, 4);
+        return v;
+      }
+      case DType::kInt32: {
+        int32_t v;
+        std::memcpy(&v, p, 4);
+        return v;
+      }
+      case DType::kInt64: {
+        int64_t v;
+        std::memcpy(&v, p, 8);
+        return static_cast<double>(v);
+      }
+      case DType::kInt16: {
+        int16_t v;
+        std::memcpy(&v, p, 2);
+        return v;
+      }
+      case DType::kInt8:
+        return static_cast<int8_t>(*p);
+      case DType::kUInt8:
+      case DType::kBool:
+        return *p;
+      default:
+        return NAN;
     }
   };
   double lo = INFINITY, hi = -INFINITY, sum = 0;
@@ -65,34 +85,45 @@ int RunRun(const RunOptions& opt) {
     specs.push_back(*spec);
   }
   Session& s = **session;
-  if (Status st = PrepareAndFillInputs(s, specs, opt.seed); !st.ok()) return fail(st);
+  if (Status st = PrepareAndFillInputs(s, specs, opt.seed); !st.ok())
+    return fail(st);
   if (Status st = s.Invoke(); !st.ok()) return fail(st);
 
   std::vector<TensorInfo> outputs = s.outputs();
   if (!opt.output_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(opt.output_dir, ec);
-    if (ec) return fail(IoError("cannot create '{}': {}", opt.output_dir, ec.message()));
+    if (ec)
+      return fail(
+          IoError("cannot create '{}': {}", opt.output_dir, ec.message()));
     nlohmann::json meta = nlohmann::json::array();
     for (int i = 0; i < s.num_outputs(); ++i) {
       auto bytes = s.output_data(i);
       std::string base = fmt::format("{}/output{}", opt.output_dir, i);
-      if (Status st = WriteFileBytes(base + ".bin", bytes); !st.ok()) return fail(st);
-      if (Status st = WriteFileBytes(base + ".npy", SerializeNpy(outputs[i].dtype, outputs[i].shape, bytes)); !st.ok()) {
+      if (Status st = WriteFileBytes(base + ".bin", bytes); !st.ok())
+        return fail(st);
+      if (Status st = WriteFileBytes(
+              base + ".npy",
+              SerializeNpy(outputs[i].dtype, outputs[i].shape, bytes));
+          !st.ok()) {
         return fail(st);
       }
-      meta.push_back({{"index", i}, {"name", outputs[i].name}, {"shape", outputs[i].shape},
+      meta.push_back({{"index", i},
+                      {"name", outputs[i].name},
+                      {"shape", outputs[i].shape},
                       {"dtype", DTypeName(outputs[i].dtype)},
                       {"file", fmt::format("output{}.bin", i)}});
     }
     std::string text = meta.dump(2) + "\n";
-    Status st = WriteFileBytes(opt.output_dir + "/outputs.json",
-                               {reinterpret_cast<const uint8_t*>(text.data()), text.size()});
+    Status st = WriteFileBytes(
+        opt.output_dir + "/outputs.json",
+        {reinterpret_cast<const uint8_t*>(text.data()), text.size()});
     if (!st.ok()) return fail(st);
   }
   for (int i = 0; i < s.num_outputs(); ++i) {
-    fmt::print("output {} '{}' {} {}: {}\n", i, outputs[i].name, DTypeName(outputs[i].dtype),
-               ShapeToString(outputs[i].shape), Summary(outputs[i], s.output_data(i)));
+    fmt::print("output {} '{}' {} {}: {}\n", i, outputs[i].name,
+               DTypeName(outputs[i].dtype), ShapeToString(outputs[i].shape),
+               Summary(outputs[i], s.output_data(i)));
   }
   return 0;
 }
@@ -101,14 +132,18 @@ int RunRun(const RunOptions& opt) {
 
 void SetupRun(CLI::App& app, int* exit_code) {
   auto opt = std::make_shared<RunOptions>();
-  CLI::App* cmd = app.add_subcommand("run", "Run a model once and write its outputs");
+  CLI::App* cmd =
+      app.add_subcommand("run", "Run a model once and write its outputs");
   cmd->add_option("model", opt->model, "Path of the .tflite model")->required();
-  cmd->add_option("--input", opt->inputs,
-                  "NAME=FILE (.npy or raw .bin); inputs without a file get seeded values");
-  cmd->add_option("--seed", opt->seed, "Seed of the lcg-nr32-v1 input generator (default 1)");
+  cmd->add_option(
+      "--input", opt->inputs,
+      "NAME=FILE (.npy or raw .bin); inputs without a file get seeded values");
+  cmd->add_option("--seed", opt->seed,
+                  "Seed of the lcg-nr32-v1 input generator (default 1)");
   cmd->add_option("--output_dir", opt->output_dir,
                   "Write output<i>.bin, output<i>.npy and outputs.json here");
-  cmd->add_option("--backend", opt->backend, "Backend: ref")->default_val("ref");
+  cmd->add_option("--backend", opt->backend, "Backend: ref")
+      ->default_val("ref");
   cmd->add_option("--num_threads", opt->num_threads, "Threads")->default_val(1);
   cmd->callback([opt, exit_code] { *exit_code = RunRun(*opt); });
 }

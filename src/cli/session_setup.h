@@ -23,7 +23,8 @@ Result<InputSpec> ParseInputFlag(const std::string& flag);
 
 // Resizes inputs to the shapes of .npy files, prepares, and fills every
 // input: from its file when given, otherwise from lcg-nr32-v1 with `seed`.
-Status PrepareAndFillInputs(Session& session, const std::vector<InputSpec>& inputs,
+Status PrepareAndFillInputs(Session& session,
+                            const std::vector<InputSpec>& inputs,
                             uint32_t seed);
 
 }  // namespace mai::cli

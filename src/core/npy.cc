@@ -13,21 +13,27 @@ struct NpyType {
   DType dtype;
 };
 constexpr NpyType kNpyTypes[] = {
-    {"<f4", DType::kFloat32}, {"<f2", DType::kFloat16}, {"<f8", DType::kFloat64},
-    {"<i4", DType::kInt32},   {"<i8", DType::kInt64},   {"<i2", DType::kInt16},
-    {"|i1", DType::kInt8},    {"|u1", DType::kUInt8},   {"|b1", DType::kBool},
-    {"<u2", DType::kUInt16},  {"<u4", DType::kUInt32},  {"<u8", DType::kUInt64},
+    {"<f4", DType::kFloat32}, {"<f2", DType::kFloat16},
+    {"<f8", DType::kFloat64}, {"<i4", DType::kInt32},
+    {"<i8", DType::kInt64},   {"<i2", DType::kInt16},
+    {"|i1", DType::kInt8},    {"|u1", DType::kUInt8},
+    {"|b1", DType::kBool},    {"<u2", DType::kUInt16},
+    {"<u4", DType::kUInt32},  {"<u8", DType::kUInt64},
 };
 
 // Returns the value text after 'key': in a Python dict literal.
-Result<std::string_view> FindValue(std::string_view header, std::string_view key) {
+Result<std::string_view> FindValue(std::string_view header,
+                                   std::string_view key) {
   std::string quoted = "'" + std::string(key) + "'";
   size_t k = header.find(quoted);
-  if (k == std::string_view::npos) return InvalidArgument("npy header lacks {}", quoted);
+  if (k == std::string_view::npos)
+    return InvalidArgument("npy header lacks {}", quoted);
   size_t colon = header.find(':', k + quoted.size());
-  if (colon == std::string_view::npos) return InvalidArgument("npy header malformed");
+  if (colon == std::string_view::npos)
+    return InvalidArgument("npy header malformed");
   size_t v = header.find_first_not_of(' ', colon + 1);
-  if (v == std::string_view::npos) return InvalidArgument("npy header malformed");
+  if (v == std::string_view::npos)
+    return InvalidArgument("npy header malformed");
   return header.substr(v);
 }
 
@@ -45,13 +51,16 @@ Result<NpyArray> ParseNpy(std::span<const uint8_t> bytes) {
     header_start = 10;
   } else if (major == 2 || major == 3) {
     if (bytes.size() < 12) return InvalidArgument(".npy file truncated");
-    header_len = bytes[8] | (bytes[9] << 8) | (bytes[10] << 16) | (size_t{bytes[11]} << 24);
+    header_len = bytes[8] | (bytes[9] << 8) | (bytes[10] << 16) |
+                 (size_t{bytes[11]} << 24);
     header_start = 12;
   } else {
     return InvalidArgument("unsupported .npy version {}", major);
   }
-  if (header_len > bytes.size() - header_start) return InvalidArgument(".npy header truncated");
-  std::string_view header(reinterpret_cast<const char*>(bytes.data() + header_start), header_len);
+  if (header_len > bytes.size() - header_start)
+    return InvalidArgument(".npy header truncated");
+  std::string_view header(
+      reinterpret_cast<const char*>(bytes.data() + header_start), header_len);
 
   NpyArray arr;
   MAI_ASSIGN_OR_RETURN(std::string_view descr, FindValue(header, "descr"));
@@ -64,17 +73,23 @@ Result<NpyArray> ParseNpy(std::span<const uint8_t> bytes) {
     }
   }
   // numpy writes single-byte types with '|' but accept '<' as well.
-  if (!found && (descr.substr(0, 5) == "'<i1'" || descr.substr(0, 5) == "'<u1'")) {
+  if (!found &&
+      (descr.substr(0, 5) == "'<i1'" || descr.substr(0, 5) == "'<u1'")) {
     arr.dtype = descr[3] == 'i' ? DType::kInt8 : DType::kUInt8;
     found = true;
   }
-  if (!found) return Unimplemented(".npy dtype {} is not supported", descr.substr(0, 6));
-  MAI_ASSIGN_OR_RETURN(std::string_view order, FindValue(header, "fortran_order"));
-  if (order.substr(0, 5) != "False") return Unimplemented(".npy in Fortran order is not supported");
+  if (!found)
+    return Unimplemented(".npy dtype {} is not supported", descr.substr(0, 6));
+  MAI_ASSIGN_OR_RETURN(std::string_view order,
+                       FindValue(header, "fortran_order"));
+  if (order.substr(0, 5) != "False")
+    return Unimplemented(".npy in Fortran order is not supported");
   MAI_ASSIGN_OR_RETURN(std::string_view shape_text, FindValue(header, "shape"));
-  if (shape_text.empty() || shape_text[0] != '(') return InvalidArgument(".npy shape malformed");
+  if (shape_text.empty() || shape_text[0] != '(')
+    return InvalidArgument(".npy shape malformed");
   size_t close = shape_text.find(')');
-  if (close == std::string_view::npos) return InvalidArgument(".npy shape malformed");
+  if (close == std::string_view::npos)
+    return InvalidArgument(".npy shape malformed");
   std::string_view dims = shape_text.substr(1, close - 1);
   size_t pos = 0;
   while (pos < dims.size()) {
@@ -103,7 +118,8 @@ Result<NpyArray> ParseNpy(std::span<const uint8_t> bytes) {
   return arr;
 }
 
-std::vector<uint8_t> SerializeNpy(DType dtype, const Shape& shape, std::span<const uint8_t> data) {
+std::vector<uint8_t> SerializeNpy(DType dtype, const Shape& shape,
+                                  std::span<const uint8_t> data) {
   const char* descr = "<f4";
   for (const NpyType& t : kNpyTypes) {
     if (t.dtype == dtype) descr = t.descr;
@@ -116,7 +132,8 @@ std::vector<uint8_t> SerializeNpy(DType dtype, const Shape& shape, std::span<con
   }
   shape_text += ")";
   std::string header = "{'descr': '" + std::string(descr) +
-                       "', 'fortran_order': False, 'shape': " + shape_text + ", }";
+                       "', 'fortran_order': False, 'shape': " + shape_text +
+                       ", }";
   size_t total = 10 + header.size() + 1;
   size_t pad = (64 - total % 64) % 64;
   header.append(pad, ' ');
@@ -129,27 +146,34 @@ std::vector<uint8_t> SerializeNpy(DType dtype, const Shape& shape, std::span<con
   return out;
 }
 
-Result<std::vector<uint8_t>> ReadFileBytes(const std::string& path, size_t max_bytes) {
-  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+Result<std::vector<uint8_t>> ReadFileBytes(const std::string& path,
+                                           size_t max_bytes) {
+  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"),
+                                          &std::fclose);
   if (!f) return NotFound("cannot open '{}': {}", path, std::strerror(errno));
-  if (std::fseek(f.get(), 0, SEEK_END) != 0) return IoError("cannot seek '{}'", path);
+  if (std::fseek(f.get(), 0, SEEK_END) != 0)
+    return IoError("cannot seek '{}'", path);
   long size = std::ftell(f.get());
   if (size < 0) return IoError("cannot size '{}' (not a regular file?)", path);
   if (static_cast<size_t>(size) > max_bytes) {
-    return OutOfRange("'{}' has {} bytes, more than the limit {}", path, size, max_bytes);
+    return OutOfRange("'{}' has {} bytes, more than the limit {}", path, size,
+                      max_bytes);
   }
   std::fseek(f.get(), 0, SEEK_SET);
   std::vector<uint8_t> bytes(static_cast<size_t>(size));
-  if (size > 0 && std::fread(bytes.data(), 1, bytes.size(), f.get()) != bytes.size()) {
+  if (size > 0 &&
+      std::fread(bytes.data(), 1, bytes.size(), f.get()) != bytes.size()) {
     return IoError("short read from '{}'", path);
   }
   return bytes;
 }
 
 Status WriteFileBytes(const std::string& path, std::span<const uint8_t> bytes) {
-  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "wb"), &std::fclose);
+  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "wb"),
+                                          &std::fclose);
   if (!f) return IoError("cannot write '{}': {}", path, std::strerror(errno));
-  if (!bytes.empty() && std::fwrite(bytes.data(), 1, bytes.size(), f.get()) != bytes.size()) {
+  if (!bytes.empty() &&
+      std::fwrite(bytes.data(), 1, bytes.size(), f.get()) != bytes.size()) {
     return IoError("short write to '{}'", path);
   }
   if (std::fclose(f.release()) != 0) return IoError("cannot close '{}'", path);

@@ -7,10 +7,13 @@ namespace mai {
 Result<int64_t> NumElements(const Shape& shape) {
   int64_t n = 1;
   for (int32_t d : shape) {
-    if (d < 0) return InvalidModel("negative dimension in shape {}", ShapeToString(shape));
+    if (d < 0)
+      return InvalidModel("negative dimension in shape {}",
+                          ShapeToString(shape));
     n *= d;
     if (n > kMaxElements) {
-      return OutOfRange("shape {} has more than 2^31-1 elements", ShapeToString(shape));
+      return OutOfRange("shape {} has more than 2^31-1 elements",
+                        ShapeToString(shape));
     }
   }
   return n;
@@ -50,8 +53,8 @@ Result<Shape> BroadcastShapes(const Shape& a, const Shape& b) {
     } else if (da == 1) {
       out[i] = db;
     } else {
-      return InvalidModel("shapes {} and {} cannot be broadcast", ShapeToString(a),
-                          ShapeToString(b));
+      return InvalidModel("shapes {} and {} cannot be broadcast",
+                          ShapeToString(a), ShapeToString(b));
     }
   }
   return out;

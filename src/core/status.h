@@ -125,15 +125,16 @@ class [[nodiscard]] Result {
 #define MAI_STATUS_CONCAT_(a, b) MAI_STATUS_CONCAT_INNER_(a, b)
 
 // Returns from the current function if `expr` (a Status) is not OK.
-#define MAI_RETURN_IF_ERROR(expr)                 \
-  do {                                            \
-    ::mai::Status mai_status_tmp_ = (expr);       \
+#define MAI_RETURN_IF_ERROR(expr)                      \
+  do {                                                 \
+    ::mai::Status mai_status_tmp_ = (expr);            \
     if (!mai_status_tmp_.ok()) return mai_status_tmp_; \
   } while (0)
 
 // `lhs = value of expr (a Result<T>)`, or returns its error.
-#define MAI_ASSIGN_OR_RETURN(lhs, expr) \
-  MAI_ASSIGN_OR_RETURN_IMPL_(MAI_STATUS_CONCAT_(mai_result_, __LINE__), lhs, expr)
+#define MAI_ASSIGN_OR_RETURN(lhs, expr)                                      \
+  MAI_ASSIGN_OR_RETURN_IMPL_(MAI_STATUS_CONCAT_(mai_result_, __LINE__), lhs, \
+                             expr)
 #define MAI_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
   auto tmp = (expr);                               \
   if (!tmp.ok()) return tmp.status();              \

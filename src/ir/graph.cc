@@ -15,7 +15,8 @@ std::string Graph::TensorLabel(int tensor_index) const {
   if (tensor_index < 0 || tensor_index >= static_cast<int>(tensors.size())) {
     return fmt::format("tensor {}", tensor_index);
   }
-  return fmt::format("tensor {} '{}'", tensor_index, tensors[tensor_index].name);
+  return fmt::format("tensor {} '{}'", tensor_index,
+                     tensors[tensor_index].name);
 }
 
 }  // namespace mai::ir

@@ -57,7 +57,7 @@ struct SparsityParams {
 struct Tensor {
   std::string name;
   DType dtype = DType::kFloat32;
-  Shape shape;            // static shape (-1 dims of the signature replaced by 1)
+  Shape shape;  // static shape (-1 dims of the signature replaced by 1)
   Shape shape_signature;  // as in the file; empty when the file has none
   QuantParams quant;
   std::optional<SparsityParams> sparsity;
@@ -90,8 +90,8 @@ inline constexpr int kNoTensor = -1;
 struct Node {
   OpCode op = OpCode::kAdd;
   int32_t version = 1;
-  std::string custom_name;  // for OpCode::kCustom
-  std::vector<int32_t> inputs;   // tensor indices, kNoTensor for absent ones
+  std::string custom_name;      // for OpCode::kCustom
+  std::vector<int32_t> inputs;  // tensor indices, kNoTensor for absent ones
   std::vector<int32_t> outputs;
   std::vector<int32_t> intermediates;
   OpParams params;
@@ -140,7 +140,8 @@ struct Model {
   std::string description;
   std::vector<Graph> subgraphs;  // subgraphs[0] is the main graph
   std::vector<SignatureDef> signatures;
-  std::vector<std::pair<std::string, std::vector<uint8_t>>> metadata;  // name, bytes
+  std::vector<std::pair<std::string, std::vector<uint8_t>>>
+      metadata;  // name, bytes
   std::shared_ptr<const ModelStorage> storage;
 
   Graph& main_graph() { return subgraphs.front(); }

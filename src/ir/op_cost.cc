@@ -4,7 +4,9 @@ namespace mai::ir {
 namespace {
 
 const Tensor* At(const Graph& g, const std::vector<int32_t>& ids, size_t i) {
-  if (i >= ids.size() || ids[i] < 0 || ids[i] >= static_cast<int>(g.tensors.size())) return nullptr;
+  if (i >= ids.size() || ids[i] < 0 ||
+      ids[i] >= static_cast<int>(g.tensors.size()))
+    return nullptr;
   return &g.tensors[ids[i]];
 }
 
@@ -26,11 +28,13 @@ int64_t NodeMacs(const Graph& graph, int node_index) {
       if (!w || w->shape.size() != 4) return 0;
       return out_elems * w->shape[1] * w->shape[2];
     }
-    case OpCode::kTransposeConv: {  // inputs: output_shape, weights [O,H,W,I], input
+    case OpCode::kTransposeConv: {  // inputs: output_shape, weights [O,H,W,I],
+                                    // input
       const Tensor* w = At(graph, node.inputs, 1);
       const Tensor* in = At(graph, node.inputs, 2);
       if (!w || !in || w->shape.size() != 4) return 0;
-      return NumElementsUnchecked(in->shape) * w->shape[0] * w->shape[1] * w->shape[2];
+      return NumElementsUnchecked(in->shape) * w->shape[0] * w->shape[1] *
+             w->shape[2];
     }
     case OpCode::kFullyConnected: {  // weights [O, I]
       const Tensor* w = At(graph, node.inputs, 1);
@@ -41,7 +45,8 @@ int64_t NodeMacs(const Graph& graph, int node_index) {
       const Tensor* a = At(graph, node.inputs, 0);
       if (!a || a->shape.size() < 2) return 0;
       const auto* p = std::get_if<BatchMatMulParams>(&node.params);
-      int32_t k = (p && p->adj_x) ? a->shape[a->shape.size() - 2] : a->shape.back();
+      int32_t k =
+          (p && p->adj_x) ? a->shape[a->shape.size() - 2] : a->shape.back();
       return out_elems * k;
     }
     case OpCode::kCustom:
@@ -49,7 +54,8 @@ int64_t NodeMacs(const Graph& graph, int node_index) {
         const Tensor* in = At(graph, node.inputs, 0);
         const Tensor* w = At(graph, node.inputs, 1);
         if (!w || !in || w->shape.size() != 4) return 0;
-        return NumElementsUnchecked(in->shape) * w->shape[0] * w->shape[1] * w->shape[2];
+        return NumElementsUnchecked(in->shape) * w->shape[0] * w->shape[1] *
+               w->shape[2];
       }
       return 0;
     default:

@@ -41,7 +41,8 @@ struct DepthwiseConv2DParams {  // DEPTHWISE_CONV_2D
   Activation activation = Activation::kNone;
 };
 
-struct TransposeConvParams {  // TRANSPOSE_CONV (inputs: output_shape, weights, input[, bias])
+struct TransposeConvParams {  // TRANSPOSE_CONV (inputs: output_shape, weights,
+                              // input[, bias])
   Padding padding = Padding::kSame;
   int32_t stride_w = 1, stride_h = 1;
   Activation activation = Activation::kNone;
@@ -136,7 +137,8 @@ struct MirrorPadParams {  // MIRROR_PAD
   MirrorPadMode mode = MirrorPadMode::kReflect;
 };
 
-struct CastParams {  // CAST (optional in files; output dtype comes from tensors)
+struct CastParams {  // CAST (optional in files; output dtype comes from
+                     // tensors)
   DType in_dtype = DType::kFloat32;
   DType out_dtype = DType::kFloat32;
 };
@@ -157,16 +159,13 @@ struct L2NormParams {  // L2_NORMALIZATION
   Activation activation = Activation::kNone;
 };
 
-using OpParams = std::variant<std::monostate, Conv2DParams, DepthwiseConv2DParams,
-                              TransposeConvParams, FullyConnectedParams,
-                              BatchMatMulParams, Pool2DParams, BinaryParams,
-                              ConcatenationParams, ReshapeParams, SoftmaxParams,
-                              LeakyReluParams, ReducerParams, SqueezeParams,
-                              StridedSliceParams, PackParams, UnpackParams,
-                              SplitParams, GatherParams, ResizeParams,
-                              BlockSizeParams, MirrorPadParams, CastParams,
-                              ShapeParams, ArgMinMaxParams, GeluParams,
-                              L2NormParams>;
+using OpParams = std::variant<
+    std::monostate, Conv2DParams, DepthwiseConv2DParams, TransposeConvParams,
+    FullyConnectedParams, BatchMatMulParams, Pool2DParams, BinaryParams,
+    ConcatenationParams, ReshapeParams, SoftmaxParams, LeakyReluParams,
+    ReducerParams, SqueezeParams, StridedSliceParams, PackParams, UnpackParams,
+    SplitParams, GatherParams, ResizeParams, BlockSizeParams, MirrorPadParams,
+    CastParams, ShapeParams, ArgMinMaxParams, GeluParams, L2NormParams>;
 
 }  // namespace mai::ir
 

@@ -44,24 +44,48 @@ std::optional<std::vector<int64_t>> ShapeContext::ConstInts(int i) const {
   for (size_t k = 0; k < n; ++k) {
     const uint8_t* p = t->data + k * elem;
     switch (t->dtype) {
-      case DType::kInt32: { int32_t x; std::memcpy(&x, p, 4); v[k] = x; break; }
-      case DType::kInt64: { int64_t x; std::memcpy(&x, p, 8); v[k] = x; break; }
-      case DType::kInt16: { int16_t x; std::memcpy(&x, p, 2); v[k] = x; break; }
-      case DType::kInt8: v[k] = static_cast<int8_t>(*p); break;
-      case DType::kUInt8: v[k] = *p; break;
-      case DType::kBool: v[k] = *p != 0; break;
-      default: return std::nullopt;
+      case DType::kInt32: {
+        int32_t x;
+        std::memcpy(&x, p, 4);
+        v[k] = x;
+        break;
+      }
+      case DType::kInt64: {
+        int64_t x;
+        std::memcpy(&x, p, 8);
+        v[k] = x;
+        break;
+      }
+      case DType::kInt16: {
+        int16_t x;
+        std::memcpy(&x, p, 2);
+        v[k] = x;
+        break;
+      }
+      case DType::kInt8:
+        v[k] = static_cast<int8_t>(*p);
+        break;
+      case DType::kUInt8:
+        v[k] = *p;
+        break;
+      case DType::kBool:
+        v[k] = *p != 0;
+        break;
+      default:
+        return std::nullopt;
     }
   }
   return v;
 }
 
-Status ShapeContext::ExpectArity(int min_inputs, int max_inputs, int outputs) const {
+Status ShapeContext::ExpectArity(int min_inputs, int max_inputs,
+                                 int outputs) const {
   if (num_inputs() < min_inputs || num_inputs() > max_inputs) {
     if (min_inputs == max_inputs) {
       return Error("expects {} inputs, has {}", min_inputs, num_inputs());
     }
-    return Error("expects {} to {} inputs, has {}", min_inputs, max_inputs, num_inputs());
+    return Error("expects {} to {} inputs, has {}", min_inputs, max_inputs,
+                 num_inputs());
   }
   if (outputs >= 0 && num_outputs() != outputs) {
     return Error("expects {} outputs, has {}", outputs, num_outputs());
@@ -76,7 +100,9 @@ Status ShapeContext::SetOutputShape(int i, const Shape& shape) {
   Tensor* t = output(i);
   if (t == nullptr) return Error("missing output {}", i);
   auto n = NumElements(shape);
-  if (!n.ok()) return n.status().WithContext(graph_.NodeLabel(node_index_) + " output " + std::to_string(i));
+  if (!n.ok())
+    return n.status().WithContext(graph_.NodeLabel(node_index_) + " output " +
+                                  std::to_string(i));
   t->shape = shape;
   return Status::Ok();
 }
@@ -86,7 +112,8 @@ ShapeFn FindShapeFn(OpCode op) {
   return it == Table().end() ? nullptr : it->second;
 }
 
-Status InferNodeShapes(Graph& graph, int node_index, const CustomShapeFnLookup& custom) {
+Status InferNodeShapes(Graph& graph, int node_index,
+                       const CustomShapeFnLookup& custom) {
   const Node& node = graph.nodes[node_index];
   ShapeFn fn = nullptr;
   if (node.op == OpCode::kCustom) {
@@ -95,7 +122,8 @@ Status InferNodeShapes(Graph& graph, int node_index, const CustomShapeFnLookup& 
     fn = FindShapeFn(node.op);
   }
   if (fn == nullptr) {
-    return Unimplemented("{}: op is not supported by mai", graph.NodeLabel(node_index));
+    return Unimplemented("{}: op is not supported by mai",
+                         graph.NodeLabel(node_index));
   }
   ShapeContext ctx(graph, node_index);
   return fn(ctx);
@@ -111,8 +139,8 @@ Status InferShapes(Graph& graph, const CustomShapeFnLookup& custom) {
 Result<PaddedDim> ComputePaddedDim(Padding padding, int32_t in, int32_t filter,
                                    int32_t stride, int32_t dilation) {
   if (stride < 1 || dilation < 1 || filter < 1 || in < 0) {
-    return InvalidModel("invalid window: in={} filter={} stride={} dilation={}", in,
-                        filter, stride, dilation);
+    return InvalidModel("invalid window: in={} filter={} stride={} dilation={}",
+                        in, filter, stride, dilation);
   }
   int64_t effective = int64_t{filter - 1} * dilation + 1;
   PaddedDim d;
@@ -123,12 +151,13 @@ Result<PaddedDim> ComputePaddedDim(Padding padding, int32_t in, int32_t filter,
     if (in < effective) o = 0;
     d.out = static_cast<int32_t>(o);
   }
-  int64_t total = std::max<int64_t>((int64_t{d.out} - 1) * stride + effective - in, 0);
+  int64_t total =
+      std::max<int64_t>((int64_t{d.out} - 1) * stride + effective - in, 0);
   d.pad_total = static_cast<int32_t>(total);
   d.pad_before = static_cast<int32_t>(total / 2);
   if (d.out <= 0) {
-    return InvalidModel("window (filter {} dilation {}) larger than input {}", filter,
-                        dilation, in);
+    return InvalidModel("window (filter {} dilation {}) larger than input {}",
+                        filter, dilation, in);
   }
   return d;
 }

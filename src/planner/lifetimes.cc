@@ -47,12 +47,15 @@ Result<TensorLifetimes> ComputeLifetimes(const ir::Graph& graph,
   if (allow_in_place) {
     for (int s = 0; s < static_cast<int>(live_nodes.size()); ++s) {
       const ir::Node& node = graph.nodes[live_nodes[s]];
-      if (!IsReshapeLike(node.op) || node.inputs.empty() || node.outputs.size() != 1) continue;
+      if (!IsReshapeLike(node.op) || node.inputs.empty() ||
+          node.outputs.size() != 1)
+        continue;
       int in = node.inputs[0], out = node.outputs[0];
       if (in < 0 || first[in] < 0 || first[out] < 0) continue;
       int root = owner[in];
       if (is_io[in] || is_io[out] || is_io[root] || last[in] != s) continue;
-      if (graph.tensors[in].is_variable || graph.tensors[out].is_variable) continue;
+      if (graph.tensors[in].is_variable || graph.tensors[out].is_variable)
+        continue;
       owner[out] = root;
       last[root] = std::max(last[root], last[out]);
       ++num_aliased;
@@ -73,10 +76,12 @@ Result<TensorLifetimes> ComputeLifetimes(const ir::Graph& graph,
                            graph.TensorLabel(t), DTypeName(tensor.dtype));
     }
     result.record_of_tensor[t] = static_cast<int>(result.records.size());
-    result.records.push_back({static_cast<size_t>(*n) * elem, first[t], last[t]});
+    result.records.push_back(
+        {static_cast<size_t>(*n) * elem, first[t], last[t]});
   }
   for (int t = 0; t < num_tensors; ++t) {
-    if (owner[t] != t) result.record_of_tensor[t] = result.record_of_tensor[owner[t]];
+    if (owner[t] != t)
+      result.record_of_tensor[t] = result.record_of_tensor[owner[t]];
   }
   return result;
 }

@@ -47,8 +47,9 @@ Result<MemoryPlan> GreedyBySizePlanner::Plan(
         busy.push_back({plan.offsets[p], plan.offsets[p] + aligned[p]});
       }
     }
-    std::sort(busy.begin(), busy.end(),
-              [](const Interval& a, const Interval& b) { return a.begin < b.begin; });
+    std::sort(
+        busy.begin(), busy.end(),
+        [](const Interval& a, const Interval& b) { return a.begin < b.begin; });
     size_t offset = 0;
     for (const Interval& b : busy) {
       if (offset + aligned[r] <= b.begin) break;  // fits in the gap before b
@@ -61,7 +62,8 @@ Result<MemoryPlan> GreedyBySizePlanner::Plan(
   return plan;
 }
 
-Result<MemoryPlan> KeepAllPlanner::Plan(const std::vector<LifetimeRecord>& records) const {
+Result<MemoryPlan> KeepAllPlanner::Plan(
+    const std::vector<LifetimeRecord>& records) const {
   MemoryPlan plan;
   plan.offsets.reserve(records.size());
   size_t offset = 0;

@@ -40,7 +40,8 @@ struct MemoryPlan {
 class MemoryPlanner {
  public:
   virtual ~MemoryPlanner() = default;
-  virtual Result<MemoryPlan> Plan(const std::vector<LifetimeRecord>& records) const = 0;
+  virtual Result<MemoryPlan> Plan(
+      const std::vector<LifetimeRecord>& records) const = 0;
 };
 
 // Places the largest buffers first, each at the lowest offset that does not
@@ -48,14 +49,16 @@ class MemoryPlanner {
 // XNNPACK's strategy). O(n^2), fine for graphs of thousands of tensors.
 class GreedyBySizePlanner : public MemoryPlanner {
  public:
-  Result<MemoryPlan> Plan(const std::vector<LifetimeRecord>& records) const override;
+  Result<MemoryPlan> Plan(
+      const std::vector<LifetimeRecord>& records) const override;
 };
 
 // Debug planner: every record gets its own bytes, nothing is reused, so all
 // intermediate values remain readable after a run.
 class KeepAllPlanner : public MemoryPlanner {
  public:
-  Result<MemoryPlan> Plan(const std::vector<LifetimeRecord>& records) const override;
+  Result<MemoryPlan> Plan(
+      const std::vector<LifetimeRecord>& records) const override;
 };
 
 // Rounds up to kArenaAlignment; error on overflow.

@@ -17,23 +17,27 @@ bool CanFold(const ir::Graph& graph, int node_index,
     if (!tensor.is_constant() && !shape_only) return false;
   }
   for (int t : node.outputs) {
-    if (std::find(graph.outputs.begin(), graph.outputs.end(), t) != graph.outputs.end()) {
+    if (std::find(graph.outputs.begin(), graph.outputs.end(), t) !=
+        graph.outputs.end()) {
       return false;
     }
     const ir::Tensor& tensor = graph.tensors[t];
     if (tensor.is_variable || tensor.is_constant()) return false;
     auto n = NumElements(tensor.shape);
     if (!n.ok() || DTypeSize(tensor.dtype) == 0) return false;
-    if (static_cast<size_t>(*n) * DTypeSize(tensor.dtype) > kMaxFoldedBytes) return false;
+    if (static_cast<size_t>(*n) * DTypeSize(tensor.dtype) > kMaxFoldedBytes)
+      return false;
   }
   return registry.Supports(node);
 }
 
 Status FoldNode(ir::Graph& graph, int node_index,
-                const backends::KernelRegistry& registry, size_t* folded_bytes) {
+                const backends::KernelRegistry& registry,
+                size_t* folded_bytes) {
   const ir::Node& node = graph.nodes[node_index];
   std::unique_ptr<backends::OpKernel> kernel = registry.Create(node);
-  if (!kernel) return Internal("{}: no kernel to fold", graph.NodeLabel(node_index));
+  if (!kernel)
+    return Internal("{}: no kernel to fold", graph.NodeLabel(node_index));
 
   backends::KernelContext ctx;
   ctx.graph = &graph;
@@ -55,7 +59,8 @@ Status FoldNode(ir::Graph& graph, int node_index,
   std::vector<std::vector<uint8_t>> buffers(node.outputs.size());
   for (size_t i = 0; i < node.outputs.size(); ++i) {
     const ir::Tensor& tensor = graph.tensors[node.outputs[i]];
-    size_t bytes = static_cast<size_t>(NumElementsUnchecked(tensor.shape)) * DTypeSize(tensor.dtype);
+    size_t bytes = static_cast<size_t>(NumElementsUnchecked(tensor.shape)) *
+                   DTypeSize(tensor.dtype);
     buffers[i].assign(std::max<size_t>(bytes, 1), 0);
     backends::TensorView v;
     v.tensor = &tensor;

@@ -21,16 +21,22 @@ void FillDeterministic(DType dtype, uint32_t seed, int input_index,
   };
   switch (dtype) {
     case DType::kFloat32:
-      fill([](uint32_t x) { return static_cast<float>(x >> 8) * 0x1p-23f - 1.0f; });
+      fill([](uint32_t x) {
+        return static_cast<float>(x >> 8) * 0x1p-23f - 1.0f;
+      });
       break;
     case DType::kUInt8:
       fill([](uint32_t x) { return static_cast<uint8_t>(x >> 24); });
       break;
     case DType::kInt8:
-      fill([](uint32_t x) { return static_cast<int8_t>(static_cast<int32_t>(x >> 24) - 128); });
+      fill([](uint32_t x) {
+        return static_cast<int8_t>(static_cast<int32_t>(x >> 24) - 128);
+      });
       break;
     case DType::kInt16:
-      fill([](uint32_t x) { return static_cast<int16_t>(static_cast<int32_t>(x >> 16) - 32768); });
+      fill([](uint32_t x) {
+        return static_cast<int16_t>(static_cast<int32_t>(x >> 16) - 32768);
+      });
       break;
     case DType::kInt32:
       fill([](uint32_t x) { return static_cast<int32_t>(x >> 24); });

@@ -21,7 +21,8 @@ struct AlignedDeleter {
 };
 
 const backends::KernelRegistry* FindBackend(const std::string& name) {
-  if (name == "ref" || name == "reference") return &backends::ref::RefKernelRegistry();
+  if (name == "ref" || name == "reference")
+    return &backends::ref::RefKernelRegistry();
   return nullptr;
 }
 
@@ -48,7 +49,8 @@ class Session::Impl {
 
   ir::ShapeFn CustomShapeFn(const std::string& name) const {
     if (options.custom_ops) {
-      if (ir::ShapeFn fn = options.custom_ops->FindCustomShapeFn(name)) return fn;
+      if (ir::ShapeFn fn = options.custom_ops->FindCustomShapeFn(name))
+        return fn;
     }
     return backend->FindCustomShapeFn(name);
   }
@@ -68,9 +70,12 @@ Status Session::Impl::Prepare() {
   prepared = false;
   graph = model.main_graph();
   for (size_t i = 0; i < graph.inputs.size(); ++i) {
-    if (!input_overrides[i].empty()) graph.tensors[graph.inputs[i]].shape = input_overrides[i];
+    if (!input_overrides[i].empty())
+      graph.tensors[graph.inputs[i]].shape = input_overrides[i];
   }
-  auto custom_lookup = [this](const std::string& name) { return CustomShapeFn(name); };
+  auto custom_lookup = [this](const std::string& name) {
+    return CustomShapeFn(name);
+  };
 
   // Shape inference and constant folding, node by node.
   folded_bytes = 0;
@@ -94,7 +99,8 @@ Status Session::Impl::Prepare() {
     for (int t : graph.nodes[n].inputs) {
       if (t < 0 || counted[t] || !graph.tensors[t].is_constant()) continue;
       counted[t] = true;
-      (graph.tensors[t].owned_data ? folded_bytes : constant_bytes) += graph.tensors[t].data_bytes;
+      (graph.tensors[t].owned_data ? folded_bytes : constant_bytes) +=
+          graph.tensors[t].data_bytes;
     }
   }
 
@@ -103,29 +109,34 @@ Status Session::Impl::Prepare() {
   for (int n : live_nodes) {
     auto kernel = CreateKernel(graph.nodes[n]);
     if (!kernel) {
-      return Unimplemented("{}: op is not supported by backend '{}'", graph.NodeLabel(n),
-                           options.backend);
+      return Unimplemented("{}: op is not supported by backend '{}'",
+                           graph.NodeLabel(n), options.backend);
     }
     kernels.push_back(std::move(kernel));
   }
 
   // Memory plan.
-  MAI_ASSIGN_OR_RETURN(planner::TensorLifetimes lifetimes,
-                       planner::ComputeLifetimes(graph, live_nodes, !options.keep_all_tensors));
+  MAI_ASSIGN_OR_RETURN(
+      planner::TensorLifetimes lifetimes,
+      planner::ComputeLifetimes(graph, live_nodes, !options.keep_all_tensors));
   planner::MemoryPlan plan;
   if (options.keep_all_tensors) {
-    MAI_ASSIGN_OR_RETURN(plan, planner::KeepAllPlanner().Plan(lifetimes.records));
+    MAI_ASSIGN_OR_RETURN(plan,
+                         planner::KeepAllPlanner().Plan(lifetimes.records));
   } else {
-    MAI_ASSIGN_OR_RETURN(plan, planner::GreedyBySizePlanner().Plan(lifetimes.records));
+    MAI_ASSIGN_OR_RETURN(
+        plan, planner::GreedyBySizePlanner().Plan(lifetimes.records));
   }
   if (plan.arena_bytes > options.max_arena_bytes) {
     return OutOfRange("activations need {} bytes, more than the {} byte limit",
                       plan.arena_bytes, options.max_arena_bytes);
   }
   arena_bytes = plan.arena_bytes;
-  arena.reset(static_cast<uint8_t*>(
-      std::aligned_alloc(planner::kArenaAlignment, std::max<size_t>(arena_bytes, planner::kArenaAlignment))));
-  if (!arena) return OutOfRange("cannot allocate an arena of {} bytes", arena_bytes);
+  arena.reset(static_cast<uint8_t*>(std::aligned_alloc(
+      planner::kArenaAlignment,
+      std::max<size_t>(arena_bytes, planner::kArenaAlignment))));
+  if (!arena)
+    return OutOfRange("cannot allocate an arena of {} bytes", arena_bytes);
 
   tensor_data.assign(graph.tensors.size(), nullptr);
   for (size_t t = 0; t < graph.tensors.size(); ++t) {
@@ -133,7 +144,8 @@ Status Session::Impl::Prepare() {
     if (tensor.is_constant()) {
       tensor_data[t] = const_cast<uint8_t*>(tensor.data);
     } else if (lifetimes.record_of_tensor[t] >= 0) {
-      tensor_data[t] = arena.get() + plan.offsets[lifetimes.record_of_tensor[t]];
+      tensor_data[t] =
+          arena.get() + plan.offsets[lifetimes.record_of_tensor[t]];
     }
   }
 
@@ -156,7 +168,8 @@ Status Session::Impl::Prepare() {
       v.data = tensor_data[t];
       v.bytes = tensor.is_constant()
                     ? tensor.data_bytes
-                    : static_cast<size_t>(NumElementsUnchecked(tensor.shape)) * DTypeSize(tensor.dtype);
+                    : static_cast<size_t>(NumElementsUnchecked(tensor.shape)) *
+                          DTypeSize(tensor.dtype);
       return v;
     };
     for (int t : node.inputs) ctx.inputs.push_back(view(t));
@@ -183,16 +196,18 @@ Status Session::Impl::Invoke() {
 Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Session::~Session() = default;
 
-Result<std::unique_ptr<Session>> Session::FromModel(ir::Model model,
-                                                    const SessionOptions& options) {
+Result<std::unique_ptr<Session>> Session::FromModel(
+    ir::Model model, const SessionOptions& options) {
   if (model.subgraphs.empty()) return InvalidModel("model has no subgraph");
   auto impl = std::make_unique<Impl>();
   impl->backend = FindBackend(options.backend);
   if (impl->backend == nullptr) {
-    return InvalidArgument("unknown backend '{}' (available: ref)", options.backend);
+    return InvalidArgument("unknown backend '{}' (available: ref)",
+                           options.backend);
   }
   if (options.num_threads < 1 || options.num_threads > 1024) {
-    return InvalidArgument("num_threads must be in [1, 1024], got {}", options.num_threads);
+    return InvalidArgument("num_threads must be in [1, 1024], got {}",
+                           options.num_threads);
   }
   impl->options = options;
   impl->model = std::move(model);
@@ -201,15 +216,16 @@ Result<std::unique_ptr<Session>> Session::FromModel(ir::Model model,
   return std::unique_ptr<Session>(new Session(std::move(impl)));
 }
 
-Result<std::unique_ptr<Session>> Session::LoadFile(const std::string& path,
-                                                   const SessionOptions& options) {
+Result<std::unique_ptr<Session>> Session::LoadFile(
+    const std::string& path, const SessionOptions& options) {
   MAI_ASSIGN_OR_RETURN(ir::Model model, tflite::ReadModelFile(path));
   return FromModel(std::move(model), options);
 }
 
-Result<std::unique_ptr<Session>> Session::LoadBytes(std::vector<uint8_t> bytes,
-                                                    const SessionOptions& options) {
-  MAI_ASSIGN_OR_RETURN(ir::Model model, tflite::ReadModelBytes(std::move(bytes)));
+Result<std::unique_ptr<Session>> Session::LoadBytes(
+    std::vector<uint8_t> bytes, const SessionOptions& options) {
+  MAI_ASSIGN_OR_RETURN(ir::Model model,
+                       tflite::ReadModelBytes(std::move(bytes)));
   return FromModel(std::move(model), options);
 }
 
@@ -222,7 +238,8 @@ static TensorInfo MakeInfo(const ir::Graph& g, int t) {
   info.shape = tensor.shape;
   info.shape_signature = tensor.shape_signature;
   info.quant = tensor.quant;
-  info.bytes = static_cast<size_t>(NumElementsUnchecked(tensor.shape)) * DTypeSize(tensor.dtype);
+  info.bytes = static_cast<size_t>(NumElementsUnchecked(tensor.shape)) *
+               DTypeSize(tensor.dtype);
   return info;
 }
 
@@ -238,28 +255,37 @@ std::vector<TensorInfo> Session::outputs() const {
   return v;
 }
 
-int Session::num_inputs() const { return static_cast<int>(impl_->graph.inputs.size()); }
-int Session::num_outputs() const { return static_cast<int>(impl_->graph.outputs.size()); }
+int Session::num_inputs() const {
+  return static_cast<int>(impl_->graph.inputs.size());
+}
+int Session::num_outputs() const {
+  return static_cast<int>(impl_->graph.outputs.size());
+}
 
 Status Session::ResizeInput(int i, const Shape& shape) {
   if (i < 0 || i >= num_inputs()) {
-    return InvalidArgument("input index {} out of range (model has {} inputs)", i, num_inputs());
+    return InvalidArgument("input index {} out of range (model has {} inputs)",
+                           i, num_inputs());
   }
-  const ir::Tensor& tensor = impl_->model.main_graph().tensors[impl_->model.main_graph().inputs[i]];
+  const ir::Tensor& tensor =
+      impl_->model.main_graph().tensors[impl_->model.main_graph().inputs[i]];
   if (shape.size() != tensor.shape.size()) {
-    return InvalidArgument("input {} '{}' has rank {}, cannot resize to {}", i, tensor.name,
-                           tensor.shape.size(), ShapeToString(shape));
+    return InvalidArgument("input {} '{}' has rank {}, cannot resize to {}", i,
+                           tensor.name, tensor.shape.size(),
+                           ShapeToString(shape));
   }
   for (size_t d = 0; d < shape.size(); ++d) {
     if (shape[d] < 1) {
-      return InvalidArgument("input {} '{}': dimension {} must be >= 1 in {}", i, tensor.name,
-                             d, ShapeToString(shape));
+      return InvalidArgument("input {} '{}': dimension {} must be >= 1 in {}",
+                             i, tensor.name, d, ShapeToString(shape));
     }
     if (!tensor.shape_signature.empty() && tensor.shape_signature[d] != -1 &&
         tensor.shape_signature[d] != shape[d]) {
-      return InvalidArgument("input {} '{}': dimension {} is fixed to {} by the model's shape signature {}",
-                             i, tensor.name, d, tensor.shape_signature[d],
-                             ShapeToString(tensor.shape_signature));
+      return InvalidArgument(
+          "input {} '{}': dimension {} is fixed to {} by the model's shape "
+          "signature {}",
+          i, tensor.name, d, tensor.shape_signature[d],
+          ShapeToString(tensor.shape_signature));
     }
   }
   MAI_RETURN_IF_ERROR(NumElements(shape).status());
@@ -278,7 +304,8 @@ std::span<uint8_t> Session::input_data(int i) {
   if (!impl_->tensor_data[t]) return {};
   const ir::Tensor& tensor = impl_->graph.tensors[t];
   return {impl_->tensor_data[t],
-          static_cast<size_t>(NumElementsUnchecked(tensor.shape)) * DTypeSize(tensor.dtype)};
+          static_cast<size_t>(NumElementsUnchecked(tensor.shape)) *
+              DTypeSize(tensor.dtype)};
 }
 
 std::span<const uint8_t> Session::output_data(int i) const {
@@ -287,25 +314,29 @@ std::span<const uint8_t> Session::output_data(int i) const {
 }
 
 std::span<const uint8_t> Session::tensor_data(int t) const {
-  if (!impl_->prepared || t < 0 || t >= static_cast<int>(impl_->graph.tensors.size())) return {};
+  if (!impl_->prepared || t < 0 ||
+      t >= static_cast<int>(impl_->graph.tensors.size()))
+    return {};
   if (!impl_->tensor_data[t]) return {};
   const ir::Tensor& tensor = impl_->graph.tensors[t];
   if (tensor.is_constant()) return {tensor.data, tensor.data_bytes};
   return {impl_->tensor_data[t],
-          static_cast<size_t>(NumElementsUnchecked(tensor.shape)) * DTypeSize(tensor.dtype)};
+          static_cast<size_t>(NumElementsUnchecked(tensor.shape)) *
+              DTypeSize(tensor.dtype)};
 }
 
 Status Session::SetInput(int i, std::span<const uint8_t> bytes) {
   if (!impl_->prepared) MAI_RETURN_IF_ERROR(Prepare());
   if (i < 0 || i >= num_inputs()) {
-    return InvalidArgument("input index {} out of range (model has {} inputs)", i, num_inputs());
+    return InvalidArgument("input index {} out of range (model has {} inputs)",
+                           i, num_inputs());
   }
   std::span<uint8_t> dst = input_data(i);
   if (dst.size() != bytes.size()) {
     const ir::Tensor& tensor = impl_->graph.tensors[impl_->graph.inputs[i]];
-    return InvalidArgument("input {} '{}' needs {} bytes ({} {}), got {}", i, tensor.name,
-                           dst.size(), DTypeName(tensor.dtype), ShapeToString(tensor.shape),
-                           bytes.size());
+    return InvalidArgument("input {} '{}' needs {} bytes ({} {}), got {}", i,
+                           tensor.name, dst.size(), DTypeName(tensor.dtype),
+                           ShapeToString(tensor.shape), bytes.size());
   }
   if (!bytes.empty()) std::memcpy(dst.data(), bytes.data(), bytes.size());
   return Status::Ok();
@@ -323,6 +354,8 @@ MemoryStats Session::memory() const {
   return m;
 }
 
-void Session::set_profiler(Profiler* profiler) { impl_->options.profiler = profiler; }
+void Session::set_profiler(Profiler* profiler) {
+  impl_->options.profiler = profiler;
+}
 
 }  // namespace mai

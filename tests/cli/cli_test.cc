@@ -33,11 +33,13 @@ std::string ReadText(const fs::path& p) {
 
 CommandResult RunMai(const std::string& args) {
   static int counter = 0;
-  fs::path dir = fs::temp_directory_path() / ("mai_cli_test_" + std::to_string(getpid()));
+  fs::path dir =
+      fs::temp_directory_path() / ("mai_cli_test_" + std::to_string(getpid()));
   fs::create_directories(dir);
   std::string tag = std::to_string(counter++);
   fs::path out = dir / (tag + ".out"), err = dir / (tag + ".err");
-  std::string cmd = std::string(MAI_BINARY) + " " + args + " >" + out.string() + " 2>" + err.string();
+  std::string cmd = std::string(MAI_BINARY) + " " + args + " >" + out.string() +
+                    " 2>" + err.string();
   int status = std::system(cmd.c_str());
   CommandResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -51,11 +53,14 @@ std::string Corpus(const std::string& name) {
 }
 
 TEST(CliTest, RunWritesOutputsMatchingTheSession) {
-  fs::path dir = fs::temp_directory_path() / ("mai_cli_run_" + std::to_string(getpid()));
+  fs::path dir =
+      fs::temp_directory_path() / ("mai_cli_run_" + std::to_string(getpid()));
   fs::remove_all(dir);
-  CommandResult r = RunMai("run " + Corpus("conv_relu") + " --seed 3 --output_dir " + dir.string());
+  CommandResult r = RunMai("run " + Corpus("conv_relu") +
+                           " --seed 3 --output_dir " + dir.string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("output 0 'y' float32 [1,5,5,3]"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("output 0 'y' float32 [1,5,5,3]"), std::string::npos)
+      << r.out;
 
   auto meta = nlohmann::json::parse(ReadText(dir / "outputs.json"));
   ASSERT_EQ(meta.size(), 1u);
@@ -83,17 +88,20 @@ TEST(CliTest, RunWritesOutputsMatchingTheSession) {
 }
 
 TEST(CliTest, RunTakesNpyInputAndResizes) {
-  fs::path dir = fs::temp_directory_path() / ("mai_cli_npy_" + std::to_string(getpid()));
+  fs::path dir =
+      fs::temp_directory_path() / ("mai_cli_npy_" + std::to_string(getpid()));
   fs::create_directories(dir);
   std::vector<float> x(2 * 3 * 3, 0.5f);
   std::vector<uint8_t> raw(x.size() * 4);
   std::memcpy(raw.data(), x.data(), raw.size());
-  // binary_broadcast: x [2,1,3] * c [4,1]; feed x as [2,1,3] via .npy with name.
-  ASSERT_TRUE(WriteFileBytes((dir / "x.npy").string(),
-                             SerializeNpy(DType::kFloat32, {2, 1, 3}, {raw.data(), 24}))
-                  .ok());
-  CommandResult r = RunMai("run " + Corpus("binary_broadcast") + " --input x=" +
-                           (dir / "x.npy").string());
+  // binary_broadcast: x [2,1,3] * c [4,1]; feed x as [2,1,3] via .npy with
+  // name.
+  ASSERT_TRUE(
+      WriteFileBytes((dir / "x.npy").string(),
+                     SerializeNpy(DType::kFloat32, {2, 1, 3}, {raw.data(), 24}))
+          .ok());
+  CommandResult r = RunMai("run " + Corpus("binary_broadcast") +
+                           " --input x=" + (dir / "x.npy").string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   // sigmoid(0.5 * c) for c in 1..4: min sigmoid(0.5), max sigmoid(2).
   EXPECT_NE(r.out.find("min 0.622459"), std::string::npos) << r.out;
@@ -102,16 +110,18 @@ TEST(CliTest, RunTakesNpyInputAndResizes) {
 }
 
 TEST(CliTest, InspectWorksOnEveryRealModel) {
-  for (const char* name : {"face_detection_short_range", "face_detection_full_range",
-                           "face_detection_full_range_sparse", "selfie_segmentation",
-                           "selfie_segmentation_landscape"}) {
+  for (const char* name :
+       {"face_detection_short_range", "face_detection_full_range",
+        "face_detection_full_range_sparse", "selfie_segmentation",
+        "selfie_segmentation_landscape"}) {
     std::string path = testing::OracleModelsDir() + "/" + name + ".tflite";
     ASSERT_TRUE(fs::exists(path)) << path;
     CommandResult r = RunMai("inspect --json " + path);
     ASSERT_EQ(r.exit_code, 0) << name << ": " << r.err;
     auto j = nlohmann::json::parse(r.out);
     EXPECT_GT(j["total_macs"].get<int64_t>(), 10'000'000) << name;
-    EXPECT_TRUE(j["memory_plan"].contains("arena_bytes")) << name << j["memory_plan"].dump();
+    EXPECT_TRUE(j["memory_plan"].contains("arena_bytes"))
+        << name << j["memory_plan"].dump();
     EXPECT_FALSE(j["op_histogram"].empty());
   }
 }
@@ -143,31 +153,41 @@ void ExpectOneLineError(const CommandResult& r, const std::string& fragment) {
 TEST(CliTest, BadInputGivesOneLineAndExitOne) {
   ExpectOneLineError(RunMai("run /no/such/model.tflite"), "cannot open");
   fs::path junk = fs::temp_directory_path() / "mai_cli_junk.tflite";
-  ASSERT_TRUE(WriteFileBytes(junk.string(), std::vector<uint8_t>(100, 0x41)).ok());
-  ExpectOneLineError(RunMai("run " + junk.string()), "not a valid .tflite model");
-  ExpectOneLineError(RunMai("inspect " + junk.string()), "not a valid .tflite model");
-  ExpectOneLineError(RunMai("run " + Corpus("conv_relu") + " --input nosuch=/tmp/x.npy"),
-                     "no input 'nosuch'");
-  ExpectOneLineError(RunMai("run " + Corpus("conv_relu") + " --input x=/no/file.bin"),
-                     "cannot open");
+  ASSERT_TRUE(
+      WriteFileBytes(junk.string(), std::vector<uint8_t>(100, 0x41)).ok());
+  ExpectOneLineError(RunMai("run " + junk.string()),
+                     "not a valid .tflite model");
+  ExpectOneLineError(RunMai("inspect " + junk.string()),
+                     "not a valid .tflite model");
+  ExpectOneLineError(
+      RunMai("run " + Corpus("conv_relu") + " --input nosuch=/tmp/x.npy"),
+      "no input 'nosuch'");
+  ExpectOneLineError(
+      RunMai("run " + Corpus("conv_relu") + " --input x=/no/file.bin"),
+      "cannot open");
   fs::path wrong = fs::temp_directory_path() / "mai_cli_wrong.bin";
   ASSERT_TRUE(WriteFileBytes(wrong.string(), std::vector<uint8_t>(7, 0)).ok());
-  ExpectOneLineError(RunMai("run " + Corpus("conv_relu") + " --input x=" + wrong.string()),
-                     "needs 200 bytes");
+  ExpectOneLineError(
+      RunMai("run " + Corpus("conv_relu") + " --input x=" + wrong.string()),
+      "needs 200 bytes");
   ExpectOneLineError(RunMai("run " + Corpus("conv_relu") + " --backend nosuch"),
                      "unknown backend");
-  ExpectOneLineError(RunMai("bench " + Corpus("conv_relu") + " --num_runs 0"), "--num_runs");
+  ExpectOneLineError(RunMai("bench " + Corpus("conv_relu") + " --num_runs 0"),
+                     "--num_runs");
   EXPECT_EQ(RunMai("frobnicate").exit_code, 2);
 }
 
 TEST(CliTest, BenchReportsStatistics) {
-  CommandResult r = RunMai("bench " + Corpus("conv_relu") + " --num_runs 5 --json");
+  CommandResult r =
+      RunMai("bench " + Corpus("conv_relu") + " --num_runs 5 --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["runs"]["count"], 5);
   EXPECT_EQ(j["runs"]["samples_ms"].size(), 5u);
-  EXPECT_LE(j["runs"]["min_ms"].get<double>(), j["runs"]["median_ms"].get<double>());
-  EXPECT_LE(j["runs"]["median_ms"].get<double>(), j["runs"]["max_ms"].get<double>());
+  EXPECT_LE(j["runs"]["min_ms"].get<double>(),
+            j["runs"]["median_ms"].get<double>());
+  EXPECT_LE(j["runs"]["median_ms"].get<double>(),
+            j["runs"]["max_ms"].get<double>());
 }
 
 }  // namespace

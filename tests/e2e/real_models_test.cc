@@ -25,7 +25,8 @@ std::string ModelPath(const std::string& name) {
 
 std::string PhotoPath(const std::string& file) {
   const char* cache = std::getenv("MAI_CACHE_DIR");
-  std::string dir = cache ? cache : std::string(std::getenv("HOME")) + "/.cache/mai";
+  std::string dir =
+      cache ? cache : std::string(std::getenv("HOME")) + "/.cache/mai";
   return dir + "/photos/" + file;
 }
 
@@ -41,7 +42,8 @@ struct MaiRun {
 };
 
 // Runs mai on the model with inputs from lcg-nr32-v1 (seed) or from `photo`.
-MaiRun RunMai(const std::string& model, uint32_t seed, const std::string& photo = "") {
+MaiRun RunMai(const std::string& model, uint32_t seed,
+              const std::string& photo = "") {
   MaiRun run;
   auto session = Session::LoadFile(model);
   EXPECT_TRUE(session.ok()) << session.status().message();
@@ -65,11 +67,13 @@ MaiRun RunMai(const std::string& model, uint32_t seed, const std::string& photo 
   }
   st = s.Invoke();
   EXPECT_TRUE(st.ok()) << st.message();
-  for (int i = 0; i < s.num_outputs(); ++i) run.outputs.push_back(AsFloats(s.output_data(i)));
+  for (int i = 0; i < s.num_outputs(); ++i)
+    run.outputs.push_back(AsFloats(s.output_data(i)));
   return run;
 }
 
-double MaxRelError(const std::vector<float>& ours, const std::vector<float>& theirs) {
+double MaxRelError(const std::vector<float>& ours,
+                   const std::vector<float>& theirs) {
   double max_abs = 0, max_diff = 0;
   for (float v : theirs) max_abs = std::max(max_abs, std::fabs(double{v}));
   for (size_t i = 0; i < ours.size(); ++i) {
@@ -82,7 +86,8 @@ class RealModelTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(RealModelTest, MatchesTfliteOnSeededInputs) {
   std::string path = ModelPath(GetParam());
-  ASSERT_TRUE(std::filesystem::exists(path)) << path << " missing: run scripts/fetch_models.sh";
+  ASSERT_TRUE(std::filesystem::exists(path))
+      << path << " missing: run scripts/fetch_models.sh";
   std::string why;
   testing::TfliteOracle* oracle = testing::SharedOracle(&why);
   ASSERT_NE(oracle, nullptr) << why;
@@ -112,7 +117,8 @@ TEST_P(RealModelTest, MatchesTfliteOnPhotographs) {
   ASSERT_TRUE(info.ok()) << info.status().message();
   const auto& shape = info->inputs[0].shape;
   for (const char* photo : {"astronaut", "coffee"}) {
-    std::string file = PhotoPath(fmt::format("{}_{}x{}_m11.npy", photo, shape[1], shape[2]));
+    std::string file =
+        PhotoPath(fmt::format("{}_{}x{}_m11.npy", photo, shape[1], shape[2]));
     ASSERT_TRUE(std::filesystem::exists(file)) << file;
     MaiRun ours = RunMai(path, 0, file);
     auto theirs = oracle->RunFile(path, ours.inputs);
@@ -122,7 +128,8 @@ TEST_P(RealModelTest, MatchesTfliteOnPhotographs) {
       double err = MaxRelError(ours.outputs[o], t);
       std::printf("max_rel_err %s %s %s %.3g\n", GetParam().c_str(), photo,
                   (*theirs)[o].name.c_str(), err);
-      EXPECT_LE(err, kRelTolerance) << GetParam() << " " << photo << " output " << o;
+      EXPECT_LE(err, kRelTolerance)
+          << GetParam() << " " << photo << " output " << o;
     }
   }
 }
@@ -133,9 +140,9 @@ INSTANTIATE_TEST_SUITE_P(FaceDetection, RealModelTest,
                                            "face_detection_full_range_sparse"));
 
 // Face detection on the astronaut photo: the strongest anchor score must be
-// a confident face (sigmoid(logit) > 0.8; TFLite gives 0.92), while a photo of a cup of coffee
-// has no confident face (TFLite: 0.20). Independent of TFLite: checks the model computes
-// something meaningful.
+// a confident face (sigmoid(logit) > 0.8; TFLite gives 0.92), while a photo of
+// a cup of coffee has no confident face (TFLite: 0.20). Independent of TFLite:
+// checks the model computes something meaningful.
 TEST(RealModelSemanticsTest, FaceDetectorFindsTheAstronautsFace) {
   auto best_score = [](const std::string& photo) {
     MaiRun run = RunMai(ModelPath("face_detection_short_range"), 0,
@@ -154,12 +161,14 @@ TEST(RealModelSemanticsTest, FaceDetectorFindsTheAstronautsFace) {
 // values are probabilities and the astronaut (head and shoulders filling
 // about half the frame) is segmented as a person over 25-90 % of the image
 // (TFLite on the rewritten models: 0.55 and 0.57).
-class SelfieTest : public ::testing::TestWithParam<std::pair<std::string, std::string>> {};
+class SelfieTest
+    : public ::testing::TestWithParam<std::pair<std::string, std::string>> {};
 
 TEST_P(SelfieTest, MaskSeparatesPersonFromBackground) {
   auto [model, size] = GetParam();
   auto person_fraction = [&](const std::string& photo) {
-    MaiRun run = RunMai(ModelPath(model), 0, PhotoPath(photo + "_" + size + "_01.npy"));
+    MaiRun run =
+        RunMai(ModelPath(model), 0, PhotoPath(photo + "_" + size + "_01.npy"));
     if (run.outputs.empty()) return -1.0;
     const std::vector<float>& mask = run.outputs[0];
     int person = 0;
@@ -172,16 +181,19 @@ TEST_P(SelfieTest, MaskSeparatesPersonFromBackground) {
     return double(person) / mask.size();
   };
   double astronaut = person_fraction("astronaut");
-  std::printf("selfie %s person fraction: astronaut %.3f\n", model.c_str(), astronaut);
+  std::printf("selfie %s person fraction: astronaut %.3f\n", model.c_str(),
+              astronaut);
   EXPECT_GT(astronaut, 0.25);
   EXPECT_LT(astronaut, 0.9);
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Selfie, SelfieTest,
-    ::testing::Values(std::make_pair(std::string("selfie_segmentation"), std::string("256x256")),
-                      std::make_pair(std::string("selfie_segmentation_landscape"),
-                                     std::string("144x256"))));
+    ::testing::Values(
+        std::make_pair(std::string("selfie_segmentation"),
+                       std::string("256x256")),
+        std::make_pair(std::string("selfie_segmentation_landscape"),
+                       std::string("144x256"))));
 
 }  // namespace
 }  // namespace mai

@@ -31,7 +31,8 @@ Result<ir::Model> RewriteTransposeConvBias(ir::Model model) {
   std::vector<ir::Node> nodes;
   int rewritten = 0;
   for (const ir::Node& node : g.nodes) {
-    if (node.op != ir::OpCode::kCustom || node.custom_name != "Convolution2DTransposeBias") {
+    if (node.op != ir::OpCode::kCustom ||
+        node.custom_name != "Convolution2DTransposeBias") {
       nodes.push_back(node);
       continue;
     }
@@ -75,7 +76,8 @@ Result<ir::Model> RewriteTransposeConvBias(ir::Model model) {
     nodes.push_back(add);
     ++rewritten;
   }
-  if (rewritten == 0) return InvalidModel("no Convolution2DTransposeBias found");
+  if (rewritten == 0)
+    return InvalidModel("no Convolution2DTransposeBias found");
   g.nodes = std::move(nodes);
   return model;
 }
@@ -85,7 +87,8 @@ std::string CacheDir() {
   return cache ? cache : std::string(std::getenv("HOME")) + "/.cache/mai";
 }
 
-class SelfieRewriteTest : public ::testing::TestWithParam<std::pair<const char*, const char*>> {};
+class SelfieRewriteTest
+    : public ::testing::TestWithParam<std::pair<const char*, const char*>> {};
 
 TEST_P(SelfieRewriteTest, MatchesTfliteWithBuiltinTransposeConv) {
   auto [name, size] = GetParam();
@@ -111,7 +114,8 @@ TEST_P(SelfieRewriteTest, MatchesTfliteWithBuiltinTransposeConv) {
     if (photo == "seed") {
       FillDeterministic(DType::kFloat32, 1, 0, s.input_data(0));
     } else {
-      auto file = ReadFileBytes(CacheDir() + "/photos/" + photo + "_" + size + "_01.npy");
+      auto file = ReadFileBytes(CacheDir() + "/photos/" + photo + "_" + size +
+                                "_01.npy");
       ASSERT_TRUE(file.ok()) << file.status().message();
       auto npy = ParseNpy(*file);
       ASSERT_TRUE(npy.ok());
@@ -131,16 +135,17 @@ TEST_P(SelfieRewriteTest, MatchesTfliteWithBuiltinTransposeConv) {
       max_diff = std::max(max_diff, std::fabs(double{ours[i]} - t[i]));
     }
     double rel = max_diff / std::max(max_abs, 1e-12);
-    std::printf("max_rel_err %s %s %.3g (max |tflite| %.3g)\n", name, photo.c_str(), rel,
-                max_abs);
+    std::printf("max_rel_err %s %s %.3g (max |tflite| %.3g)\n", name,
+                photo.c_str(), rel, max_abs);
     EXPECT_LE(rel, 1e-3) << name << " " << photo;
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Selfie, SelfieRewriteTest,
-                         ::testing::Values(std::make_pair("selfie_segmentation", "256x256"),
-                                           std::make_pair("selfie_segmentation_landscape",
-                                                          "144x256")));
+INSTANTIATE_TEST_SUITE_P(
+    Selfie, SelfieRewriteTest,
+    ::testing::Values(std::make_pair("selfie_segmentation", "256x256"),
+                      std::make_pair("selfie_segmentation_landscape",
+                                     "144x256")));
 
 }  // namespace
 }  // namespace mai

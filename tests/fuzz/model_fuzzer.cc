@@ -10,7 +10,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   mai::SessionOptions options;
   options.max_arena_bytes = size_t{64} << 20;
-  auto session = mai::Session::LoadBytes(std::vector<uint8_t>(data, data + size), options);
+  auto session =
+      mai::Session::LoadBytes(std::vector<uint8_t>(data, data + size), options);
   if (!session.ok()) return 0;
   mai::Session& s = **session;
   if (!s.Prepare().ok()) return 0;

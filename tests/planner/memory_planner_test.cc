@@ -9,7 +9,8 @@ namespace {
 
 // Independent check: no two records that are alive at the same step overlap
 // in the arena, and every record fits inside it.
-void ExpectValid(const std::vector<LifetimeRecord>& records, const MemoryPlan& plan) {
+void ExpectValid(const std::vector<LifetimeRecord>& records,
+                 const MemoryPlan& plan) {
   ASSERT_EQ(plan.offsets.size(), records.size());
   for (size_t i = 0; i < records.size(); ++i) {
     EXPECT_EQ(plan.offsets[i] % kArenaAlignment, 0u);
@@ -17,7 +18,8 @@ void ExpectValid(const std::vector<LifetimeRecord>& records, const MemoryPlan& p
     for (size_t j = i + 1; j < records.size(); ++j) {
       bool live_together = records[i].first_use <= records[j].last_use &&
                            records[j].first_use <= records[i].last_use;
-      if (!live_together || records[i].bytes == 0 || records[j].bytes == 0) continue;
+      if (!live_together || records[i].bytes == 0 || records[j].bytes == 0)
+        continue;
       bool disjoint = plan.offsets[i] + records[i].bytes <= plan.offsets[j] ||
                       plan.offsets[j] + records[j].bytes <= plan.offsets[i];
       EXPECT_TRUE(disjoint) << "records " << i << " and " << j << " overlap";

@@ -26,7 +26,8 @@ TEST(DeterministicInputTest, HandDerivedFirstValues) {
   auto u8 = Fill(DType::kUInt8, 1, 0, 1);
   EXPECT_EQ(u8[0], 1015568748u >> 24);
   auto i8 = Fill(DType::kInt8, 1, 0, 1);
-  EXPECT_EQ(static_cast<int8_t>(i8[0]), static_cast<int>(1015568748u >> 24) - 128);
+  EXPECT_EQ(static_cast<int8_t>(i8[0]),
+            static_cast<int>(1015568748u >> 24) - 128);
   // input 1 starts from seed + 0x9E3779B9.
   uint32_t s = 1u + 0x9E3779B9u;
   s = s * 1664525u + 1013904223u;
@@ -38,12 +39,14 @@ TEST(DeterministicInputTest, MatchesOracleGenerator) {
   std::string why;
   testing::TfliteOracle* oracle = testing::SharedOracle(&why);
   ASSERT_NE(oracle, nullptr) << why;
-  for (const char* name : {"float32", "uint8", "int8", "int16", "int32", "bool"}) {
+  for (const char* name :
+       {"float32", "uint8", "int8", "int16", "int32", "bool"}) {
     DType dtype = *DTypeFromName(name);
     for (int index : {0, 1, 5}) {
       auto js = oracle->Generate(12345, index, name, 777);
       ASSERT_TRUE(js.ok()) << js.status().message();
-      EXPECT_EQ(*js, Fill(dtype, 12345, index, 777)) << name << " input " << index;
+      EXPECT_EQ(*js, Fill(dtype, 12345, index, 777))
+          << name << " input " << index;
     }
   }
 }

@@ -23,7 +23,10 @@ std::vector<float> Floats(std::span<const uint8_t> b) {
 
 class CountingProfiler : public Profiler {
  public:
-  void BeginNode(int node_index, const ir::Node& node) override { ++begins; ops.push_back(node.OpName()); }
+  void BeginNode(int node_index, const ir::Node& node) override {
+    ++begins;
+    ops.push_back(node.OpName());
+  }
   void EndNode(int node_index, const ir::Node& node) override { ++ends; }
   int begins = 0, ends = 0;
   std::vector<std::string> ops;
@@ -51,7 +54,8 @@ TEST(SessionTest, ResizeInputRunsAtAnotherSize) {
   EXPECT_EQ(session.outputs()[0].shape, (Shape{1, 3, 4, 1}));
   std::vector<float> x(48);
   for (int i = 0; i < 48; ++i) x[i] = static_cast<float>(i);
-  ASSERT_TRUE(session.SetInput(0, {reinterpret_cast<uint8_t*>(x.data()), 192}).ok());
+  ASSERT_TRUE(
+      session.SetInput(0, {reinterpret_cast<uint8_t*>(x.data()), 192}).ok());
   ASSERT_TRUE(session.Invoke().ok());
   std::vector<float> y = Floats(session.output_data(0));
   ASSERT_EQ(y.size(), 12u);
@@ -78,11 +82,13 @@ TEST(SessionTest, Float16WeightsAreFoldedAtPrepare) {
   ModelBuilder b;
   int x = b.AddInput("x", DType::kFloat32, {1, 2});
   // float16 bit patterns: 1.0, -2.0, 0.5, 3.0
-  int wh = b.AddConstantBytes("w16", DType::kFloat16, {2, 2}, {0x00, 0x3c, 0x00, 0xc0, 0x00, 0x38, 0x00, 0x42});
+  int wh = b.AddConstantBytes("w16", DType::kFloat16, {2, 2},
+                              {0x00, 0x3c, 0x00, 0xc0, 0x00, 0x38, 0x00, 0x42});
   int w = b.AddTensor("w", DType::kFloat32, Shape{2, 2});
   b.AddOp(ir::OpCode::kDequantize, {wh}, {w});
   int y = b.AddTensor("y", DType::kFloat32, Shape{1, 2});
-  b.AddOp(ir::OpCode::kFullyConnected, {x, w, ir::kNoTensor}, {y}, ir::FullyConnectedParams{});
+  b.AddOp(ir::OpCode::kFullyConnected, {x, w, ir::kNoTensor}, {y},
+          ir::FullyConnectedParams{});
   b.MarkOutput(y);
   CountingProfiler profiler;
   SessionOptions options;
@@ -159,7 +165,8 @@ class TwiceKernel : public backends::OpKernel {
   Status Invoke(const backends::KernelContext& ctx) override {
     const float* in = ctx.input(0).data_as<float>();
     float* out = ctx.output(0).data_as<float>();
-    for (int64_t i = 0; i < ctx.output(0).num_elements(); ++i) out[i] = 2 * in[i];
+    for (int64_t i = 0; i < ctx.output(0).num_elements(); ++i)
+      out[i] = 2 * in[i];
     return Status::Ok();
   }
 };
@@ -179,10 +186,12 @@ TEST(SessionTest, CustomOpRegistry) {
   ASSERT_TRUE(without.ok());
   Status st = (*without)->Prepare();
   EXPECT_EQ(st.code(), StatusCode::kUnimplemented);
-  EXPECT_NE(st.message().find("node 0 (Twice)"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("node 0 (Twice)"), std::string::npos)
+      << st.message();
 
   backends::KernelRegistry custom;
-  custom.RegisterCustom("Twice", &TwiceShape, backends::MakeFactory<TwiceKernel>());
+  custom.RegisterCustom("Twice", &TwiceShape,
+                        backends::MakeFactory<TwiceKernel>());
   SessionOptions options;
   options.custom_ops = &custom;
   auto with = Session::LoadBytes(model, options);
@@ -191,7 +200,8 @@ TEST(SessionTest, CustomOpRegistry) {
   float in[3] = {1.5f, -2.0f, 0.0f};
   ASSERT_TRUE((*with)->SetInput(0, {reinterpret_cast<uint8_t*>(in), 12}).ok());
   ASSERT_TRUE((*with)->Invoke().ok());
-  EXPECT_EQ(Floats((*with)->output_data(0)), (std::vector<float>{3.0f, -4.0f, 0.0f}));
+  EXPECT_EQ(Floats((*with)->output_data(0)),
+            (std::vector<float>{3.0f, -4.0f, 0.0f}));
 }
 
 TEST(SessionTest, OptionsAreValidated) {

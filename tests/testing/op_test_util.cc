@@ -9,20 +9,23 @@ namespace mai::testing {
 Result<std::vector<HostTensor>> RunMai(const std::vector<uint8_t>& model,
                                        const std::vector<HostTensor>& inputs,
                                        const SessionOptions& options) {
-  MAI_ASSIGN_OR_RETURN(std::unique_ptr<Session> session, Session::LoadBytes(model, options));
+  MAI_ASSIGN_OR_RETURN(std::unique_ptr<Session> session,
+                       Session::LoadBytes(model, options));
   if (static_cast<int>(inputs.size()) != session->num_inputs()) {
-    return InvalidArgument("model has {} inputs, test gave {}", session->num_inputs(),
-                           inputs.size());
+    return InvalidArgument("model has {} inputs, test gave {}",
+                           session->num_inputs(), inputs.size());
   }
   std::vector<TensorInfo> infos = session->inputs();
   for (size_t i = 0; i < inputs.size(); ++i) {
     if (inputs[i].shape != infos[i].shape) {
-      MAI_RETURN_IF_ERROR(session->ResizeInput(static_cast<int>(i), inputs[i].shape));
+      MAI_RETURN_IF_ERROR(
+          session->ResizeInput(static_cast<int>(i), inputs[i].shape));
     }
   }
   MAI_RETURN_IF_ERROR(session->Prepare());
   for (size_t i = 0; i < inputs.size(); ++i) {
-    MAI_RETURN_IF_ERROR(session->SetInput(static_cast<int>(i), inputs[i].bytes));
+    MAI_RETURN_IF_ERROR(
+        session->SetInput(static_cast<int>(i), inputs[i].bytes));
   }
   MAI_RETURN_IF_ERROR(session->Invoke());
   std::vector<HostTensor> outputs;
@@ -38,16 +41,18 @@ Result<std::vector<HostTensor>> RunMai(const std::vector<uint8_t>& model,
   return outputs;
 }
 
-Result<std::vector<HostTensor>> RunTflite(const std::vector<uint8_t>& model,
-                                          const std::vector<HostTensor>& inputs) {
+Result<std::vector<HostTensor>> RunTflite(
+    const std::vector<uint8_t>& model, const std::vector<HostTensor>& inputs) {
   std::string why;
   TfliteOracle* oracle = SharedOracle(&why);
   if (oracle == nullptr) {
-    return NotFound("TFLite oracle unavailable ({}); run scripts/fetch_models.sh", why);
+    return NotFound(
+        "TFLite oracle unavailable ({}); run scripts/fetch_models.sh", why);
   }
   std::vector<std::vector<uint8_t>> raw;
   for (const HostTensor& t : inputs) raw.push_back(t.bytes);
-  MAI_ASSIGN_OR_RETURN(std::vector<OracleTensor> results, oracle->Run(model, raw));
+  MAI_ASSIGN_OR_RETURN(std::vector<OracleTensor> results,
+                       oracle->Run(model, raw));
   std::vector<HostTensor> outputs;
   for (OracleTensor& r : results) {
     HostTensor t;
@@ -62,14 +67,16 @@ Result<std::vector<HostTensor>> RunTflite(const std::vector<uint8_t>& model,
 }
 
 template <typename E>
-static ::testing::AssertionResult NearRelativeImpl(std::span<const float> actual,
-                                                   std::span<const E> expected, double tol) {
+static ::testing::AssertionResult NearRelativeImpl(
+    std::span<const float> actual, std::span<const E> expected, double tol) {
   if (actual.size() != expected.size()) {
     return ::testing::AssertionFailure()
-           << "size mismatch: actual " << actual.size() << " vs expected " << expected.size();
+           << "size mismatch: actual " << actual.size() << " vs expected "
+           << expected.size();
   }
   double max_abs = 0;
-  for (E e : expected) max_abs = std::max(max_abs, std::fabs(static_cast<double>(e)));
+  for (E e : expected)
+    max_abs = std::max(max_abs, std::fabs(static_cast<double>(e)));
   double bound = tol * std::max(1.0, max_abs);
   double worst = 0;
   size_t worst_i = 0;
@@ -86,55 +93,77 @@ static ::testing::AssertionResult NearRelativeImpl(std::span<const float> actual
   }
   if (worst > bound) {
     return ::testing::AssertionFailure()
-           << "element " << worst_i << ": actual " << actual[worst_i] << " expected "
-           << static_cast<double>(expected[worst_i]) << " (|diff| " << worst << " > bound "
-           << bound << ", max |expected| " << max_abs << ")";
+           << "element " << worst_i << ": actual " << actual[worst_i]
+           << " expected " << static_cast<double>(expected[worst_i])
+           << " (|diff| " << worst << " > bound " << bound
+           << ", max |expected| " << max_abs << ")";
   }
   return ::testing::AssertionSuccess();
 }
 
 ::testing::AssertionResult NearRelative(std::span<const float> actual,
-                                        std::span<const double> expected, double tol) {
+                                        std::span<const double> expected,
+                                        double tol) {
   return NearRelativeImpl(actual, expected, tol);
 }
 ::testing::AssertionResult NearRelative(std::span<const float> actual,
-                                        std::span<const float> expected, double tol) {
+                                        std::span<const float> expected,
+                                        double tol) {
   return NearRelativeImpl(actual, expected, tol);
 }
 
 static int64_t ElementAt(const HostTensor& t, size_t i) {
   const uint8_t* p = t.bytes.data();
   switch (t.dtype) {
-    case DType::kInt8: return static_cast<int8_t>(p[i]);
-    case DType::kUInt8: return p[i];
-    case DType::kBool: return p[i];
-    case DType::kInt16: { int16_t v; std::memcpy(&v, p + 2 * i, 2); return v; }
-    case DType::kInt32: { int32_t v; std::memcpy(&v, p + 4 * i, 4); return v; }
-    case DType::kInt64: { int64_t v; std::memcpy(&v, p + 8 * i, 8); return v; }
-    default: return 0;
+    case DType::kInt8:
+      return static_cast<int8_t>(p[i]);
+    case DType::kUInt8:
+      return p[i];
+    case DType::kBool:
+      return p[i];
+    case DType::kInt16: {
+      int16_t v;
+      std::memcpy(&v, p + 2 * i, 2);
+      return v;
+    }
+    case DType::kInt32: {
+      int32_t v;
+      std::memcpy(&v, p + 4 * i, 4);
+      return v;
+    }
+    case DType::kInt64: {
+      int64_t v;
+      std::memcpy(&v, p + 8 * i, 8);
+      return v;
+    }
+    default:
+      return 0;
   }
 }
 
-::testing::AssertionResult QuantizedNear(const HostTensor& actual, const HostTensor& expected,
-                                         int tol) {
+::testing::AssertionResult QuantizedNear(const HostTensor& actual,
+                                         const HostTensor& expected, int tol) {
   if (actual.dtype != expected.dtype) {
-    return ::testing::AssertionFailure() << "dtype " << DTypeName(actual.dtype) << " vs "
-                                         << DTypeName(expected.dtype);
+    return ::testing::AssertionFailure() << "dtype " << DTypeName(actual.dtype)
+                                         << " vs " << DTypeName(expected.dtype);
   }
   if (actual.shape != expected.shape) {
-    return ::testing::AssertionFailure() << "shape " << ShapeToString(actual.shape) << " vs "
-                                         << ShapeToString(expected.shape);
+    return ::testing::AssertionFailure()
+           << "shape " << ShapeToString(actual.shape) << " vs "
+           << ShapeToString(expected.shape);
   }
-  if (actual.bytes.size() != expected.bytes.size() || DTypeSize(actual.dtype) == 0) {
-    return ::testing::AssertionFailure() << "byte size " << actual.bytes.size() << " vs "
-                                         << expected.bytes.size();
+  if (actual.bytes.size() != expected.bytes.size() ||
+      DTypeSize(actual.dtype) == 0) {
+    return ::testing::AssertionFailure() << "byte size " << actual.bytes.size()
+                                         << " vs " << expected.bytes.size();
   }
   size_t n = actual.bytes.size() / DTypeSize(actual.dtype);
   for (size_t i = 0; i < n; ++i) {
     int64_t a = ElementAt(actual, i), e = ElementAt(expected, i);
     if (std::llabs(a - e) > tol) {
-      return ::testing::AssertionFailure() << "element " << i << ": actual " << a
-                                           << " expected " << e << " (tolerance " << tol << ")";
+      return ::testing::AssertionFailure()
+             << "element " << i << ": actual " << a << " expected " << e
+             << " (tolerance " << tol << ")";
     }
   }
   return ::testing::AssertionSuccess();

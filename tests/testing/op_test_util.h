@@ -3,8 +3,8 @@
 //
 //   tflite::ModelBuilder b;  ... b.MarkOutput(y);
 //   auto model = b.Build();
-//   auto ours = RunMai(*model, {HostTensor::From<float>({1, 4}, {1, 2, 3, 4})});
-//   auto theirs = RunTflite(*model, inputs);       // the TFLite oracle
+//   auto ours = RunMai(*model, {HostTensor::From<float>({1, 4}, {1, 2, 3,
+//   4})}); auto theirs = RunTflite(*model, inputs);       // the TFLite oracle
 //   ExpectQuantizedNear(ours->at(0), theirs->at(0), 1);
 #ifndef MAI_TESTS_TESTING_OP_TEST_UTIL_H_
 #define MAI_TESTS_TESTING_OP_TEST_UTIL_H_
@@ -38,7 +38,8 @@ struct HostTensor {
     t.dtype = DTypeOf<T>();
     t.shape = shape;
     t.bytes.resize(values.size() * sizeof(T));
-    if (!values.empty()) std::memcpy(t.bytes.data(), values.data(), t.bytes.size());
+    if (!values.empty())
+      std::memcpy(t.bytes.data(), values.data(), t.bytes.size());
     return t;
   }
   template <typename T>
@@ -59,8 +60,8 @@ Result<std::vector<HostTensor>> RunMai(const std::vector<uint8_t>& model,
 // Runs `model` in real TensorFlow Lite (the WebAssembly oracle). Fails the
 // calling test (not skips) when the oracle is unavailable: run
 // scripts/fetch_models.sh first.
-Result<std::vector<HostTensor>> RunTflite(const std::vector<uint8_t>& model,
-                                          const std::vector<HostTensor>& inputs);
+Result<std::vector<HostTensor>> RunTflite(
+    const std::vector<uint8_t>& model, const std::vector<HostTensor>& inputs);
 
 // max_i |a_i - e_i| <= tol * max(1, max_i |e_i|): the fp32 criterion.
 ::testing::AssertionResult NearRelative(std::span<const float> actual,
@@ -73,7 +74,8 @@ Result<std::vector<HostTensor>> RunTflite(const std::vector<uint8_t>& model,
 // Quantized outputs (int8/uint8/int16/int32) agree element-wise within `tol`
 // and have the same dtype and shape.
 ::testing::AssertionResult QuantizedNear(const HostTensor& actual,
-                                         const HostTensor& expected, int tol = 1);
+                                         const HostTensor& expected,
+                                         int tol = 1);
 
 // Seeded random values for tests.
 class Rng {

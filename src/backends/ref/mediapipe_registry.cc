@@ -1,7 +1,7 @@
-#include "backends/ref/ref_registry.h"
 #include "backends/ref/mediapipe/geometry_ops.h"
 #include "backends/ref/mediapipe/transpose_conv_bias.h"
 #include "backends/ref/pool_reduce_kernels.h"
+#include "backends/ref/ref_registry.h"
 
 namespace mai::backends::ref {
 

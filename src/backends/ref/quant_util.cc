@@ -29,24 +29,33 @@ QuantizedMultiplier QuantizeMultiplier(double real_multiplier) {
 
 int32_t QuantMin(DType dtype) {
   switch (dtype) {
-    case DType::kInt8: return -128;
-    case DType::kUInt8: return 0;
-    case DType::kInt16: return -32768;
-    default: return std::numeric_limits<int32_t>::min();
+    case DType::kInt8:
+      return -128;
+    case DType::kUInt8:
+      return 0;
+    case DType::kInt16:
+      return -32768;
+    default:
+      return std::numeric_limits<int32_t>::min();
   }
 }
 
 int32_t QuantMax(DType dtype) {
   switch (dtype) {
-    case DType::kInt8: return 127;
-    case DType::kUInt8: return 255;
-    case DType::kInt16: return 32767;
-    default: return std::numeric_limits<int32_t>::max();
+    case DType::kInt8:
+      return 127;
+    case DType::kUInt8:
+      return 255;
+    case DType::kInt16:
+      return 32767;
+    default:
+      return std::numeric_limits<int32_t>::max();
   }
 }
 
-Result<QuantizedRange> ActivationRangeQuantized(ir::Activation activation, DType dtype,
-                                                float scale, int32_t zero_point) {
+Result<QuantizedRange> ActivationRangeQuantized(ir::Activation activation,
+                                                DType dtype, float scale,
+                                                int32_t zero_point) {
   const int32_t qmin = QuantMin(dtype);
   const int32_t qmax = QuantMax(dtype);
   auto quantize = [&](float f) {
@@ -59,23 +68,31 @@ Result<QuantizedRange> ActivationRangeQuantized(ir::Activation activation, DType
     case ir::Activation::kRelu:
       return QuantizedRange{std::max(qmin, quantize(0.0f)), qmax};
     case ir::Activation::kRelu6:
-      return QuantizedRange{std::max(qmin, quantize(0.0f)), std::min(qmax, quantize(6.0f))};
+      return QuantizedRange{std::max(qmin, quantize(0.0f)),
+                            std::min(qmax, quantize(6.0f))};
     case ir::Activation::kReluN1To1:
-      return QuantizedRange{std::max(qmin, quantize(-1.0f)), std::min(qmax, quantize(1.0f))};
+      return QuantizedRange{std::max(qmin, quantize(-1.0f)),
+                            std::min(qmax, quantize(1.0f))};
     default:
-      return Unimplemented("fused activation {} is not supported on quantized ops",
-                           static_cast<int>(activation));
+      return Unimplemented(
+          "fused activation {} is not supported on quantized ops",
+          static_cast<int>(activation));
   }
 }
 
 Result<FloatRange> ActivationRangeFloat(ir::Activation activation) {
   switch (activation) {
-    case ir::Activation::kNone: return FloatRange{};
-    case ir::Activation::kRelu: return FloatRange{0.0f, std::numeric_limits<float>::infinity()};
-    case ir::Activation::kRelu6: return FloatRange{0.0f, 6.0f};
-    case ir::Activation::kReluN1To1: return FloatRange{-1.0f, 1.0f};
+    case ir::Activation::kNone:
+      return FloatRange{};
+    case ir::Activation::kRelu:
+      return FloatRange{0.0f, std::numeric_limits<float>::infinity()};
+    case ir::Activation::kRelu6:
+      return FloatRange{0.0f, 6.0f};
+    case ir::Activation::kReluN1To1:
+      return FloatRange{-1.0f, 1.0f};
     default:
-      return Unimplemented("fused activation {} is not supported", static_cast<int>(activation));
+      return Unimplemented("fused activation {} is not supported",
+                           static_cast<int>(activation));
   }
 }
 

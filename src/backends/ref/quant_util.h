@@ -44,12 +44,14 @@ inline int32_t RoundingDivideByPOT(int32_t x, int exponent) {
 }
 
 // TFLite's MultiplyByQuantizedMultiplier (double rounding).
-inline int32_t MultiplyByQuantizedMultiplier(int32_t x, int32_t multiplier, int shift) {
+inline int32_t MultiplyByQuantizedMultiplier(int32_t x, int32_t multiplier,
+                                             int shift) {
   int left_shift = shift > 0 ? shift : 0;
   int right_shift = shift > 0 ? 0 : -shift;
   return RoundingDivideByPOT(
       SaturatingRoundingDoublingHighMul(
-          static_cast<int32_t>(static_cast<int64_t>(x) * (int64_t{1} << left_shift)),
+          static_cast<int32_t>(static_cast<int64_t>(x) *
+                               (int64_t{1} << left_shift)),
           multiplier),
       right_shift);
 }
@@ -64,8 +66,9 @@ struct QuantizedRange {
   int32_t min = 0;
   int32_t max = 0;
 };
-Result<QuantizedRange> ActivationRangeQuantized(ir::Activation activation, DType dtype,
-                                                float scale, int32_t zero_point);
+Result<QuantizedRange> ActivationRangeQuantized(ir::Activation activation,
+                                                DType dtype, float scale,
+                                                int32_t zero_point);
 
 // Float range of a fused activation (kNone: ±inf). Unimplemented for
 // kTanh/kSignBit, which TFLite's fused kernels do not accept either.
@@ -75,7 +78,9 @@ struct FloatRange {
 };
 Result<FloatRange> ActivationRangeFloat(ir::Activation activation);
 
-inline float ApplyRange(float x, FloatRange r) { return std::min(std::max(x, r.min), r.max); }
+inline float ApplyRange(float x, FloatRange r) {
+  return std::min(std::max(x, r.min), r.max);
+}
 
 // Limits of a quantized dtype (int8, uint8, int16, int32).
 int32_t QuantMin(DType dtype);

@@ -13,12 +13,17 @@ namespace mai::backends::ref {
 const KernelRegistry& RefKernelRegistry();
 
 // Per-family registration (one per ref/*.cc family file).
-void RegisterConvKernels(KernelRegistry& registry);         // conv.cc etc.
-void RegisterElementwiseKernels(KernelRegistry& registry);  // binary.cc, unary.cc
-void RegisterPoolReduceKernels(KernelRegistry& registry);   // pool.cc, reduce.cc, softmax.cc
-void RegisterTransformKernels(KernelRegistry& registry);    // reshape/concat/slice/gather/...
-void RegisterMediaPipeKernels(KernelRegistry& registry);    // mediapipe/*.cc custom ops
-void RegisterSpatialKernels(KernelRegistry& registry);      // pad/resize/depth_space/quantize/densify
+void RegisterConvKernels(KernelRegistry& registry);  // conv.cc etc.
+void RegisterElementwiseKernels(
+    KernelRegistry& registry);  // binary.cc, unary.cc
+void RegisterPoolReduceKernels(
+    KernelRegistry& registry);  // pool.cc, reduce.cc, softmax.cc
+void RegisterTransformKernels(
+    KernelRegistry& registry);  // reshape/concat/slice/gather/...
+void RegisterMediaPipeKernels(
+    KernelRegistry& registry);  // mediapipe/*.cc custom ops
+void RegisterSpatialKernels(
+    KernelRegistry& registry);  // pad/resize/depth_space/quantize/densify
 
 }  // namespace mai::backends::ref
 
