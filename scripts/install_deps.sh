@@ -7,9 +7,9 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   flatbuffers-compiler libflatbuffers-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev
+  libxnnpack-dev libpthreadpool-dev libcpuinfo-dev
   libgtest-dev libgmock-dev
   clang-14 libclang-rt-14-dev
-  nodejs
   python3-numpy python3-skimage
 )
 
@@ -19,6 +19,11 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
+
+# Node.js and npm (the TFLite oracle, model packages): Debian's packages
+# unless some Node.js is already installed.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 
 if ((${#missing[@]})); then
   echo "install_deps: installing ${missing[*]}"

@@ -43,7 +43,12 @@ class Profiler {
 };
 
 struct SessionOptions {
-  std::string backend = "ref";  // "ref" (the reference backend)
+  // "ref": the reference kernels only. "xnnpack": the fast CPU backend.
+  // "auto": xnnpack, falling back per node to ref for what it cannot run.
+  std::string backend = "ref";
+  // With backend "xnnpack": false makes Prepare fail on the first node the
+  // backend cannot run instead of falling back to ref (the test mode).
+  bool allow_fallback = true;
   int num_threads = 1;
   // Debug: give every tensor its own arena slot (no reuse) so all
   // intermediate values can be read after Invoke.
@@ -118,6 +123,18 @@ class Session {
   std::span<const uint8_t> tensor_data(int tensor_index) const;
 
   void set_profiler(Profiler* profiler);
+
+  // Nodes that run on the reference backend although another backend was
+  // asked for, with the reason the primary backend gave (after Prepare).
+  struct Fallback {
+    int node_index = 0;
+    std::string op;
+    std::string reason;
+  };
+  const std::vector<Fallback>& fallbacks() const;
+  // The backend each live node runs on ("ref", "xnnpack"), by node index;
+  // "folded" for nodes evaluated at prepare time.
+  std::string node_backend(int node_index) const;
 
   class Impl;
 

@@ -2,16 +2,19 @@
 //
 // Life cycle (the runtime drives it):
 //   1. the runtime creates the kernel from a registry (KernelRegistry);
-//   2. Prepare(ctx) runs after shape inference, once per (re)size: shapes,
-//      dtypes and quantization of all inputs/outputs are final; constant
-//      inputs have data, activation data pointers are NOT valid yet. Prepare
-//      validates dtypes/params (returning Unimplemented for unsupported
-//      combinations, naming op and dtype), precomputes multipliers, packs
-//      weights and allocates scratch it owns;
-//   3. Invoke(ctx) computes outputs from inputs; every data pointer is valid.
-//      Invoke never allocates and never does I/O.
-// A kernel must not keep TensorView data pointers between calls: the arena
-// may move after a resize.
+//   2. Prepare(ctx) runs after shape inference and memory planning, once per
+//      (re)size: shapes, dtypes and quantization of all inputs/outputs are
+//      final, and every data pointer (constants and arena slots) is valid and
+//      stays valid until the next Prepare (activation CONTENTS are not yet
+//      meaningful). Prepare validates dtypes/params (returning Unimplemented
+//      for unsupported combinations, naming op and dtype — a fast backend's
+//      Unimplemented makes the session fall back to the reference kernel),
+//      precomputes multipliers, packs weights, binds buffers (e.g. XNNPACK
+//      setup) and allocates scratch it owns;
+//   3. Invoke(ctx) computes outputs from inputs. Invoke never allocates and
+//      never does I/O.
+// Data pointers may change at the next Prepare (after a resize): a kernel
+// keeps them only from one Prepare to the next.
 #ifndef MAI_BACKENDS_KERNEL_H_
 #define MAI_BACKENDS_KERNEL_H_
 
@@ -62,6 +65,9 @@ struct KernelContext {
   const ir::Node* node = nullptr;
   int node_index = 0;
   int num_threads = 1;
+  // The session's pthreadpool_t (nullptr for one thread); kernels that
+  // parallelize run their work on it, never on threads of their own.
+  void* threadpool = nullptr;
   std::vector<TensorView> inputs;  // one per node input (absent ones too)
   std::vector<TensorView> outputs;
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <numeric>
@@ -18,6 +19,7 @@ struct BenchOptions {
   std::vector<std::string> inputs;
   uint32_t seed = 1;
   std::string backend = "ref";
+  bool no_fallback = false;
   int num_threads = 1;
   int num_runs = 50;
   int warmup_runs = 1;
@@ -39,6 +41,7 @@ int RunBench(const BenchOptions& opt) {
     return fail(InvalidArgument("--warmup_runs must be >= 0"));
   SessionOptions so;
   so.backend = opt.backend;
+  so.allow_fallback = !opt.no_fallback;
   so.num_threads = opt.num_threads;
 
   Clock::time_point t0 = Clock::now();
@@ -78,6 +81,12 @@ int RunBench(const BenchOptions& opt) {
   double median =
       n % 2 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
   MemoryStats mem = s.memory();
+  std::map<std::string, int> fallback_ops;
+  nlohmann::json fallback_json = nlohmann::json::array();
+  for (const Session::Fallback& f : s.fallbacks()) {
+    fallback_ops[f.op]++;
+    fallback_json.push_back({{"node", f.node_index}, {"op", f.op}, {"reason", f.reason}});
+  }
 
   if (opt.json) {
     nlohmann::json j = {
@@ -97,7 +106,8 @@ int RunBench(const BenchOptions& opt) {
         {"memory",
          {{"arena_bytes", mem.arena_bytes},
           {"constant_bytes", mem.constant_bytes},
-          {"folded_bytes", mem.folded_bytes}}}};
+          {"folded_bytes", mem.folded_bytes}}},
+        {"fallbacks", fallback_json}};
     fmt::print("{}\n", j.dump(2));
     return 0;
   }
@@ -111,6 +121,11 @@ int RunBench(const BenchOptions& opt) {
   fmt::print(
       "latency ms   mean {:.3f}  median {:.3f}  min {:.3f}  max {:.3f}\n", mean,
       median, sorted.front(), sorted.back());
+  if (!fallback_ops.empty()) {
+    std::string list;
+    for (auto& [op, count] : fallback_ops) list += fmt::format(" {}x{}", op, count);
+    fmt::print("fallback     {} nodes run on ref:{}\n", s.fallbacks().size(), list);
+  }
   fmt::print(
       "arena        {} bytes; constants {} bytes in place, {} bytes folded\n",
       mem.arena_bytes, mem.constant_bytes, mem.folded_bytes);
@@ -128,8 +143,10 @@ void SetupBench(CLI::App& app, int* exit_code) {
   cmd->add_option("--input", opt->inputs, "NAME=FILE (.npy or raw .bin)");
   cmd->add_option("--seed", opt->seed, "Seed of the input generator")
       ->default_val(1);
-  cmd->add_option("--backend", opt->backend, "Backend: ref")
+  cmd->add_option("--backend", opt->backend, "Backend: auto (xnnpack, ref for the rest), xnnpack, ref")
       ->default_val("ref");
+  cmd->add_flag("--no_fallback", opt->no_fallback,
+                "With --backend xnnpack: fail on ops xnnpack cannot run");
   cmd->add_option("--num_threads", opt->num_threads, "Threads")->default_val(1);
   cmd->add_option("--num_runs", opt->num_runs, "Timed runs")->default_val(50);
   cmd->add_option("--warmup_runs", opt->warmup_runs,

@@ -19,6 +19,7 @@ struct RunOptions {
   uint32_t seed = 1;
   std::string output_dir;
   std::string backend = "ref";
+  bool no_fallback = false;
   int num_threads = 1;
 };
 
@@ -75,6 +76,7 @@ int RunRun(const RunOptions& opt) {
   };
   SessionOptions so;
   so.backend = opt.backend;
+  so.allow_fallback = !opt.no_fallback;
   so.num_threads = opt.num_threads;
   auto session = Session::LoadFile(opt.model, so);
   if (!session.ok()) return fail(session.status());
@@ -142,8 +144,10 @@ void SetupRun(CLI::App& app, int* exit_code) {
                   "Seed of the lcg-nr32-v1 input generator (default 1)");
   cmd->add_option("--output_dir", opt->output_dir,
                   "Write output<i>.bin, output<i>.npy and outputs.json here");
-  cmd->add_option("--backend", opt->backend, "Backend: ref")
+  cmd->add_option("--backend", opt->backend, "Backend: auto (xnnpack, ref for the rest), xnnpack, ref")
       ->default_val("ref");
+  cmd->add_flag("--no_fallback", opt->no_fallback,
+                "With --backend xnnpack: fail on ops xnnpack cannot run");
   cmd->add_option("--num_threads", opt->num_threads, "Threads")->default_val(1);
   cmd->callback([opt, exit_code] { *exit_code = RunRun(*opt); });
 }

@@ -5,6 +5,9 @@
 #include <cstring>
 #include <new>
 
+#include <pthreadpool.h>
+
+#include "backends/backends.h"
 #include "backends/kernel.h"
 #include "backends/ref/ref_registry.h"
 #include "ir/shape_inference.h"
@@ -20,11 +23,9 @@ struct AlignedDeleter {
   void operator()(uint8_t* p) const { std::free(p); }
 };
 
-const backends::KernelRegistry* FindBackend(const std::string& name) {
-  if (name == "ref" || name == "reference")
-    return &backends::ref::RefKernelRegistry();
-  return nullptr;
-}
+struct ThreadpoolDeleter {
+  void operator()(pthreadpool* p) const { pthreadpool_destroy(p); }
+};
 
 }  // namespace
 
@@ -32,7 +33,12 @@ class Session::Impl {
  public:
   ir::Model model;
   SessionOptions options;
-  const backends::KernelRegistry* backend = nullptr;
+  const backends::KernelRegistry* backend = nullptr;  // primary
+  const backends::KernelRegistry* fallback = nullptr;  // ref, when allowed
+  std::string backend_name;
+  std::unique_ptr<pthreadpool, ThreadpoolDeleter> threadpool;
+  std::vector<Session::Fallback> fallbacks;
+  std::vector<std::string> node_backends;  // per node
 
   ir::Graph graph;                     // prepared copy of the main graph
   std::vector<Shape> input_overrides;  // per graph input; empty = file shape
@@ -52,7 +58,8 @@ class Session::Impl {
       if (ir::ShapeFn fn = options.custom_ops->FindCustomShapeFn(name))
         return fn;
     }
-    return backend->FindCustomShapeFn(name);
+    if (ir::ShapeFn fn = backend->FindCustomShapeFn(name)) return fn;
+    return backends::ref::RefKernelRegistry().FindCustomShapeFn(name);
   }
 
   std::unique_ptr<backends::OpKernel> CreateKernel(const ir::Node& node) const {
@@ -61,6 +68,10 @@ class Session::Impl {
     }
     return backend->Create(node);
   }
+
+  // Prepares live node k's kernel; on a primary kernel that declines the
+  // node (Unimplemented), switches to the fallback kernel when allowed.
+  Status PrepareKernel(size_t k);
 
   Status Prepare();
   Status Invoke();
@@ -104,10 +115,19 @@ Status Session::Impl::Prepare() {
     }
   }
 
-  // Kernels.
+  // Kernels: the primary backend's, else the fallback's.
   kernels.clear();
+  fallbacks.clear();
+  node_backends.assign(graph.nodes.size(), "folded");
   for (int n : live_nodes) {
     auto kernel = CreateKernel(graph.nodes[n]);
+    node_backends[n] = backend_name;
+    if (!kernel && fallback) {
+      kernel = fallback->Create(graph.nodes[n]);
+      node_backends[n] = "ref";
+      fallbacks.push_back({n, graph.nodes[n].OpName(),
+                           fmt::format("no {} kernel for this op", backend_name)});
+    }
     if (!kernel) {
       return Unimplemented("{}: op is not supported by backend '{}'",
                            graph.NodeLabel(n), options.backend);
@@ -160,6 +180,7 @@ Status Session::Impl::Prepare() {
     ctx.node = &node;
     ctx.node_index = n;
     ctx.num_threads = options.num_threads;
+    ctx.threadpool = threadpool.get();
     auto view = [&](int t) {
       backends::TensorView v;
       if (t < 0) return v;
@@ -174,10 +195,25 @@ Status Session::Impl::Prepare() {
     };
     for (int t : node.inputs) ctx.inputs.push_back(view(t));
     for (int t : node.outputs) ctx.outputs.push_back(view(t));
-    MAI_RETURN_IF_ERROR(kernels[k]->Prepare(ctx));
+    MAI_RETURN_IF_ERROR(PrepareKernel(k));
   }
   prepared = true;
   return Status::Ok();
+}
+
+Status Session::Impl::PrepareKernel(size_t k) {
+  const backends::KernelContext& ctx = contexts[k];
+  Status status = kernels[k]->Prepare(ctx);
+  if (status.ok() || status.code() != StatusCode::kUnimplemented || fallback == nullptr ||
+      node_backends[ctx.node_index] == "ref") {
+    return status;
+  }
+  auto kernel = fallback->Create(*ctx.node);
+  if (!kernel) return status;
+  fallbacks.push_back({ctx.node_index, ctx.node->OpName(), status.message()});
+  node_backends[ctx.node_index] = "ref";
+  kernels[k] = std::move(kernel);
+  return kernels[k]->Prepare(ctx);
 }
 
 Status Session::Impl::Invoke() {
@@ -200,14 +236,26 @@ Result<std::unique_ptr<Session>> Session::FromModel(
     ir::Model model, const SessionOptions& options) {
   if (model.subgraphs.empty()) return InvalidModel("model has no subgraph");
   auto impl = std::make_unique<Impl>();
-  impl->backend = FindBackend(options.backend);
+  impl->backend_name = options.backend == "auto" ? "xnnpack" : options.backend;
+  impl->backend = backends::FindBackend(impl->backend_name);
   if (impl->backend == nullptr) {
-    return InvalidArgument("unknown backend '{}' (available: ref)",
+    return InvalidArgument("unknown backend '{}' (available: auto, xnnpack, ref)",
                            options.backend);
+  }
+  if (impl->backend_name != "ref" &&
+      (options.allow_fallback || options.backend == "auto")) {
+    impl->fallback = &backends::ref::RefKernelRegistry();
   }
   if (options.num_threads < 1 || options.num_threads > 1024) {
     return InvalidArgument("num_threads must be in [1, 1024], got {}",
                            options.num_threads);
+  }
+  if (options.num_threads > 1) {
+    impl->threadpool.reset(
+        pthreadpool_create(static_cast<size_t>(options.num_threads)));
+    if (!impl->threadpool) {
+      return Internal("cannot create a pool of {} threads", options.num_threads);
+    }
   }
   impl->options = options;
   impl->model = std::move(model);
@@ -356,6 +404,18 @@ MemoryStats Session::memory() const {
 
 void Session::set_profiler(Profiler* profiler) {
   impl_->options.profiler = profiler;
+}
+
+const std::vector<Session::Fallback>& Session::fallbacks() const {
+  return impl_->fallbacks;
+}
+
+std::string Session::node_backend(int node_index) const {
+  if (node_index < 0 ||
+      node_index >= static_cast<int>(impl_->node_backends.size())) {
+    return "";
+  }
+  return impl_->node_backends[node_index];
 }
 
 }  // namespace mai
