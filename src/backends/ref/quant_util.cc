@@ -59,7 +59,9 @@ Result<QuantizedRange> ActivationRangeQuantized(ir::Activation activation,
   const int32_t qmin = QuantMin(dtype);
   const int32_t qmax = QuantMax(dtype);
   auto quantize = [&](float f) {
-    int64_t q = zero_point + static_cast<int64_t>(std::round(f / scale));
+    // Clamp in float first: a hostile tiny scale must not overflow the cast.
+    const float steps = std::clamp(std::round(f / scale), -1e9f, 1e9f);
+    int64_t q = zero_point + static_cast<int64_t>(steps);
     return static_cast<int32_t>(std::clamp<int64_t>(q, qmin, qmax));
   };
   switch (activation) {
