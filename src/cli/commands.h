@@ -10,6 +10,7 @@ namespace mai::cli {
 void SetupInspect(CLI::App& app, int* exit_code);
 void SetupRun(CLI::App& app, int* exit_code);
 void SetupBench(CLI::App& app, int* exit_code);
+void SetupDevice(CLI::App& app, int* exit_code);
 
 }  // namespace mai::cli
 

@@ -1,7 +1,19 @@
+#include "backends/ref/mediapipe/transpose_conv_bias.h"
+#include "backends/xnnpack/xnn_conv_util.h"
 #include "backends/xnnpack/xnnpack_registry.h"
 
 namespace mai::backends::xnnpack {
 
-void RegisterXnnConvKernels(KernelRegistry& registry) {}
+void RegisterXnnConvKernels(KernelRegistry& registry) {
+  registry.Register(ir::OpCode::kConv2D, CreateXnnConv2DKernel);
+  registry.Register(ir::OpCode::kDepthwiseConv2D,
+                    CreateXnnDepthwiseConv2DKernel);
+  registry.Register(ir::OpCode::kTransposeConv, CreateXnnTransposeConvKernel);
+  registry.Register(ir::OpCode::kFullyConnected,
+                    CreateXnnFullyConnectedKernel);
+  registry.RegisterCustom("Convolution2DTransposeBias",
+                          ref::mediapipe::TransposeConvBiasShape,
+                          CreateXnnTransposeConvBiasKernel);
+}
 
 }  // namespace mai::backends::xnnpack

@@ -1,7 +1,50 @@
+// Registration of the XNNPACK elementwise family: binary arithmetic, PRELU,
+// activations and unary math (see elementwise_kernels.h for what each runs).
+#include "backends/xnnpack/elementwise_kernels.h"
 #include "backends/xnnpack/xnnpack_registry.h"
 
 namespace mai::backends::xnnpack {
+namespace {
 
-void RegisterXnnElementwiseKernels(KernelRegistry& registry) {}
+using ir::OpCode;
+
+void RegisterBinary(KernelRegistry& r, OpCode code, XnnBinaryOp op) {
+  r.Register(code, [op] { return NewXnnBinaryKernel(op); });
+}
+void RegisterUnary(KernelRegistry& r, OpCode code, XnnUnaryOp op) {
+  r.Register(code, [op] { return NewXnnUnaryKernel(op); });
+}
+
+}  // namespace
+
+void RegisterXnnElementwiseKernels(KernelRegistry& registry) {
+  KernelRegistry& r = registry;
+  RegisterBinary(r, OpCode::kAdd, XnnBinaryOp::kAdd);
+  RegisterBinary(r, OpCode::kSub, XnnBinaryOp::kSub);
+  RegisterBinary(r, OpCode::kMul, XnnBinaryOp::kMul);
+  RegisterBinary(r, OpCode::kDiv, XnnBinaryOp::kDiv);
+  RegisterBinary(r, OpCode::kMaximum, XnnBinaryOp::kMaximum);
+  RegisterBinary(r, OpCode::kMinimum, XnnBinaryOp::kMinimum);
+  RegisterBinary(r, OpCode::kSquaredDifference,
+                 XnnBinaryOp::kSquaredDifference);
+  r.Register(OpCode::kPrelu, [] { return NewXnnPreluKernel(); });
+
+  RegisterUnary(r, OpCode::kRelu, XnnUnaryOp::kRelu);
+  RegisterUnary(r, OpCode::kRelu6, XnnUnaryOp::kRelu6);
+  RegisterUnary(r, OpCode::kReluN1To1, XnnUnaryOp::kReluN1To1);
+  RegisterUnary(r, OpCode::kRelu0To1, XnnUnaryOp::kRelu0To1);
+  RegisterUnary(r, OpCode::kLeakyRelu, XnnUnaryOp::kLeakyRelu);
+  RegisterUnary(r, OpCode::kHardSwish, XnnUnaryOp::kHardSwish);
+  RegisterUnary(r, OpCode::kLogistic, XnnUnaryOp::kLogistic);
+  RegisterUnary(r, OpCode::kTanh, XnnUnaryOp::kTanh);
+  RegisterUnary(r, OpCode::kElu, XnnUnaryOp::kElu);
+  RegisterUnary(r, OpCode::kAbs, XnnUnaryOp::kAbs);
+  RegisterUnary(r, OpCode::kNeg, XnnUnaryOp::kNeg);
+  RegisterUnary(r, OpCode::kFloor, XnnUnaryOp::kFloor);
+  RegisterUnary(r, OpCode::kCeil, XnnUnaryOp::kCeil);
+  RegisterUnary(r, OpCode::kRound, XnnUnaryOp::kRound);
+  RegisterUnary(r, OpCode::kSqrt, XnnUnaryOp::kSqrt);
+  RegisterUnary(r, OpCode::kSquare, XnnUnaryOp::kSquare);
+}
 
 }  // namespace mai::backends::xnnpack

@@ -13,40 +13,17 @@ namespace {
 constexpr char kOpName[] = "Convolution2DTransposeBias";
 constexpr size_t kOptionsBytes = 12;  // three int32
 
-struct Options {
-  bool same = false;
-  int32_t stride_w = 1;
-  int32_t stride_h = 1;
-};
+using Options = TransposeConvBiasOptions;
+
+Result<Options> ParseOptions(const std::vector<uint8_t>& bytes) {
+  return ParseTransposeConvBiasOptions(bytes);
+}
 
 int32_t ReadInt32(const uint8_t* p) {
   const uint32_t v =
       static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) |
       (static_cast<uint32_t>(p[2]) << 16) | (static_cast<uint32_t>(p[3]) << 24);
   return static_cast<int32_t>(v);
-}
-
-Result<Options> ParseOptions(const std::vector<uint8_t>& bytes) {
-  if (bytes.size() < kOptionsBytes) {
-    return InvalidModel(
-        "needs {} bytes of options (padding, stride_width, stride_height), "
-        "has {}",
-        kOptionsBytes, bytes.size());
-  }
-  const int32_t padding = ReadInt32(bytes.data());
-  Options o;
-  o.stride_w = ReadInt32(bytes.data() + 4);
-  o.stride_h = ReadInt32(bytes.data() + 8);
-  if (padding < 0 || padding > 2) {
-    return InvalidModel("padding {} is not 0 (unknown), 1 (SAME) or 2 (VALID)",
-                        padding);
-  }
-  if (o.stride_w < 1 || o.stride_h < 1) {
-    return InvalidModel("strides must be >= 1, got {}x{}", o.stride_h,
-                        o.stride_w);
-  }
-  o.same = padding == 1;
-  return o;
 }
 
 struct Dim {
@@ -96,19 +73,6 @@ Result<Shape> OutputShape(const Options& o, const Shape& input,
   MAI_ASSIGN_OR_RETURN(Dim w,
                        OutputDim(o.same, input[2], weights[2], o.stride_w));
   return Shape{input[0], h.out, w.out, weights[0]};
-}
-
-Status TransposeConvBiasShape(ir::ShapeContext& ctx) {
-  MAI_RETURN_IF_ERROR(ctx.ExpectArity(3, 3, 1));
-  auto shape = [&]() -> Result<Shape> {
-    MAI_ASSIGN_OR_RETURN(Options o, ParseOptions(ctx.node().custom_options));
-    const Shape& input = ctx.input(0)->shape;
-    const Shape& weights = ctx.input(1)->shape;
-    MAI_RETURN_IF_ERROR(CheckShapes(input, weights, ctx.input(2)->shape));
-    return OutputShape(o, input, weights);
-  }();
-  if (!shape.ok()) return ctx.Error("{}", shape.status().message());
-  return ctx.SetOutputShape(0, *shape);
 }
 
 class TransposeConvBiasKernel : public OpKernel {
@@ -166,6 +130,43 @@ class TransposeConvBiasKernel : public OpKernel {
 };
 
 }  // namespace
+
+Result<TransposeConvBiasOptions> ParseTransposeConvBiasOptions(
+    const std::vector<uint8_t>& bytes) {
+  if (bytes.size() < kOptionsBytes) {
+    return InvalidModel(
+        "needs {} bytes of options (padding, stride_width, stride_height), "
+        "has {}",
+        kOptionsBytes, bytes.size());
+  }
+  const int32_t padding = ReadInt32(bytes.data());
+  TransposeConvBiasOptions o;
+  o.stride_w = ReadInt32(bytes.data() + 4);
+  o.stride_h = ReadInt32(bytes.data() + 8);
+  if (padding < 0 || padding > 2) {
+    return InvalidModel("padding {} is not 0 (unknown), 1 (SAME) or 2 (VALID)",
+                        padding);
+  }
+  if (o.stride_w < 1 || o.stride_h < 1) {
+    return InvalidModel("strides must be >= 1, got {}x{}", o.stride_h,
+                        o.stride_w);
+  }
+  o.same = padding == 1;
+  return o;
+}
+
+Status TransposeConvBiasShape(ir::ShapeContext& ctx) {
+  MAI_RETURN_IF_ERROR(ctx.ExpectArity(3, 3, 1));
+  auto shape = [&]() -> Result<Shape> {
+    MAI_ASSIGN_OR_RETURN(Options o, ParseOptions(ctx.node().custom_options));
+    const Shape& input = ctx.input(0)->shape;
+    const Shape& weights = ctx.input(1)->shape;
+    MAI_RETURN_IF_ERROR(CheckShapes(input, weights, ctx.input(2)->shape));
+    return OutputShape(o, input, weights);
+  }();
+  if (!shape.ok()) return ctx.Error("{}", shape.status().message());
+  return ctx.SetOutputShape(0, *shape);
+}
 
 void RegisterConvolution2DTransposeBias(KernelRegistry& registry) {
   registry.RegisterCustom(kOpName, TransposeConvBiasShape,

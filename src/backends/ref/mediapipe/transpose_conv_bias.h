@@ -18,9 +18,26 @@
 #ifndef MAI_BACKENDS_REF_MEDIAPIPE_TRANSPOSE_CONV_BIAS_H_
 #define MAI_BACKENDS_REF_MEDIAPIPE_TRANSPOSE_CONV_BIAS_H_
 
+#include <cstdint>
+#include <vector>
+
 #include "backends/kernel.h"
+#include "core/status.h"
+#include "ir/shape_inference.h"
 
 namespace mai::backends::ref::mediapipe {
+
+// The op's custom_options, parsed and validated (strides >= 1).
+struct TransposeConvBiasOptions {
+  bool same = false;
+  int32_t stride_w = 1;
+  int32_t stride_h = 1;
+};
+Result<TransposeConvBiasOptions> ParseTransposeConvBiasOptions(
+    const std::vector<uint8_t>& bytes);
+
+// The op's shape function (also registered by other backends' kernels).
+Status TransposeConvBiasShape(ir::ShapeContext& ctx);
 
 // Registers "Convolution2DTransposeBias" (shape function and kernel).
 void RegisterConvolution2DTransposeBias(KernelRegistry& registry);
