@@ -53,6 +53,9 @@ struct SessionOptions {
   // Debug: give every tensor its own arena slot (no reuse) so all
   // intermediate values can be read after Invoke.
   bool keep_all_tensors = false;
+  // Graph passes at prepare (activation fusion). Off in keep_all_tensors
+  // mode, where every tensor of the file must stay readable.
+  bool optimize_graph = true;
   // Extra kernels (custom ops) tried before the backend's own registry.
   const backends::KernelRegistry* custom_ops = nullptr;
   // Prepare fails (instead of allocating) when activations need more.
@@ -77,6 +80,7 @@ struct MemoryStats {
   size_t folded_bytes = 0;    // constants produced by prepare-time folding
                               // (e.g. fp16 or sparse weights made dense fp32)
   size_t model_file_bytes = 0;
+  int fused_activations = 0;  // activation nodes fused into their producer
 };
 
 class Session {

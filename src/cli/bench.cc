@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <map>
 #include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <numeric>
 
@@ -29,6 +32,23 @@ struct BenchOptions {
 using Clock = std::chrono::steady_clock;
 double MsSince(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+// Peak resident set size of this process so far (VmHWM in /proc/self/status),
+// in bytes; 0 where the kernel does not report it.
+int64_t PeakRssBytes() {
+  std::FILE* f = std::fopen("/proc/self/status", "r");
+  if (f == nullptr) return 0;
+  char line[256];
+  long long kib = 0;
+  while (std::fgets(line, sizeof(line), f) != nullptr) {
+    if (std::strncmp(line, "VmHWM:", 6) == 0) {
+      if (std::sscanf(line + 6, "%lld", &kib) != 1) kib = 0;
+      break;
+    }
+  }
+  std::fclose(f);
+  return static_cast<int64_t>(kib) * 1024;
 }
 
 int RunBench(const BenchOptions& opt) {
@@ -59,6 +79,7 @@ int RunBench(const BenchOptions& opt) {
   if (Status st = PrepareAndFillInputs(s, specs, opt.seed); !st.ok())
     return fail(st);
   double prepare_ms = MsSince(t0);
+  int64_t peak_rss_after_init = PeakRssBytes();
 
   t0 = Clock::now();
   if (Status st = s.Invoke(); !st.ok()) return fail(st);
@@ -81,6 +102,7 @@ int RunBench(const BenchOptions& opt) {
   double median =
       n % 2 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
   MemoryStats mem = s.memory();
+  int64_t peak_rss = PeakRssBytes();
   std::map<std::string, int> fallback_ops;
   nlohmann::json fallback_json = nlohmann::json::array();
   for (const Session::Fallback& f : s.fallbacks()) {
@@ -106,7 +128,9 @@ int RunBench(const BenchOptions& opt) {
         {"memory",
          {{"arena_bytes", mem.arena_bytes},
           {"constant_bytes", mem.constant_bytes},
-          {"folded_bytes", mem.folded_bytes}}},
+          {"folded_bytes", mem.folded_bytes},
+          {"peak_rss_after_init_bytes", peak_rss_after_init},
+          {"peak_rss_bytes", peak_rss}}},
         {"fallbacks", fallback_json}};
     fmt::print("{}\n", j.dump(2));
     return 0;
@@ -129,6 +153,8 @@ int RunBench(const BenchOptions& opt) {
   fmt::print(
       "arena        {} bytes; constants {} bytes in place, {} bytes folded\n",
       mem.arena_bytes, mem.constant_bytes, mem.folded_bytes);
+  fmt::print("peak RSS     {:.1f} MB after init, {:.1f} MB at the end\n",
+             peak_rss_after_init / 1e6, peak_rss / 1e6);
   return 0;
 }
 

@@ -1,15 +1,16 @@
 #include "mai/session.h"
 
+#include <pthreadpool.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <new>
 
-#include <pthreadpool.h>
-
 #include "backends/backends.h"
 #include "backends/kernel.h"
 #include "backends/ref/ref_registry.h"
+#include "ir/passes/fuse_activation.h"
 #include "ir/shape_inference.h"
 #include "planner/lifetimes.h"
 #include "planner/memory_planner.h"
@@ -33,7 +34,7 @@ class Session::Impl {
  public:
   ir::Model model;
   SessionOptions options;
-  const backends::KernelRegistry* backend = nullptr;  // primary
+  const backends::KernelRegistry* backend = nullptr;   // primary
   const backends::KernelRegistry* fallback = nullptr;  // ref, when allowed
   std::string backend_name;
   std::unique_ptr<pthreadpool, ThreadpoolDeleter> threadpool;
@@ -52,6 +53,7 @@ class Session::Impl {
   std::vector<uint8_t*> tensor_data;  // per tensor: arena slot / constant
   size_t folded_bytes = 0;
   size_t constant_bytes = 0;  // model constants read in place by live nodes
+  int fused_activations = 0;
 
   ir::ShapeFn CustomShapeFn(const std::string& name) const {
     if (options.custom_ops) {
@@ -102,6 +104,12 @@ Status Session::Impl::Prepare() {
     live_nodes.push_back(n);
   }
 
+  // Graph passes.
+  fused_activations = 0;
+  if (options.optimize_graph && !options.keep_all_tensors) {
+    fused_activations = ir::FuseActivations(graph, live_nodes);
+  }
+
   // Constants the live nodes read, in place from the model or folded.
   constant_bytes = 0;
   folded_bytes = 0;
@@ -125,8 +133,9 @@ Status Session::Impl::Prepare() {
     if (!kernel && fallback) {
       kernel = fallback->Create(graph.nodes[n]);
       node_backends[n] = "ref";
-      fallbacks.push_back({n, graph.nodes[n].OpName(),
-                           fmt::format("no {} kernel for this op", backend_name)});
+      fallbacks.push_back(
+          {n, graph.nodes[n].OpName(),
+           fmt::format("no {} kernel for this op", backend_name)});
     }
     if (!kernel) {
       return Unimplemented("{}: op is not supported by backend '{}'",
@@ -204,8 +213,8 @@ Status Session::Impl::Prepare() {
 Status Session::Impl::PrepareKernel(size_t k) {
   const backends::KernelContext& ctx = contexts[k];
   Status status = kernels[k]->Prepare(ctx);
-  if (status.ok() || status.code() != StatusCode::kUnimplemented || fallback == nullptr ||
-      node_backends[ctx.node_index] == "ref") {
+  if (status.ok() || status.code() != StatusCode::kUnimplemented ||
+      fallback == nullptr || node_backends[ctx.node_index] == "ref") {
     return status;
   }
   auto kernel = fallback->Create(*ctx.node);
@@ -239,8 +248,9 @@ Result<std::unique_ptr<Session>> Session::FromModel(
   impl->backend_name = options.backend == "auto" ? "xnnpack" : options.backend;
   impl->backend = backends::FindBackend(impl->backend_name);
   if (impl->backend == nullptr) {
-    return InvalidArgument("unknown backend '{}' (available: auto, xnnpack, ref)",
-                           options.backend);
+    return InvalidArgument(
+        "unknown backend '{}' (available: auto, xnnpack, ref)",
+        options.backend);
   }
   if (impl->backend_name != "ref" &&
       (options.allow_fallback || options.backend == "auto")) {
@@ -254,7 +264,8 @@ Result<std::unique_ptr<Session>> Session::FromModel(
     impl->threadpool.reset(
         pthreadpool_create(static_cast<size_t>(options.num_threads)));
     if (!impl->threadpool) {
-      return Internal("cannot create a pool of {} threads", options.num_threads);
+      return Internal("cannot create a pool of {} threads",
+                      options.num_threads);
     }
   }
   impl->options = options;
@@ -398,6 +409,7 @@ MemoryStats Session::memory() const {
   m.arena_bytes = impl_->arena_bytes;
   m.folded_bytes = impl_->folded_bytes;
   m.constant_bytes = impl_->constant_bytes;
+  m.fused_activations = impl_->fused_activations;
   if (impl_->model.storage) m.model_file_bytes = impl_->model.storage->size();
   return m;
 }

@@ -204,6 +204,56 @@ TEST(SessionTest, CustomOpRegistry) {
             (std::vector<float>{3.0f, -4.0f, 0.0f}));
 }
 
+// CONV_2D -> RELU6 and ADD -> RELU: fused into their producers, same output
+// bytes as running them separately.
+TEST(SessionTest, ActivationsAreFusedWithIdenticalResults) {
+  ModelBuilder b;
+  int x = b.AddInput("x", DType::kFloat32, {1, 6, 6, 3});
+  std::vector<float> w(4 * 3 * 3 * 3);
+  for (size_t i = 0; i < w.size(); ++i)
+    w[i] = 0.37f * static_cast<float>(i % 11) - 1.5f;
+  int wt = b.AddConstant<float>("w", {4, 3, 3, 3}, w);
+  int bias = b.AddConstant<float>("b", {4}, {0.5f, -0.5f, 1.0f, 0.0f});
+  int c = b.AddTensor("c", DType::kFloat32, Shape{1, 6, 6, 4});
+  b.AddOp(ir::OpCode::kConv2D, {x, wt, bias}, {c}, ir::Conv2DParams{});
+  int r = b.AddTensor("r", DType::kFloat32, Shape{1, 6, 6, 4});
+  b.AddOp(ir::OpCode::kRelu6, {c}, {r});
+  int s = b.AddTensor("s", DType::kFloat32, Shape{1, 6, 6, 4});
+  b.AddOp(ir::OpCode::kAdd, {r, c}, {s}, ir::BinaryParams{});  // c read twice
+  int t = b.AddTensor("t", DType::kFloat32, Shape{1, 6, 6, 4});
+  b.AddOp(ir::OpCode::kAdd, {r, r}, {t}, ir::BinaryParams{});
+  int y = b.AddTensor("y", DType::kFloat32, Shape{1, 6, 6, 4});
+  b.AddOp(ir::OpCode::kRelu, {t}, {y});
+  b.MarkOutput(s);
+  b.MarkOutput(y);
+  std::vector<uint8_t> model = *b.Build();
+
+  CountingProfiler fused_profiler;
+  SessionOptions fused_options;
+  fused_options.profiler = &fused_profiler;
+  SessionOptions plain_options;
+  plain_options.optimize_graph = false;
+  auto fused = Session::LoadBytes(model, fused_options);
+  auto plain = Session::LoadBytes(model, plain_options);
+  ASSERT_TRUE(fused.ok() && plain.ok());
+  for (Session* session : {fused->get(), plain->get()}) {
+    ASSERT_TRUE(session->Prepare().ok());
+    FillDeterministic(DType::kFloat32, 4, 0, session->input_data(0));
+    ASSERT_TRUE(session->Invoke().ok());
+  }
+  // c has two readers (RELU6 and the first ADD): not fused. t -> RELU is.
+  EXPECT_EQ((*fused)->memory().fused_activations, 1);
+  EXPECT_EQ(fused_profiler.ops,
+            (std::vector<std::string>{"CONV_2D", "RELU6", "ADD", "ADD"}));
+  for (int o = 0; o < 2; ++o) {
+    auto a = (*fused)->output_data(o), p = (*plain)->output_data(o);
+    ASSERT_EQ(a.size(), p.size());
+    EXPECT_TRUE(std::equal(a.begin(), a.end(), p.begin())) << "output " << o;
+  }
+  std::vector<float> yv = Floats((*fused)->output_data(1));
+  EXPECT_GE(*std::min_element(yv.begin(), yv.end()), 0.0f);
+}
+
 TEST(SessionTest, OptionsAreValidated) {
   SessionOptions options;
   options.num_threads = 0;
