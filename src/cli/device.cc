@@ -18,8 +18,10 @@ struct DeviceOptions {
 
 std::string Bytes(uint64_t b) {
   constexpr double kKiB = 1024.0;
-  if (b >= (uint64_t{1} << 30)) return fmt::format("{:.1f} GiB", b / (kKiB * kKiB * kKiB));
-  if (b >= (uint64_t{1} << 20)) return fmt::format("{:g} MiB", b / (kKiB * kKiB));
+  if (b >= (uint64_t{1} << 30))
+    return fmt::format("{:.1f} GiB", b / (kKiB * kKiB * kKiB));
+  if (b >= (uint64_t{1} << 20))
+    return fmt::format("{:g} MiB", b / (kKiB * kKiB));
   if (b >= (uint64_t{1} << 10)) return fmt::format("{:g} KiB", b / kKiB);
   return fmt::format("{} B", b);
 }
@@ -32,19 +34,19 @@ std::string Cache(const char* name, const device::CacheLevel& c) {
 void PrintText(const device::DeviceInfo& d, const device::MachinePeaks& p) {
   fmt::print("cpu          {} ({}, {}; {})\n", d.model_name, d.vendor, d.uarch,
              d.cpu_id);
-  fmt::print(
-      "processors   {} package{}, {} cores, {} logical ({} usable)\n",
-      d.packages, d.packages == 1 ? "" : "s", d.cores, d.logical_processors,
-      d.usable_processors);
+  fmt::print("processors   {} package{}, {} cores, {} logical ({} usable)\n",
+             d.packages, d.packages == 1 ? "" : "s", d.cores,
+             d.logical_processors, d.usable_processors);
   if (d.frequency_mhz > 0) {
     fmt::print("frequency    {:.0f} MHz ({})\n", d.frequency_mhz,
                d.frequency_source);
   }
   std::string isa;
-  for (const std::string& f : d.isa_features) isa += (isa.empty() ? "" : " ") + f;
+  for (const std::string& f : d.isa_features)
+    isa += (isa.empty() ? "" : " ") + f;
   fmt::print("isa          {}\n", isa.empty() ? "-" : isa);
-  fmt::print("caches       {}, {}, {}\n", Cache("L1d", d.l1d), Cache("L2", d.l2),
-             Cache("L3", d.l3));
+  fmt::print("caches       {}, {}, {}\n", Cache("L1d", d.l1d),
+             Cache("L2", d.l2), Cache("L3", d.l3));
   fmt::print("memory       {} total, {} available\n",
              Bytes(d.total_memory_bytes), Bytes(d.available_memory_bytes));
   fmt::print("os           {}, {} ({})\n", d.os, d.kernel, d.arch);
@@ -56,14 +58,18 @@ void PrintText(const device::DeviceInfo& d, const device::MachinePeaks& p) {
       "chains); {} buffer\n",
       p.elapsed_s, p.repetitions, p.fma_kernel, p.fma_lanes, p.fma_chains,
       Bytes(p.buffer_bytes));
-  fmt::print("fp32 fma      {:8.1f} GFLOP/s 1 thread   {:8.1f} GFLOP/s {} threads\n",
-             p.fma_gflops_1t, p.fma_gflops_all, n);
-  fmt::print("read          {:8.1f} GB/s    1 thread   {:8.1f} GB/s    {} threads\n",
-             p.read_gbps_1t, p.read_gbps_all, n);
-  fmt::print("write         {:8.1f} GB/s    1 thread   {:8.1f} GB/s    {} threads\n",
-             p.write_gbps_1t, p.write_gbps_all, n);
-  fmt::print("copy          {:8.1f} GB/s    1 thread   {:8.1f} GB/s    {} threads\n",
-             p.copy_gbps_1t, p.copy_gbps_all, n);
+  fmt::print(
+      "fp32 fma      {:8.1f} GFLOP/s 1 thread   {:8.1f} GFLOP/s {} threads\n",
+      p.fma_gflops_1t, p.fma_gflops_all, n);
+  fmt::print(
+      "read          {:8.1f} GB/s    1 thread   {:8.1f} GB/s    {} threads\n",
+      p.read_gbps_1t, p.read_gbps_all, n);
+  fmt::print(
+      "write         {:8.1f} GB/s    1 thread   {:8.1f} GB/s    {} threads\n",
+      p.write_gbps_1t, p.write_gbps_all, n);
+  fmt::print(
+      "copy          {:8.1f} GB/s    1 thread   {:8.1f} GB/s    {} threads\n",
+      p.copy_gbps_1t, p.copy_gbps_all, n);
 }
 
 int RunDevice(const DeviceOptions& opt) {
@@ -93,7 +99,8 @@ int RunDevice(const DeviceOptions& opt) {
 void SetupDevice(CLI::App& app, int* exit_code) {
   auto opt = std::make_shared<DeviceOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "device", "Describe this machine and measure its peak FMA and memory rates");
+      "device",
+      "Describe this machine and measure its peak FMA and memory rates");
   cmd->add_flag("--json", opt->json, "Print JSON instead of text");
   cmd->add_flag("--quick", opt->quick,
                 "Shorter, rougher measurement (small buffer, 3 repetitions)");

@@ -149,6 +149,26 @@ constexpr Named kUarchs[] = {
     {cpuinfo_uarch_taishan_v110, "TaiShan v110"},
 };
 
+// Intel family 6 models newer than the cpuinfo release.
+constexpr Named kIntelFamily6Models[] = {
+    {0x6A, "Sunny Cove"},   {0x6C, "Sunny Cove"},   {0x7D, "Sunny Cove"},
+    {0x7E, "Sunny Cove"},   {0x8C, "Willow Cove"},  {0x8D, "Willow Cove"},
+    {0x8F, "Golden Cove"},  {0x97, "Golden Cove"},  {0x9A, "Golden Cove"},
+    {0xB7, "Raptor Cove"},  {0xBA, "Raptor Cove"},  {0xBF, "Raptor Cove"},
+    {0xCF, "Raptor Cove"},  {0xAA, "Redwood Cove"}, {0xAC, "Redwood Cove"},
+    {0xAD, "Redwood Cove"}, {0xAE, "Redwood Cove"}, {0xAF, "Crestmont"},
+    {0xBD, "Lion Cove"},    {0xC5, "Lion Cove"},    {0xC6, "Lion Cove"},
+};
+
+// ARM Ltd. (MIDR implementer 0x41) part numbers newer than the cpuinfo
+// release.
+constexpr Named kArmParts[] = {
+    {0xD46, "Cortex-A510"}, {0xD47, "Cortex-A710"}, {0xD48, "Cortex-X2"},
+    {0xD49, "Neoverse N2"}, {0xD4B, "Cortex-A78C"}, {0xD4C, "Cortex-X1C"},
+    {0xD4D, "Cortex-A715"}, {0xD4E, "Cortex-X3"},   {0xD4F, "Neoverse V2"},
+    {0xD80, "Cortex-A520"}, {0xD81, "Cortex-A720"}, {0xD82, "Cortex-X4"},
+};
+
 template <size_t N>
 const char* Find(const Named (&table)[N], uint32_t value) {
   for (const Named& n : table) {
@@ -196,17 +216,8 @@ std::string X86UarchFromSignature(const std::string& vendor,
   }
   if (vendor == "AMD" && sig.family == 0x1A) return "Zen 5";
   if (vendor == "Intel" && sig.family == 0x6) {
-    switch (sig.model) {
-      case 0x6A: case 0x6C: case 0x7D: case 0x7E: return "Sunny Cove";
-      case 0x8C: case 0x8D: return "Willow Cove";
-      case 0x8F: case 0x97: case 0x9A: return "Golden Cove";
-      case 0xB7: case 0xBA: case 0xBF: return "Raptor Cove";
-      case 0xCF: return "Raptor Cove";
-      case 0xAA: case 0xAC: case 0xAD: case 0xAE: return "Redwood Cove";
-      case 0xAF: return "Crestmont";
-      case 0xBD: case 0xC5: case 0xC6: return "Lion Cove";
-      default: return "";
-    }
+    const char* name = Find(kIntelFamily6Models, sig.model);
+    return name ? name : "";
   }
   return "";
 }
@@ -215,21 +226,8 @@ std::string ArmUarchFromMidr(uint32_t midr) {
   const uint32_t implementer = midr >> 24;
   const uint32_t part = (midr >> 4) & 0xFFF;
   if (implementer != 0x41) return "";  // ARM Ltd. designs only
-  switch (part) {
-    case 0xD46: return "Cortex-A510";
-    case 0xD47: return "Cortex-A710";
-    case 0xD48: return "Cortex-X2";
-    case 0xD49: return "Neoverse N2";
-    case 0xD4B: return "Cortex-A78C";
-    case 0xD4C: return "Cortex-X1C";
-    case 0xD4D: return "Cortex-A715";
-    case 0xD4E: return "Cortex-X3";
-    case 0xD4F: return "Neoverse V2";
-    case 0xD80: return "Cortex-A520";
-    case 0xD81: return "Cortex-A720";
-    case 0xD82: return "Cortex-X4";
-    default: return "";
-  }
+  const char* name = Find(kArmParts, part);
+  return name ? name : "";
 }
 
 }  // namespace mai::device

@@ -193,7 +193,8 @@ void AddMemory(DeviceInfo& info) {
   // "MemAvailable:   12345678 kB"
   const std::string avail = FileField("/proc/meminfo", "MemAvailable");
   if (!avail.empty()) {
-    info.available_memory_bytes = std::strtoull(avail.c_str(), nullptr, 10) * 1024;
+    info.available_memory_bytes =
+        std::strtoull(avail.c_str(), nullptr, 10) * 1024;
   }
   if (info.total_memory_bytes == 0) {
     const std::string total = FileField("/proc/meminfo", "MemTotal");
@@ -236,8 +237,7 @@ Result<DeviceInfo> DescribeDevice() {
     info.vendor = "unknown";
     info.uarch = "unknown";
     info.packages = 1;
-    info.logical_processors =
-        std::max(1u, std::thread::hardware_concurrency());
+    info.logical_processors = std::max(1u, std::thread::hardware_concurrency());
     info.cores = info.logical_processors;
   }
   if (info.model_name.empty()) {
@@ -295,22 +295,14 @@ nlohmann::json ToJson(const DeviceInfo& info) {
 
 nlohmann::json ToJson(const MachinePeaks& p) {
   return {
-      {"fma_kernel", p.fma_kernel},
-      {"fma_lanes", p.fma_lanes},
-      {"fma_chains", p.fma_chains},
-      {"threads_all", p.threads_all},
-      {"fma_gflops_1t", p.fma_gflops_1t},
-      {"fma_gflops_all", p.fma_gflops_all},
-      {"read_gbps_1t", p.read_gbps_1t},
-      {"read_gbps_all", p.read_gbps_all},
-      {"write_gbps_1t", p.write_gbps_1t},
-      {"write_gbps_all", p.write_gbps_all},
-      {"copy_gbps_1t", p.copy_gbps_1t},
-      {"copy_gbps_all", p.copy_gbps_all},
-      {"buffer_bytes", p.buffer_bytes},
-      {"repetitions", p.repetitions},
-      {"elapsed_s", p.elapsed_s},
-      {"samples", p.samples},
+      {"fma_kernel", p.fma_kernel},       {"fma_lanes", p.fma_lanes},
+      {"fma_chains", p.fma_chains},       {"threads_all", p.threads_all},
+      {"fma_gflops_1t", p.fma_gflops_1t}, {"fma_gflops_all", p.fma_gflops_all},
+      {"read_gbps_1t", p.read_gbps_1t},   {"read_gbps_all", p.read_gbps_all},
+      {"write_gbps_1t", p.write_gbps_1t}, {"write_gbps_all", p.write_gbps_all},
+      {"copy_gbps_1t", p.copy_gbps_1t},   {"copy_gbps_all", p.copy_gbps_all},
+      {"buffer_bytes", p.buffer_bytes},   {"repetitions", p.repetitions},
+      {"elapsed_s", p.elapsed_s},         {"samples", p.samples},
   };
 }
 

@@ -7,7 +7,8 @@
 //   if (peaks.ok()) {
 //     double gflops = node_flops / node_seconds * 1e-9;
 //     double fraction_of_peak = gflops / (threads == 1 ? peaks->fma_gflops_1t
-//                                                      : peaks->fma_gflops_all);
+//                                                      :
+//                                                      peaks->fma_gflops_all);
 //   }
 //
 // The description comes from the cpuinfo library plus the OS (uname,
@@ -34,18 +35,19 @@ namespace mai::device {
 // One cache level as the cores see it. size_bytes == 0: no such level was
 // reported.
 struct CacheLevel {
-  uint64_t size_bytes = 0;     // one instance
-  uint32_t instances = 0;      // how many such caches the machine has
+  uint64_t size_bytes = 0;  // one instance
+  uint32_t instances = 0;   // how many such caches the machine has
   uint32_t line_bytes = 0;
-  uint32_t shared_by = 0;      // logical processors sharing one instance
+  uint32_t shared_by = 0;  // logical processors sharing one instance
 };
 
 struct DeviceInfo {
-  std::string arch;        // "x86_64", "aarch64", ... (uname machine)
-  std::string vendor;      // "AMD", "Intel", "ARM", "Qualcomm", ... or "unknown"
-  std::string model_name;  // e.g. "AMD EPYC 9654", "Qualcomm Snapdragon 8 Gen 2"
-  std::string uarch;       // e.g. "Zen 4", "Cortex-A76", or "unknown"
-  std::string cpu_id;      // "family 0x19 model 0x11 stepping 1" / "midr 0x..."
+  std::string arch;    // "x86_64", "aarch64", ... (uname machine)
+  std::string vendor;  // "AMD", "Intel", "ARM", "Qualcomm", ... or "unknown"
+  std::string
+      model_name;      // e.g. "AMD EPYC 9654", "Qualcomm Snapdragon 8 Gen 2"
+  std::string uarch;   // e.g. "Zen 4", "Cortex-A76", or "unknown"
+  std::string cpu_id;  // "family 0x19 model 0x11 stepping 1" / "midr 0x..."
   uint32_t packages = 0;
   uint32_t cores = 0;
   uint32_t logical_processors = 0;
@@ -64,8 +66,8 @@ struct DeviceInfo {
   CacheLevel l1d, l2, l3;
   uint64_t total_memory_bytes = 0;
   uint64_t available_memory_bytes = 0;  // MemAvailable; 0 if unknown
-  std::string os;              // "Debian GNU/Linux 12 (bookworm)" or uname sysname
-  std::string kernel;          // uname sysname + release, e.g. "Linux 6.1.0-18"
+  std::string os;      // "Debian GNU/Linux 12 (bookworm)" or uname sysname
+  std::string kernel;  // uname sysname + release, e.g. "Linux 6.1.0-18"
   // The FMA kernel MeasurePeaks will use on this machine, e.g. "avx512f".
   std::string fma_kernel;
   // What could not be determined (e.g. cpuinfo failed); empty normally.
@@ -87,8 +89,8 @@ struct PeakOptions {
   // Memory buffer; 0 = automatic: max(256 MiB, 4 x total L3), at most 1/4 of
   // the total memory and 2 GiB (quick: 64 MiB). Rounded down to whole blocks.
   uint64_t buffer_bytes = 0;
-  // Timed repetitions of each figure (after one untimed warm-up); 0 = 5
-  // (quick: 3).
+  // Timed repetitions of each figure (after one untimed warm-up); 0 = 7
+  // (quick: 3). An FMA repetition lasts about 30 ms (quick: 10 ms).
   int repetitions = 0;
 };
 
@@ -98,7 +100,7 @@ struct MachinePeaks {
   std::string fma_kernel;  // FmaKernel::name used
   int fma_lanes = 0;
   int fma_chains = 0;
-  int threads_all = 0;     // threads of the *_all figures
+  int threads_all = 0;  // threads of the *_all figures
   double fma_gflops_1t = 0;
   double fma_gflops_all = 0;
   double read_gbps_1t = 0;
@@ -109,7 +111,7 @@ struct MachinePeaks {
   double copy_gbps_all = 0;
   uint64_t buffer_bytes = 0;  // memory buffer (copy: half to the other half)
   int repetitions = 0;
-  double elapsed_s = 0;       // wall time of the whole measurement
+  double elapsed_s = 0;  // wall time of the whole measurement
   // Every timed repetition of every figure (same units), keyed by the field
   // name above, e.g. "fma_gflops_1t": raw samples for whoever doubts a best.
   std::map<std::string, std::vector<double>> samples;

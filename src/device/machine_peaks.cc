@@ -77,10 +77,10 @@ Result<Figure> MeasureFma(const FmaRun& run, int threads, int reps,
   }
   const double flops = 2.0 * static_cast<double>(floats) *
                        static_cast<double>(run.iterations) * threads;
-  MAI_ASSIGN_OR_RETURN(
-      Figure f, Measure(threads, reps, cpus, flops, [&](int t) {
-        k.run(acc[t].data(), kFmaA, kFmaB, run.iterations);
-      }));
+  MAI_ASSIGN_OR_RETURN(Figure f,
+                       Measure(threads, reps, cpus, flops, [&](int t) {
+                         k.run(acc[t].data(), kFmaA, kFmaB, run.iterations);
+                       }));
   for (int t = 0; t < threads; ++t) {
     for (size_t i = 0; i < floats; ++i) {
       if (!(std::fabs(acc[t][i] - 1.0f) <= 1e-6f)) {
@@ -115,7 +115,8 @@ Result<MemoryFigures> MeasureMemory(Buffer& buf, int threads, int reps,
   MemoryFigures m;
   char* base = buf.data.get();
   const uint64_t slice = SliceBytes(buf.bytes, threads);
-  const uint64_t copy_slice = SliceBytes(buf.bytes / 2 / kPage * kPage, threads);
+  const uint64_t copy_slice =
+      SliceBytes(buf.bytes / 2 / kPage * kPage, threads);
   if (slice == 0 || copy_slice == 0) {
     return InvalidArgument("buffer of {} bytes is too small for {} threads",
                            buf.bytes, threads);
@@ -126,9 +127,8 @@ Result<MemoryFigures> MeasureMemory(Buffer& buf, int threads, int reps,
   // Write first: its warm-up round is also the first touch of each slice by
   // the thread that will use it.
   MAI_ASSIGN_OR_RETURN(
-      m.write, Measure(threads, reps, cpus, double(slice) * threads, [&](int t) {
-        Fill(base + t * slice, slice, pattern);
-      }));
+      m.write, Measure(threads, reps, cpus, double(slice) * threads,
+                       [&](int t) { Fill(base + t * slice, slice, pattern); }));
 
   std::vector<uint64_t> sums(threads * 8);  // one cache line per thread
   MAI_ASSIGN_OR_RETURN(
@@ -146,12 +146,11 @@ Result<MemoryFigures> MeasureMemory(Buffer& buf, int threads, int reps,
   }
 
   MAI_ASSIGN_OR_RETURN(
-      m.copy,
-      Measure(threads, reps, cpus, 2.0 * double(copy_slice) * threads,
-              [&](int t) {
-                std::memcpy(copy_dst + t * copy_slice,
-                            copy_src + t * copy_slice, copy_slice);
-              }));
+      m.copy, Measure(threads, reps, cpus, 2.0 * double(copy_slice) * threads,
+                      [&](int t) {
+                        std::memcpy(copy_dst + t * copy_slice,
+                                    copy_src + t * copy_slice, copy_slice);
+                      }));
   return m;
 }
 
@@ -184,9 +183,9 @@ Result<MachinePeaks> MeasurePeaks(const PeakOptions& o) {
   MachinePeaks p;
   p.threads_all =
       o.num_threads > 0 ? o.num_threads : static_cast<int>(cpus.size());
-  p.repetitions = o.repetitions > 0 ? o.repetitions : (o.quick ? 3 : 5);
-  p.buffer_bytes = o.buffer_bytes > 0 ? o.buffer_bytes
-                                      : AutoBufferBytes(o, info);
+  p.repetitions = o.repetitions > 0 ? o.repetitions : (o.quick ? 3 : 7);
+  p.buffer_bytes =
+      o.buffer_bytes > 0 ? o.buffer_bytes : AutoBufferBytes(o, info);
   p.buffer_bytes = p.buffer_bytes / kPage * kPage;
   const uint64_t min_buffer = 2 * kPage * static_cast<uint64_t>(p.threads_all);
   if (p.buffer_bytes < min_buffer) {
@@ -200,7 +199,7 @@ Result<MachinePeaks> MeasurePeaks(const PeakOptions& o) {
   p.fma_kernel = fma.kernel->name;
   p.fma_lanes = fma.kernel->lanes;
   p.fma_chains = fma.kernel->chains;
-  fma.iterations = CalibrateFma(*fma.kernel, o.quick ? 0.01 : 0.05);
+  fma.iterations = CalibrateFma(*fma.kernel, o.quick ? 0.01 : 0.03);
   MAI_ASSIGN_OR_RETURN(Figure fma_1t, MeasureFma(fma, 1, p.repetitions, cpus));
   MAI_ASSIGN_OR_RETURN(Figure fma_all,
                        MeasureFma(fma, p.threads_all, p.repetitions, cpus));
@@ -213,10 +212,9 @@ Result<MachinePeaks> MeasurePeaks(const PeakOptions& o) {
     return IoError("cannot allocate {} MiB for the bandwidth measurement",
                    buf.bytes / kMiB);
   }
-  MAI_ASSIGN_OR_RETURN(
-      MemoryFigures mem_all,
-      MeasureMemory(buf, p.threads_all, p.repetitions, cpus,
-                    0x0123456789abcdefULL));
+  MAI_ASSIGN_OR_RETURN(MemoryFigures mem_all,
+                       MeasureMemory(buf, p.threads_all, p.repetitions, cpus,
+                                     0x0123456789abcdefULL));
   MAI_ASSIGN_OR_RETURN(
       MemoryFigures mem_1t,
       MeasureMemory(buf, 1, p.repetitions, cpus, 0xfedcba9876543210ULL));

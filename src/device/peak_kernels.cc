@@ -28,7 +28,8 @@ __attribute__((target("avx512f"))) void RunAvx512(float* acc, float a, float b,
   for (int c = 0; c < kAvx512Chains; ++c) x[c] = _mm512_loadu_ps(acc + 16 * c);
   for (uint64_t i = 0; i < iterations; ++i) {
 #pragma GCC unroll 16
-    for (int c = 0; c < kAvx512Chains; ++c) x[c] = _mm512_fmadd_ps(x[c], va, vb);
+    for (int c = 0; c < kAvx512Chains; ++c)
+      x[c] = _mm512_fmadd_ps(x[c], va, vb);
   }
 #pragma GCC unroll 16
   for (int c = 0; c < kAvx512Chains; ++c) _mm512_storeu_ps(acc + 16 * c, x[c]);

@@ -46,9 +46,9 @@ void PinCurrentThread(int cpu) {
 
 }  // namespace
 
-Result<std::vector<double>> TimeOnThreads(int threads, int reps, bool pin,
-                                          const std::vector<int>& cpus,
-                                          const std::function<void(int)>& body) {
+Result<std::vector<double>> TimeOnThreads(
+    int threads, int reps, bool pin, const std::vector<int>& cpus,
+    const std::function<void(int)>& body) {
   if (threads < 1 || reps < 1 || cpus.empty()) {
     return InvalidArgument("TimeOnThreads: threads {} and reps {} must be >= 1",
                            threads, reps);

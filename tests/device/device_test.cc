@@ -1,8 +1,6 @@
 // DescribeDevice agrees with what the OS says independently, MeasurePeaks
 // gives positive figures below physical bounds, and `mai device` prints them.
 // No timing assertions beyond those bounds: the machine may be busy.
-#include "device/device_info.h"
-
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +11,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+
+#include "device/device_info.h"
 
 namespace mai::device {
 namespace {
@@ -81,9 +81,10 @@ std::string ProcFlagName(const std::string& f) {
   if (f == "sse4.1") return "sse4_1";
   if (f == "sse4.2") return "sse4_2";
   if (f == "fma3") return "fma";
-  for (const char* under : {"vnni", "bf16", "vbmi2", "bitalg", "vpopcntdq",
-                            "vp2intersect"}) {
-    if (f == std::string("avx512") + under) return std::string("avx512_") + under;
+  for (const char* under :
+       {"vnni", "bf16", "vbmi2", "bitalg", "vpopcntdq", "vp2intersect"}) {
+    if (f == std::string("avx512") + under)
+      return std::string("avx512_") + under;
   }
   return f;
 }
@@ -130,9 +131,9 @@ void ExpectSane(const MachinePeaks& p, int threads) {
   EXPECT_EQ(p.threads_all, threads);
   EXPECT_GT(p.fma_lanes, 0);
   EXPECT_GT(p.fma_chains, 0);
-  for (double v : {p.fma_gflops_1t, p.fma_gflops_all, p.read_gbps_1t,
-                   p.read_gbps_all, p.write_gbps_1t, p.write_gbps_all,
-                   p.copy_gbps_1t, p.copy_gbps_all}) {
+  for (double v :
+       {p.fma_gflops_1t, p.fma_gflops_all, p.read_gbps_1t, p.read_gbps_all,
+        p.write_gbps_1t, p.write_gbps_all, p.copy_gbps_1t, p.copy_gbps_all}) {
     EXPECT_GT(v, 0.0);
   }
   EXPECT_LT(p.fma_gflops_1t, kMaxGflopsPerCore);

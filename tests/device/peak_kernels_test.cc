@@ -141,12 +141,11 @@ TEST(MemoryKernelTest, FillWritesEveryWordAndNothingBeyond) {
 TEST(TimeOnThreadsTest, EveryThreadRunsEveryRoundAndRoundsAreTimed) {
   constexpr int kThreads = 3, kReps = 4;
   std::atomic<int> calls[kThreads] = {};
-  auto seconds = TimeOnThreads(kThreads, kReps, /*pin=*/true, UsableCpus(),
-                               [&](int t) {
-                                 calls[t]++;
-                                 std::this_thread::sleep_for(
-                                     std::chrono::milliseconds(2));
-                               });
+  auto seconds =
+      TimeOnThreads(kThreads, kReps, /*pin=*/true, UsableCpus(), [&](int t) {
+        calls[t]++;
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      });
   ASSERT_TRUE(seconds.ok()) << seconds.status().message();
   ASSERT_EQ(seconds->size(), size_t{kReps});
   for (double s : *seconds) EXPECT_GE(s, 0.002);  // sleep lasts at least that

@@ -25,9 +25,12 @@ struct BinaryOpInfo {
 };
 
 const BinaryOpInfo kFloatOps[] = {
-    {ir::OpCode::kAdd, true},      {ir::OpCode::kSub, true},
-    {ir::OpCode::kMul, true},      {ir::OpCode::kDiv, true},
-    {ir::OpCode::kMaximum, false}, {ir::OpCode::kMinimum, false},
+    {ir::OpCode::kAdd, true},
+    {ir::OpCode::kSub, true},
+    {ir::OpCode::kMul, true},
+    {ir::OpCode::kDiv, true},
+    {ir::OpCode::kMaximum, false},
+    {ir::OpCode::kMinimum, false},
     {ir::OpCode::kSquaredDifference, false},
 };
 
@@ -95,9 +98,9 @@ TEST(XnnBinaryTest, FloatRandomBroadcastMatchesReference) {
     for (int iter = 0; iter < 12; ++iter) {
       Shape sa, sb;
       RandomBroadcastShapes(rng, &sa, &sb);
-      const ir::Activation act =
-          info.has_activation ? kActivations[rng.Int(0, 3)]
-                              : ir::Activation::kNone;
+      const ir::Activation act = info.has_activation
+                                     ? kActivations[rng.Int(0, 3)]
+                                     : ir::Activation::kNone;
       const bool b_constant = rng.Int(0, 2) == 0;
       const size_t nb = static_cast<size_t>(NumElementsUnchecked(sb));
       const std::vector<float> bv = info.code == ir::OpCode::kDiv
@@ -171,8 +174,8 @@ void RunQuantizedCases(DType dtype, uint32_t seed) {
           sb, rng.Ints<T>(NumElementsUnchecked(sb), qmin, qmax));
       SCOPED_TRACE(::testing::Message()
                    << ir::OpCodeName(op) << " " << DTypeName(dtype) << " "
-                   << ShapeToString(sa) << " x " << ShapeToString(sb)
-                   << " act " << static_cast<int>(act));
+                   << ShapeToString(sa) << " x " << ShapeToString(sb) << " act "
+                   << static_cast<int>(act));
       auto model = BinaryModel(op, dtype, sa, sb, act, qa, qb, qo);
       testing::ExpectXnnMatchesRefQuantized(model, {a, b});
     }
@@ -193,10 +196,10 @@ TEST(XnnBinaryTest, QuantizedConstantOperand) {
   const Shape sb = {8};
   HostTensor a = HostTensor::From<int8_t>(sa, rng.Ints<int8_t>(280, -128, 127));
   HostTensor b = HostTensor::From<int8_t>(sb, rng.Ints<int8_t>(8, -128, 127));
-  auto model = BinaryModel(ir::OpCode::kAdd, DType::kInt8, sa, sb,
-                           ir::Activation::kRelu, testing::Quant(0.05f, -3),
-                           testing::Quant(0.02f, 10), testing::Quant(0.07f, -20),
-                           b);
+  auto model =
+      BinaryModel(ir::OpCode::kAdd, DType::kInt8, sa, sb, ir::Activation::kRelu,
+                  testing::Quant(0.05f, -3), testing::Quant(0.02f, 10),
+                  testing::Quant(0.07f, -20), b);
   testing::ExpectXnnMatchesRefQuantized(model, {a});
 }
 
@@ -209,8 +212,8 @@ TEST(XnnBinaryTest, DeclinedCasesFallBack) {
     HostTensor a = HostTensor::From<uint8_t>(s, rng.Ints<uint8_t>(24, 0, 255));
     HostTensor b = HostTensor::From<uint8_t>(s, bv);
     const auto q = testing::Quant(0.05f, 0);
-    auto model = BinaryModel(op, DType::kUInt8, s, s, ir::Activation::kNone, q,
-                             q, q);
+    auto model =
+        BinaryModel(op, DType::kUInt8, s, s, ir::Activation::kNone, q, q, q);
     SCOPED_TRACE(ir::OpCodeName(op));
     testing::ExpectFallsBack(model, {a, b});
   }
@@ -259,7 +262,8 @@ TEST(XnnPreluTest, PerChannelAlphaMatchesReference) {
         alpha_shape = {1};
         break;
     }
-    const auto alpha = rng.Floats(NumElementsUnchecked(alpha_shape), -0.5f, 1.5f);
+    const auto alpha =
+        rng.Floats(NumElementsUnchecked(alpha_shape), -0.5f, 1.5f);
     auto model = PreluModel(x_shape, alpha_shape, alpha);
     HostTensor x = HostTensor::From<float>(
         x_shape, rng.Floats(NumElementsUnchecked(x_shape), -4.0f, 4.0f));

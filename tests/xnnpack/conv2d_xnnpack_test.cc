@@ -2,9 +2,8 @@
 // int8 (per-channel and per-tensor weights) and uint8; strides, dilations,
 // SAME/VALID, groups, fused activations, 1 and 2 threads; resizes; and the
 // cases XNNPACK declines, which must fall back to the reference kernel.
-#include <gtest/gtest.h>
-
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstring>
@@ -73,7 +72,8 @@ std::vector<uint8_t> FloatModel(const ConvCase& c, Rng& rng,
               : b.AddConstant<float>("w", w_shape,
                                      rng.Floats(c.o * c.kh * c.kw * fc));
   std::vector<int> inputs = {x, f};
-  if (c.bias) inputs.push_back(b.AddConstant<float>("b", {c.o}, rng.Floats(c.o)));
+  if (c.bias)
+    inputs.push_back(b.AddConstant<float>("b", {c.o}, rng.Floats(c.o)));
   int y = b.AddTensor("y", DType::kFloat32, OutShape(c));
   b.AddOp(ir::OpCode::kConv2D, inputs, {y}, Params(c));
   b.MarkOutput(y);
@@ -87,8 +87,9 @@ void RunFloatCase(const ConvCase& c, Rng& rng) {
   std::vector<uint8_t> model = FloatModel(c, rng);
   ASSERT_FALSE(model.empty());
   xnn_test::ExpectXnnMatchesRef(
-      model, {HostTensor::From<float>({c.n, c.h, c.w, c.c},
-                                      rng.Floats(c.n * c.h * c.w * c.c, -2, 2))});
+      model,
+      {HostTensor::From<float>({c.n, c.h, c.w, c.c},
+                               rng.Floats(c.n * c.h * c.w * c.c, -2, 2))});
 }
 
 enum class QuantScheme { kPerChannel, kPerTensor };
@@ -124,9 +125,9 @@ void RunQuantizedCase(const ConvCase& c, QuantScheme scheme, Rng& rng) {
   }
   std::vector<int> inputs = {x, f};
   if (c.bias) {
-    inputs.push_back(b.AddConstant<int32_t>(
-        "b", {c.o}, rng.Ints<int32_t>(c.o, -3000, 3000),
-        testing::PerChannelQuant(bias_scale, 0)));
+    inputs.push_back(
+        b.AddConstant<int32_t>("b", {c.o}, rng.Ints<int32_t>(c.o, -3000, 3000),
+                               testing::PerChannelQuant(bias_scale, 0)));
   }
   int y = b.AddTensor("y", DTypeOf<T>(), OutShape(c),
                       testing::Quant(out_scale, out_zp));
@@ -185,8 +186,9 @@ TEST(XnnConv2DTest, HandComputedSameStride2) {
   ASSERT_TRUE(model.ok()) << model.status().message();
   std::vector<float> in(16);
   for (int i = 0; i < 16; ++i) in[i] = static_cast<float>(i);
-  auto out = testing::RunMai(*model, {HostTensor::From<float>({1, 4, 4, 1}, in)},
-                             xnn_test::XnnOptions(1));
+  auto out =
+      testing::RunMai(*model, {HostTensor::From<float>({1, 4, 4, 1}, in)},
+                      xnn_test::XnnOptions(1));
   ASSERT_TRUE(out.ok()) << out.status().message();
   EXPECT_EQ(out->at(0).values<float>(),
             (std::vector<float>{5.5f, 7.5f, 13.5f, 15.5f}));
@@ -195,7 +197,8 @@ TEST(XnnConv2DTest, HandComputedSameStride2) {
 
 TEST(XnnConv2DTest, FloatRandomCases) {
   Rng rng(20240611);
-  for (int iter = 0; iter < 40; ++iter) RunFloatCase(RandomCase(rng, iter), rng);
+  for (int iter = 0; iter < 40; ++iter)
+    RunFloatCase(RandomCase(rng, iter), rng);
 }
 
 TEST(XnnConv2DTest, FloatLargerChannels) {
@@ -281,8 +284,8 @@ TEST(XnnConv2DTest, ResizeReplansTheOperator) {
   auto xnn = Session::LoadBytes(model, xnn_test::XnnOptions(1));
   auto ref = Session::LoadBytes(model, xnn_test::RefOptions());
   ASSERT_TRUE(xnn.ok() && ref.ok());
-  for (const Shape& shape : {Shape{1, 7, 6, 3}, Shape{2, 9, 11, 3},
-                             Shape{1, 4, 4, 3}}) {
+  for (const Shape& shape :
+       {Shape{1, 7, 6, 3}, Shape{2, 9, 11, 3}, Shape{1, 4, 4, 3}}) {
     SCOPED_TRACE(ShapeToString(shape));
     std::vector<float> in = rng.Floats(NumElementsUnchecked(shape));
     std::vector<std::vector<float>> results;
@@ -331,13 +334,34 @@ TEST(XnnConv2DTest, TanhActivationFallsBack) {
   EXPECT_EQ(strict.status().code(), StatusCode::kUnimplemented);
 }
 
+TEST(XnnConv2DTest, HugeRequantizationScaleFallsBack) {
+  // input_scale * weight_scale / output_scale = 1000: the reference
+  // requantizes it (a left shift), XNNPACK rejects scales of 256 and more.
+  Rng rng(14);
+  tflite::ModelBuilder b;
+  int x = b.AddInput("x", DType::kInt8, {1, 4, 4, 2}, testing::Quant(1.0f, 0));
+  int f =
+      b.AddConstant<int8_t>("w", {3, 1, 1, 2}, rng.Ints<int8_t>(6, -2, 2),
+                            testing::PerChannelQuant({1.0f, 1.0f, 1.0f}, 0));
+  int y = b.AddTensor("y", DType::kInt8, Shape{1, 4, 4, 3},
+                      testing::Quant(0.001f, 0));
+  b.AddOp(ir::OpCode::kConv2D, {x, f}, {y}, ir::Conv2DParams{});
+  b.MarkOutput(y);
+  auto model = b.Build();
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  xnn_test::ExpectFallsBack(
+      *model,
+      {HostTensor::From<int8_t>({1, 4, 4, 2}, rng.Ints<int8_t>(32, -1, 1))},
+      "xnn_create_convolution2d_nhwc_qc8");
+}
+
 TEST(XnnConv2DTest, Int16FallsBack) {
   // int16 activations are not an XNNPACK dtype: declined with its name.
   tflite::ModelBuilder b;
-  int x = b.AddInput("x", DType::kInt16, {1, 3, 3, 1},
-                     testing::Quant(0.01f, 0));
-  int f = b.AddConstant<int8_t>("w", {1, 1, 1, 1}, {3},
-                                testing::Quant(0.1f, 0));
+  int x =
+      b.AddInput("x", DType::kInt16, {1, 3, 3, 1}, testing::Quant(0.01f, 0));
+  int f =
+      b.AddConstant<int8_t>("w", {1, 1, 1, 1}, {3}, testing::Quant(0.1f, 0));
   int y = b.AddTensor("y", DType::kInt16, Shape{1, 3, 3, 1},
                       testing::Quant(0.01f, 0));
   b.AddOp(ir::OpCode::kConv2D, {x, f}, {y}, ir::Conv2DParams{});
@@ -345,7 +369,8 @@ TEST(XnnConv2DTest, Int16FallsBack) {
   auto model = b.Build();
   ASSERT_TRUE(model.ok()) << model.status().message();
   auto strict = testing::RunMai(
-      *model, {HostTensor::From<int16_t>({1, 3, 3, 1}, std::vector<int16_t>(9))},
+      *model,
+      {HostTensor::From<int16_t>({1, 3, 3, 1}, std::vector<int16_t>(9))},
       xnn_test::XnnOptions(1));
   ASSERT_FALSE(strict.ok());
   EXPECT_EQ(strict.status().code(), StatusCode::kUnimplemented)

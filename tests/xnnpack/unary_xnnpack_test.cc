@@ -128,8 +128,8 @@ TEST(XnnUnaryTest, QuantizedOpsMatchReferenceWithinOne) {
       const float in_scale = rng.Uniform(0.01f, 0.1f);
       const int in_zp = is_int8 ? rng.Int(-60, 60) : rng.Int(60, 190);
       const auto qin = testing::Quant(in_scale, in_zp);
-      const auto qout = c.out ? testing::Quant(c.out->first, c.out->second)
-                              : qin;
+      const auto qout =
+          c.out ? testing::Quant(c.out->first, c.out->second) : qin;
       ir::OpParams params;
       if (c.op == ir::OpCode::kLeakyRelu) {
         params = ir::LeakyReluParams{rng.Uniform(0.05f, 0.5f)};

@@ -1,16 +1,19 @@
 // ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM, SQUARED_DIFFERENCE and PRELU on
 // XNNPACK's operator API.
+#include "backends/ref/binary.h"
+
 #include <xnnpack.h>
 
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <vector>
 
-#include "backends/ref/binary.h"
 #include "backends/ref/quant_util.h"
 #include "backends/xnnpack/elementwise_kernels.h"
-#include "backends/xnnpack/xnn_operator.h"
+#include "backends/xnnpack/xnn_util.h"
 #include "backends/xnnpack/xnnpack_registry.h"
 
 namespace mai::backends::xnnpack {
@@ -74,6 +77,23 @@ bool BroadcastShapes(const Shape& a, const Shape& b, Shape* out) {
   return true;
 }
 
+// A copy of constant bytes followed by XNN_EXTRA_BYTES of slack: XNNPACK's
+// binary micro-kernels may read up to XNN_EXTRA_BYTES past the end of an
+// operand, and constants point into the memory-mapped model file, whose end
+// may be the end of a mapping.
+class PaddedConstant {
+ public:
+  const void* Assign(const void* data, size_t bytes) {
+    buffer_.assign(bytes + XNN_EXTRA_BYTES, 0);
+    if (bytes != 0) std::memcpy(buffer_.data(), data, bytes);
+    return buffer_.data();
+  }
+  void Clear() { buffer_.clear(); }
+
+ private:
+  std::vector<uint8_t> buffer_;
+};
+
 using SetupF32 = xnn_status (*)(xnn_operator_t, size_t, const size_t*, size_t,
                                 const size_t*, const float*, const float*,
                                 float*, pthreadpool_t);
@@ -89,10 +109,9 @@ class BinaryKernel final : public OpKernel {
   explicit BinaryKernel(XnnBinaryOp op) : op_(op) {}
 
   Status Prepare(const KernelContext& ctx) override {
-    op_handle_.Reset();
+    op_handle_.reset();
     constant_a_.Clear();
     constant_b_.Clear();
-    skip_ = false;
     if (ctx.num_inputs() != 2 || ctx.num_outputs() != 1 ||
         !ctx.input(0).present() || !ctx.input(1).present()) {
       return ctx.Error("{} expects 2 inputs and 1 output", BinaryName(op_));
@@ -123,16 +142,14 @@ class BinaryKernel final : public OpKernel {
         activation = p->activation;
     }
     MAI_RETURN_IF_ERROR(EnsureXnnpackInitialized());
-    if (out.num_elements() == 0) {
-      skip_ = true;
-      return Status::Ok();
-    }
+    // Nothing to compute: without an operator Invoke does nothing.
+    if (out.num_elements() == 0) return Status::Ok();
     shape_a_ = ToXnnShape(a.shape());
     shape_b_ = ToXnnShape(b.shape());
-    data_a_ = a.tensor->is_constant() ? constant_a_.Assign(a.data, a.bytes)
-                                      : a.data;
-    data_b_ = b.tensor->is_constant() ? constant_b_.Assign(b.data, b.bytes)
-                                      : b.data;
+    data_a_ =
+        a.tensor->is_constant() ? constant_a_.Assign(a.data, a.bytes) : a.data;
+    data_b_ =
+        b.tensor->is_constant() ? constant_b_.Assign(b.data, b.bytes) : b.data;
     switch (dtype) {
       case DType::kFloat32:
         return PrepareFloat(ctx, activation);
@@ -145,17 +162,17 @@ class BinaryKernel final : public OpKernel {
   }
 
   Status Invoke(const KernelContext& ctx) override {
-    if (skip_) return Status::Ok();
     return XnnRun(ctx, op_handle_);
   }
 
  private:
   Status PrepareFloat(const KernelContext& ctx, ir::Activation activation) {
-    auto range = ref::ActivationRangeFloat(activation);
-    if (!range.ok()) return ctx.Unsupported("{}", range.status().message());
-    const float lo = range->min;
-    const float hi = range->max;
-    xnn_operator_t* slot = op_handle_.Replace();
+    MAI_ASSIGN_OR_RETURN(ref::FloatRange range,
+                         XnnActivationRangeFloat(ctx, activation));
+    const float lo = range.min;
+    const float hi = range.max;
+    xnn_operator_t raw_op = nullptr;
+    xnn_operator_t* slot = &raw_op;
     xnn_status status = xnn_status_success;
     SetupF32 setup = nullptr;
     switch (op_) {
@@ -188,14 +205,16 @@ class BinaryKernel final : public OpKernel {
         setup = xnn_setup_squared_difference_nd_f32;
         break;
     }
-    MAI_RETURN_IF_ERROR(XnnCheck(ctx, "create (float32)", status));
-    return XnnCheck(
-        ctx, "setup (float32)",
+    op_handle_.reset(raw_op);
+    MAI_RETURN_IF_ERROR(XnnStatus(ctx, status, "create (float32)"));
+    return XnnStatus(
+        ctx,
         setup(op_handle_.get(), shape_a_.rank, shape_a_.dims.data(),
               shape_b_.rank, shape_b_.dims.data(),
               static_cast<const float*>(data_a_),
               static_cast<const float*>(data_b_),
-              ctx.output(0).data_as<float>(), XnnThreadpool(ctx)));
+              ctx.output(0).data_as<float>(), XnnThreadpool(ctx)),
+        "setup (float32)");
   }
 
   Status PrepareQuantized(const KernelContext& ctx, ir::Activation activation) {
@@ -210,16 +229,18 @@ class BinaryKernel final : public OpKernel {
     MAI_RETURN_IF_ERROR(ref::CheckPerTensorQuant(ctx, a, "input1"));
     MAI_RETURN_IF_ERROR(ref::CheckPerTensorQuant(ctx, b, "input2"));
     MAI_RETURN_IF_ERROR(ref::CheckPerTensorQuant(ctx, out, "output"));
-    auto range = ref::ActivationRangeQuantized(activation, dtype, out.scale(),
-                                               out.zero_point());
-    if (!range.ok()) return ctx.Unsupported("{}", range.status().message());
-    xnn_operator_t* slot = op_handle_.Replace();
+    MAI_ASSIGN_OR_RETURN(
+        ref::QuantizedRange range,
+        XnnActivationRangeQuantized(ctx, activation, dtype, out.scale(),
+                                    out.zero_point()));
+    xnn_operator_t raw_op = nullptr;
+    xnn_operator_t* slot = &raw_op;
     if (dtype == DType::kInt8) {
       const auto a_zp = static_cast<int8_t>(a.zero_point());
       const auto b_zp = static_cast<int8_t>(b.zero_point());
       const auto o_zp = static_cast<int8_t>(out.zero_point());
-      const auto lo = static_cast<int8_t>(range->min);
-      const auto hi = static_cast<int8_t>(range->max);
+      const auto lo = static_cast<int8_t>(range.min);
+      const auto hi = static_cast<int8_t>(range.max);
       xnn_status status = xnn_status_success;
       SetupQs8 setup = nullptr;
       switch (op_) {
@@ -229,32 +250,34 @@ class BinaryKernel final : public OpKernel {
           setup = xnn_setup_add_nd_qs8;
           break;
         case XnnBinaryOp::kSub:
-          status = xnn_create_subtract_nd_qs8(a_zp, a.scale(), b_zp, b.scale(),
-                                              o_zp, out.scale(), lo, hi, 0,
-                                              slot);
+          status =
+              xnn_create_subtract_nd_qs8(a_zp, a.scale(), b_zp, b.scale(), o_zp,
+                                         out.scale(), lo, hi, 0, slot);
           setup = xnn_setup_subtract_nd_qs8;
           break;
         default:
-          status = xnn_create_multiply_nd_qs8(a_zp, a.scale(), b_zp, b.scale(),
-                                              o_zp, out.scale(), lo, hi, 0,
-                                              slot);
+          status =
+              xnn_create_multiply_nd_qs8(a_zp, a.scale(), b_zp, b.scale(), o_zp,
+                                         out.scale(), lo, hi, 0, slot);
           setup = xnn_setup_multiply_nd_qs8;
           break;
       }
-      MAI_RETURN_IF_ERROR(XnnCheck(ctx, "create (int8)", status));
-      return XnnCheck(
-          ctx, "setup (int8)",
+      op_handle_.reset(raw_op);
+      MAI_RETURN_IF_ERROR(XnnStatus(ctx, status, "create (int8)"));
+      return XnnStatus(
+          ctx,
           setup(op_handle_.get(), shape_a_.rank, shape_a_.dims.data(),
                 shape_b_.rank, shape_b_.dims.data(),
                 static_cast<const int8_t*>(data_a_),
                 static_cast<const int8_t*>(data_b_), out.data_as<int8_t>(),
-                XnnThreadpool(ctx)));
+                XnnThreadpool(ctx)),
+          "setup (int8)");
     }
     const auto a_zp = static_cast<uint8_t>(a.zero_point());
     const auto b_zp = static_cast<uint8_t>(b.zero_point());
     const auto o_zp = static_cast<uint8_t>(out.zero_point());
-    const auto lo = static_cast<uint8_t>(range->min);
-    const auto hi = static_cast<uint8_t>(range->max);
+    const auto lo = static_cast<uint8_t>(range.min);
+    const auto hi = static_cast<uint8_t>(range.max);
     xnn_status status = xnn_status_success;
     SetupQu8 setup = nullptr;
     switch (op_) {
@@ -274,19 +297,20 @@ class BinaryKernel final : public OpKernel {
         setup = xnn_setup_multiply_nd_qu8;
         break;
     }
-    MAI_RETURN_IF_ERROR(XnnCheck(ctx, "create (uint8)", status));
-    return XnnCheck(
-        ctx, "setup (uint8)",
+    op_handle_.reset(raw_op);
+    MAI_RETURN_IF_ERROR(XnnStatus(ctx, status, "create (uint8)"));
+    return XnnStatus(
+        ctx,
         setup(op_handle_.get(), shape_a_.rank, shape_a_.dims.data(),
               shape_b_.rank, shape_b_.dims.data(),
               static_cast<const uint8_t*>(data_a_),
               static_cast<const uint8_t*>(data_b_), out.data_as<uint8_t>(),
-              XnnThreadpool(ctx)));
+              XnnThreadpool(ctx)),
+        "setup (uint8)");
   }
 
   XnnBinaryOp op_;
   XnnOperator op_handle_;
-  bool skip_ = false;
   XnnShape shape_a_, shape_b_;
   const void* data_a_ = nullptr;
   const void* data_b_ = nullptr;
@@ -298,8 +322,7 @@ class BinaryKernel final : public OpKernel {
 class PreluKernel final : public OpKernel {
  public:
   Status Prepare(const KernelContext& ctx) override {
-    op_handle_.Reset();
-    skip_ = false;
+    op_handle_.reset();
     if (ctx.num_inputs() != 2 || ctx.num_outputs() != 1 ||
         !ctx.input(0).present() || !ctx.input(1).present()) {
       return ctx.Error("PRELU expects 2 inputs and 1 output");
@@ -341,36 +364,33 @@ class PreluKernel final : public OpKernel {
                        alpha_count * sizeof(float));
     }
     MAI_RETURN_IF_ERROR(EnsureXnnpackInitialized());
-    if (x.num_elements() == 0) {
-      skip_ = true;
-      return Status::Ok();
-    }
+    // Nothing to compute: without an operator Invoke does nothing.
+    if (x.num_elements() == 0) return Status::Ok();
     const float* a = alpha.data_as<const float>();
     slopes_.resize(static_cast<size_t>(channels));
     for (int32_t c = 0; c < channels; ++c) {
       slopes_[c] = a[alpha_count == 1 ? 0 : c];
     }
     const auto ch = static_cast<size_t>(channels);
-    MAI_RETURN_IF_ERROR(XnnCheck(
-        ctx, "xnn_create_prelu_nc_f32",
-        xnn_create_prelu_nc_f32(ch, ch, ch, slopes_.data(), 0,
-                                op_handle_.Replace())));
+    xnn_operator_t raw_op = nullptr;
+    const xnn_status created =
+        xnn_create_prelu_nc_f32(ch, ch, ch, slopes_.data(), 0, &raw_op);
+    op_handle_.reset(raw_op);
+    MAI_RETURN_IF_ERROR(XnnStatus(ctx, created, "xnn_create_prelu_nc_f32"));
     const auto batch = static_cast<size_t>(x.num_elements() / channels);
-    return XnnCheck(
-        ctx, "xnn_setup_prelu_nc_f32",
-        xnn_setup_prelu_nc_f32(op_handle_.get(), batch,
-                               x.data_as<const float>(), out.data_as<float>(),
-                               XnnThreadpool(ctx)));
+    return XnnStatus(ctx,
+                     xnn_setup_prelu_nc_f32(
+                         op_handle_.get(), batch, x.data_as<const float>(),
+                         out.data_as<float>(), XnnThreadpool(ctx)),
+                     "xnn_setup_prelu_nc_f32");
   }
 
   Status Invoke(const KernelContext& ctx) override {
-    if (skip_) return Status::Ok();
     return XnnRun(ctx, op_handle_);
   }
 
  private:
   XnnOperator op_handle_;
-  bool skip_ = false;
   std::vector<float> slopes_;
 };
 

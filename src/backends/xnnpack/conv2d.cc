@@ -44,8 +44,7 @@ class XnnConv2DKernel : public OpKernel {
     spec.group_input_channels = static_cast<size_t>(g.filter_c);
     spec.group_output_channels = static_cast<size_t>(g.out_c / spec.groups);
     return runner_.Prepare(ctx, spec, g.batches, g.in_h, g.in_w, 0, 0,
-                           input.data, output.data,
-                           output.num_elements() == 0);
+                           input.data, output.data, output.num_elements() == 0);
   }
 
   Status Invoke(const KernelContext& ctx) override { return runner_.Run(ctx); }

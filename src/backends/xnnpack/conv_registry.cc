@@ -9,8 +9,7 @@ void RegisterXnnConvKernels(KernelRegistry& registry) {
   registry.Register(ir::OpCode::kDepthwiseConv2D,
                     CreateXnnDepthwiseConv2DKernel);
   registry.Register(ir::OpCode::kTransposeConv, CreateXnnTransposeConvKernel);
-  registry.Register(ir::OpCode::kFullyConnected,
-                    CreateXnnFullyConnectedKernel);
+  registry.Register(ir::OpCode::kFullyConnected, CreateXnnFullyConnectedKernel);
   registry.RegisterCustom("Convolution2DTransposeBias",
                           ref::mediapipe::TransposeConvBiasShape,
                           CreateXnnTransposeConvBiasKernel);

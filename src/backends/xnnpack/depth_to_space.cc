@@ -7,7 +7,7 @@
 #include <cstdint>
 
 #include "backends/xnnpack/pool_kernels.h"
-#include "backends/xnnpack/xnn_operator.h"
+#include "backends/xnnpack/xnn_util.h"
 #include "backends/xnnpack/xnnpack_registry.h"
 
 namespace mai::backends::xnnpack {
@@ -16,8 +16,7 @@ namespace {
 class DepthToSpaceKernel final : public OpKernel {
  public:
   Status Prepare(const KernelContext& ctx) override {
-    op_handle_.Reset();
-    skip_ = false;
+    op_handle_.reset();
     if (ctx.num_inputs() < 1 || ctx.num_outputs() != 1 ||
         !ctx.input(0).present()) {
       return ctx.Error("DEPTH_TO_SPACE expects an input and one output");
@@ -44,33 +43,31 @@ class DepthToSpaceKernel final : public OpKernel {
     if (DTypeSize(in.dtype()) != 4) return ctx.UnsupportedDType(in.dtype());
     if (bs < 2) return ctx.Unsupported("XNNPACK needs a block size >= 2");
     MAI_RETURN_IF_ERROR(EnsureXnnpackInitialized());
-    if (out.num_elements() == 0) {
-      skip_ = true;
-      return Status::Ok();
-    }
+    // Nothing to compute: without an operator Invoke does nothing.
+    if (out.num_elements() == 0) return Status::Ok();
     const auto out_c = static_cast<size_t>(out.dim(3));
     const auto in_c = static_cast<size_t>(in.dim(3));
-    MAI_RETURN_IF_ERROR(XnnCheck(
-        ctx, "xnn_create_depth_to_space_nhwc_x32",
-        xnn_create_depth_to_space_nhwc_x32(out_c, in_c, out_c,
-                                           static_cast<uint32_t>(bs), 0,
-                                           op_handle_.Replace())));
-    return XnnCheck(
-        ctx, "xnn_setup_depth_to_space_nhwc_x32",
+    xnn_operator_t raw_op = nullptr;
+    const xnn_status created = xnn_create_depth_to_space_nhwc_x32(
+        out_c, in_c, out_c, static_cast<uint32_t>(bs), 0, &raw_op);
+    op_handle_.reset(raw_op);
+    MAI_RETURN_IF_ERROR(
+        XnnStatus(ctx, created, "xnn_create_depth_to_space_nhwc_x32"));
+    return XnnStatus(
+        ctx,
         xnn_setup_depth_to_space_nhwc_x32(
             op_handle_.get(), static_cast<size_t>(in.dim(0)),
             static_cast<size_t>(in.dim(1)), static_cast<size_t>(in.dim(2)),
-            in.data, out.data, XnnThreadpool(ctx)));
+            in.data, out.data, XnnThreadpool(ctx)),
+        "xnn_setup_depth_to_space_nhwc_x32");
   }
 
   Status Invoke(const KernelContext& ctx) override {
-    if (skip_) return Status::Ok();
     return XnnRun(ctx, op_handle_);
   }
 
  private:
   XnnOperator op_handle_;
-  bool skip_ = false;
 };
 
 }  // namespace

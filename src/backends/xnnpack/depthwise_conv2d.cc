@@ -46,8 +46,7 @@ class XnnDepthwiseConv2DKernel : public OpKernel {
     spec.group_output_channels = static_cast<size_t>(g.out_c / g.in_c);
     spec.flags = XNN_FLAG_DEPTHWISE_CONVOLUTION;
     return runner_.Prepare(ctx, spec, g.batches, g.in_h, g.in_w, 0, 0,
-                           input.data, output.data,
-                           output.num_elements() == 0);
+                           input.data, output.data, output.num_elements() == 0);
   }
 
   Status Invoke(const KernelContext& ctx) override { return runner_.Run(ctx); }

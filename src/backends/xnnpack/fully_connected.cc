@@ -51,8 +51,8 @@ class XnnFullyConnectedKernel : public OpKernel {
     XnnConvSpec spec;
     spec.kind = XnnConvSpec::Kind::kFullyConnected;
     MAI_RETURN_IF_ERROR(FillXnnConvSpec(ctx, input, weights, bias, output,
-                                        units, /*channel_dim=*/0,
-                                        p->activation, spec));
+                                        units, /*channel_dim=*/0, p->activation,
+                                        spec));
     spec.groups = 1;
     spec.group_input_channels = static_cast<size_t>(depth);
     spec.group_output_channels = static_cast<size_t>(units);

@@ -11,7 +11,7 @@
 #include "backends/ref/quant_util.h"
 #include "backends/ref/spatial_kernels.h"
 #include "backends/xnnpack/pool_kernels.h"
-#include "backends/xnnpack/xnn_operator.h"
+#include "backends/xnnpack/xnn_util.h"
 #include "backends/xnnpack/xnnpack_registry.h"
 
 namespace mai::backends::xnnpack {
@@ -24,8 +24,7 @@ bool IsQuantizedDType(DType t) {
 class PadKernel final : public OpKernel {
  public:
   Status Prepare(const KernelContext& ctx) override {
-    op_handle_.Reset();
-    skip_ = false;
+    op_handle_.reset();
     if (ctx.num_inputs() < 2 || ctx.num_outputs() != 1 ||
         !ctx.input(0).present()) {
       return ctx.Error("PAD expects an input, paddings and one output");
@@ -49,10 +48,8 @@ class PadKernel final : public OpKernel {
     }
     MAI_RETURN_IF_ERROR(ReadPadValue(ctx, elem));
     MAI_RETURN_IF_ERROR(EnsureXnnpackInitialized());
-    if (out.num_elements() == 0) {
-      skip_ = true;
-      return Status::Ok();
-    }
+    // Nothing to compute: without an operator Invoke does nothing.
+    if (out.num_elements() == 0) return Status::Ok();
     if (in.num_elements() == 0) {
       return ctx.Unsupported("XNNPACK cannot pad an empty input");
     }
@@ -63,34 +60,34 @@ class PadKernel final : public OpKernel {
       after[d] = static_cast<size_t>(pads[2 * d + 1]);
     }
     const auto n = static_cast<size_t>(rank);
+    xnn_operator_t raw_op = nullptr;
     xnn_status status;
     if (elem == 4) {
-      status = xnn_create_constant_pad_nd_x32(&pad_value_, 0,
-                                              op_handle_.Replace());
-      MAI_RETURN_IF_ERROR(XnnCheck(ctx, "create (x32)", status));
+      status = xnn_create_constant_pad_nd_x32(&pad_value_, 0, &raw_op);
+      op_handle_.reset(raw_op);
+      MAI_RETURN_IF_ERROR(XnnStatus(ctx, status, "create (x32)"));
       status = xnn_setup_constant_pad_nd_x32(
           op_handle_.get(), n, dims.data(), before.data(), after.data(),
           in.data, out.data, XnnThreadpool(ctx));
     } else if (elem == 2) {
-      status = xnn_create_constant_pad_nd_x16(&pad_value_, 0,
-                                              op_handle_.Replace());
-      MAI_RETURN_IF_ERROR(XnnCheck(ctx, "create (x16)", status));
+      status = xnn_create_constant_pad_nd_x16(&pad_value_, 0, &raw_op);
+      op_handle_.reset(raw_op);
+      MAI_RETURN_IF_ERROR(XnnStatus(ctx, status, "create (x16)"));
       status = xnn_setup_constant_pad_nd_x16(
           op_handle_.get(), n, dims.data(), before.data(), after.data(),
           in.data, out.data, XnnThreadpool(ctx));
     } else {
-      status = xnn_create_constant_pad_nd_x8(&pad_value_, 0,
-                                             op_handle_.Replace());
-      MAI_RETURN_IF_ERROR(XnnCheck(ctx, "create (x8)", status));
+      status = xnn_create_constant_pad_nd_x8(&pad_value_, 0, &raw_op);
+      op_handle_.reset(raw_op);
+      MAI_RETURN_IF_ERROR(XnnStatus(ctx, status, "create (x8)"));
       status = xnn_setup_constant_pad_nd_x8(
           op_handle_.get(), n, dims.data(), before.data(), after.data(),
           in.data, out.data, XnnThreadpool(ctx));
     }
-    return XnnCheck(ctx, "setup", status);
+    return XnnStatus(ctx, status, "setup");
   }
 
   Status Invoke(const KernelContext& ctx) override {
-    if (skip_) return Status::Ok();
     return XnnRun(ctx, op_handle_);
   }
 
@@ -143,7 +140,6 @@ class PadKernel final : public OpKernel {
   }
 
   XnnOperator op_handle_;
-  bool skip_ = false;
   uint32_t pad_value_ = 0;
 };
 

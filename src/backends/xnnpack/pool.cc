@@ -8,7 +8,7 @@
 #include "backends/ref/binary.h"
 #include "backends/ref/quant_util.h"
 #include "backends/xnnpack/pool_kernels.h"
-#include "backends/xnnpack/xnn_operator.h"
+#include "backends/xnnpack/xnn_util.h"
 #include "backends/xnnpack/xnnpack_registry.h"
 #include "ir/shape_inference.h"
 
@@ -32,8 +32,7 @@ template <PoolKind kKind>
 class Pool2DKernel final : public OpKernel {
  public:
   Status Prepare(const KernelContext& ctx) override {
-    op_handle_.Reset();
-    skip_ = false;
+    op_handle_.reset();
     const auto* p = ctx.params_if<ir::Pool2DParams>();
     if (p == nullptr) return ctx.Error("missing pool options");
     if (ctx.num_inputs() < 1 || ctx.num_outputs() != 1 ||
@@ -89,10 +88,8 @@ class Pool2DKernel final : public OpKernel {
       return ctx.Unsupported("XNNPACK has no 1x1 pooling");
     }
     MAI_RETURN_IF_ERROR(EnsureXnnpackInitialized());
-    if (out.num_elements() == 0) {
-      skip_ = true;
-      return Status::Ok();
-    }
+    // Nothing to compute: without an operator Invoke does nothing.
+    if (out.num_elements() == 0) return Status::Ok();
     switch (in.dtype()) {
       case DType::kFloat32:
         return PrepareFloat(ctx, *p, win);
@@ -105,30 +102,31 @@ class Pool2DKernel final : public OpKernel {
   }
 
   Status Invoke(const KernelContext& ctx) override {
-    if (skip_) return Status::Ok();
     return XnnRun(ctx, op_handle_);
   }
 
  private:
   Status PrepareFloat(const KernelContext& ctx, const ir::Pool2DParams& p,
                       const PoolWindow& win) {
-    auto range = ref::ActivationRangeFloat(p.activation);
-    if (!range.ok()) return ctx.Unsupported("{}", range.status().message());
+    MAI_ASSIGN_OR_RETURN(ref::FloatRange range,
+                         XnnActivationRangeFloat(ctx, p.activation));
     const size_t c = win.channels;
+    xnn_operator_t raw_op = nullptr;
     xnn_status status;
     if constexpr (kKind == PoolKind::kMax) {
       status = xnn_create_max_pooling2d_nhwc_f32(
           win.pad_top, win.pad_right, win.pad_bottom, win.pad_left,
           win.filter_h, win.filter_w, win.stride_h, win.stride_w,
-          /*dilation_height=*/1, /*dilation_width=*/1, c, c, c, range->min,
-          range->max, 0, op_handle_.Replace());
+          /*dilation_height=*/1, /*dilation_width=*/1, c, c, c, range.min,
+          range.max, 0, &raw_op);
     } else {
       status = xnn_create_average_pooling2d_nhwc_f32(
           win.pad_top, win.pad_right, win.pad_bottom, win.pad_left,
           win.filter_h, win.filter_w, win.stride_h, win.stride_w, c, c, c,
-          range->min, range->max, 0, op_handle_.Replace());
+          range.min, range.max, 0, &raw_op);
     }
-    MAI_RETURN_IF_ERROR(XnnCheck(ctx, "create (float32)", status));
+    op_handle_.reset(raw_op);
+    MAI_RETURN_IF_ERROR(XnnStatus(ctx, status, "create (float32)"));
     const float* x = ctx.input(0).data_as<const float>();
     float* y = ctx.output(0).data_as<float>();
     if constexpr (kKind == PoolKind::kMax) {
@@ -136,11 +134,11 @@ class Pool2DKernel final : public OpKernel {
                                                 win.in_h, win.in_w, x, y,
                                                 XnnThreadpool(ctx));
     } else {
-      status = xnn_setup_average_pooling2d_nhwc_f32(
-          op_handle_.get(), win.batch, win.in_h, win.in_w, x, y,
-          XnnThreadpool(ctx));
+      status = xnn_setup_average_pooling2d_nhwc_f32(op_handle_.get(), win.batch,
+                                                    win.in_h, win.in_w, x, y,
+                                                    XnnThreadpool(ctx));
     }
-    return XnnCheck(ctx, "setup (float32)", status);
+    return XnnStatus(ctx, status, "setup (float32)");
   }
 
   Status PrepareQuantized(const KernelContext& ctx, const ir::Pool2DParams& p,
@@ -151,10 +149,12 @@ class Pool2DKernel final : public OpKernel {
     if (out.quant().empty()) {
       return ctx.Error("quantized output has no quantization parameters");
     }
-    auto range = ref::ActivationRangeQuantized(p.activation, dtype, out.scale(),
-                                               out.zero_point());
-    if (!range.ok()) return ctx.Unsupported("{}", range.status().message());
+    MAI_ASSIGN_OR_RETURN(
+        ref::QuantizedRange range,
+        XnnActivationRangeQuantized(ctx, p.activation, dtype, out.scale(),
+                                    out.zero_point()));
     const size_t c = win.channels;
+    xnn_operator_t raw_op = nullptr;
     xnn_status status;
     if constexpr (kKind == PoolKind::kMax) {
       // Max pooling moves input values unchanged, as the reference kernel.
@@ -162,9 +162,10 @@ class Pool2DKernel final : public OpKernel {
         status = xnn_create_max_pooling2d_nhwc_s8(
             win.pad_top, win.pad_right, win.pad_bottom, win.pad_left,
             win.filter_h, win.filter_w, win.stride_h, win.stride_w, 1, 1, c, c,
-            c, static_cast<int8_t>(range->min), static_cast<int8_t>(range->max),
-            0, op_handle_.Replace());
-        MAI_RETURN_IF_ERROR(XnnCheck(ctx, "create (int8)", status));
+            c, static_cast<int8_t>(range.min), static_cast<int8_t>(range.max),
+            0, &raw_op);
+        op_handle_.reset(raw_op);
+        MAI_RETURN_IF_ERROR(XnnStatus(ctx, status, "create (int8)"));
         status = xnn_setup_max_pooling2d_nhwc_s8(
             op_handle_.get(), win.batch, win.in_h, win.in_w,
             in.data_as<const int8_t>(), out.data_as<int8_t>(),
@@ -173,15 +174,16 @@ class Pool2DKernel final : public OpKernel {
         status = xnn_create_max_pooling2d_nhwc_u8(
             win.pad_top, win.pad_right, win.pad_bottom, win.pad_left,
             win.filter_h, win.filter_w, win.stride_h, win.stride_w, 1, 1, c, c,
-            c, static_cast<uint8_t>(range->min),
-            static_cast<uint8_t>(range->max), 0, op_handle_.Replace());
-        MAI_RETURN_IF_ERROR(XnnCheck(ctx, "create (uint8)", status));
+            c, static_cast<uint8_t>(range.min), static_cast<uint8_t>(range.max),
+            0, &raw_op);
+        op_handle_.reset(raw_op);
+        MAI_RETURN_IF_ERROR(XnnStatus(ctx, status, "create (uint8)"));
         status = xnn_setup_max_pooling2d_nhwc_u8(
             op_handle_.get(), win.batch, win.in_h, win.in_w,
             in.data_as<const uint8_t>(), out.data_as<uint8_t>(),
             XnnThreadpool(ctx));
       }
-      return XnnCheck(ctx, "setup (quantized)", status);
+      return XnnStatus(ctx, status, "setup (quantized)");
     } else {
       if (dtype != DType::kUInt8) return ctx.UnsupportedDType(dtype);
       // XNNPACK's quantized average counts padded elements (TFLite does
@@ -201,19 +203,20 @@ class Pool2DKernel final : public OpKernel {
           0, 0, 0, 0, win.filter_h, win.filter_w, win.stride_h, win.stride_w, c,
           c, c, static_cast<uint8_t>(in.zero_point()), in.scale(),
           static_cast<uint8_t>(out.zero_point()), out.scale(),
-          static_cast<uint8_t>(range->min), static_cast<uint8_t>(range->max), 0,
-          op_handle_.Replace());
-      MAI_RETURN_IF_ERROR(XnnCheck(ctx, "create (uint8)", status));
-      return XnnCheck(ctx, "setup (uint8)",
-                      xnn_setup_average_pooling2d_nhwc_qu8(
-                          op_handle_.get(), win.batch, win.in_h, win.in_w,
-                          in.data_as<const uint8_t>(), out.data_as<uint8_t>(),
-                          XnnThreadpool(ctx)));
+          static_cast<uint8_t>(range.min), static_cast<uint8_t>(range.max), 0,
+          &raw_op);
+      op_handle_.reset(raw_op);
+      MAI_RETURN_IF_ERROR(XnnStatus(ctx, status, "create (uint8)"));
+      return XnnStatus(ctx,
+                       xnn_setup_average_pooling2d_nhwc_qu8(
+                           op_handle_.get(), win.batch, win.in_h, win.in_w,
+                           in.data_as<const uint8_t>(), out.data_as<uint8_t>(),
+                           XnnThreadpool(ctx)),
+                       "setup (uint8)");
     }
   }
 
   XnnOperator op_handle_;
-  bool skip_ = false;
 };
 
 }  // namespace

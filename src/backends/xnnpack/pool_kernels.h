@@ -11,8 +11,7 @@
 //   - AVERAGE_POOL_2D: float32 (XNNPACK divides by the number of elements
 //     inside the input, as TFLite); uint8 only when no padding is needed
 //     and input and output share quantization (XNNPACK's quantized average
-//     counts padded elements); windows of at least 2 elements and strides
-//     no larger than the window.
+//     counts padded elements); windows of at least 2 elements.
 //   - SOFTMAX: float32 with beta == 1; uint8 (beta folded into the input
 //     scale) with output scale 1/256 and zero point 0.
 //   - RESIZE_BILINEAR: float32, int8, uint8 with align_corners (output
@@ -33,13 +32,13 @@
 
 namespace mai::backends::xnnpack {
 
-std::unique_ptr<OpKernel> NewXnnMaxPool2DKernel();        // pool.cc
-std::unique_ptr<OpKernel> NewXnnAveragePool2DKernel();    // pool.cc
-std::unique_ptr<OpKernel> NewXnnSoftmaxKernel();          // softmax.cc
-std::unique_ptr<OpKernel> NewXnnResizeBilinearKernel();   // resize.cc
-std::unique_ptr<OpKernel> NewXnnDepthToSpaceKernel();     // depth_to_space.cc
-std::unique_ptr<OpKernel> NewXnnPadKernel();              // pad.cc
-std::unique_ptr<OpKernel> NewXnnCopyKernel();             // copy.cc
+std::unique_ptr<OpKernel> NewXnnMaxPool2DKernel();       // pool.cc
+std::unique_ptr<OpKernel> NewXnnAveragePool2DKernel();   // pool.cc
+std::unique_ptr<OpKernel> NewXnnSoftmaxKernel();         // softmax.cc
+std::unique_ptr<OpKernel> NewXnnResizeBilinearKernel();  // resize.cc
+std::unique_ptr<OpKernel> NewXnnDepthToSpaceKernel();    // depth_to_space.cc
+std::unique_ptr<OpKernel> NewXnnPadKernel();             // pad.cc
+std::unique_ptr<OpKernel> NewXnnCopyKernel();            // copy.cc
 
 }  // namespace mai::backends::xnnpack
 

@@ -14,8 +14,7 @@ void RegisterXnnPoolKernels(KernelRegistry& registry) {
   r.Register(OpCode::kSoftmax, [] { return NewXnnSoftmaxKernel(); });
   r.Register(OpCode::kResizeBilinear,
              [] { return NewXnnResizeBilinearKernel(); });
-  r.Register(OpCode::kDepthToSpace,
-             [] { return NewXnnDepthToSpaceKernel(); });
+  r.Register(OpCode::kDepthToSpace, [] { return NewXnnDepthToSpaceKernel(); });
   r.Register(OpCode::kPad, [] { return NewXnnPadKernel(); });
   r.Register(OpCode::kPadv2, [] { return NewXnnPadKernel(); });
   r.Register(OpCode::kReshape, [] { return NewXnnCopyKernel(); });

@@ -8,7 +8,7 @@
 #include <cstdint>
 
 #include "backends/xnnpack/pool_kernels.h"
-#include "backends/xnnpack/xnn_operator.h"
+#include "backends/xnnpack/xnn_util.h"
 #include "backends/xnnpack/xnnpack_registry.h"
 
 namespace mai::backends::xnnpack {
@@ -17,8 +17,7 @@ namespace {
 class ResizeBilinearKernel final : public OpKernel {
  public:
   Status Prepare(const KernelContext& ctx) override {
-    op_handle_.Reset();
-    skip_ = false;
+    op_handle_.reset();
     if (ctx.num_inputs() < 1 || ctx.num_outputs() != 1 ||
         !ctx.input(0).present()) {
       return ctx.Error("RESIZE_BILINEAR expects an input and one output");
@@ -57,10 +56,8 @@ class ResizeBilinearKernel final : public OpKernel {
       flags = XNN_FLAG_TENSORFLOW_LEGACY_MODE;
     }
     MAI_RETURN_IF_ERROR(EnsureXnnpackInitialized());
-    if (out.num_elements() == 0) {
-      skip_ = true;
-      return Status::Ok();
-    }
+    // Nothing to compute: without an operator Invoke does nothing.
+    if (out.num_elements() == 0) return Status::Ok();
     if (in.num_elements() == 0) {
       return ctx.Error("cannot resize an empty input");
     }
@@ -70,30 +67,31 @@ class ResizeBilinearKernel final : public OpKernel {
     const auto out_h = static_cast<size_t>(out.dim(1));
     const auto out_w = static_cast<size_t>(out.dim(2));
     const auto c = static_cast<size_t>(in.dim(3));
+    xnn_operator_t raw_op = nullptr;
     xnn_status status;
     switch (in.dtype()) {
       case DType::kFloat32:
-        status = xnn_create_resize_bilinear2d_nhwc_f32(c, c, c, flags,
-                                                       op_handle_.Replace());
-        MAI_RETURN_IF_ERROR(XnnCheck(ctx, "create (float32)", status));
+        status = xnn_create_resize_bilinear2d_nhwc_f32(c, c, c, flags, &raw_op);
+        op_handle_.reset(raw_op);
+        MAI_RETURN_IF_ERROR(XnnStatus(ctx, status, "create (float32)"));
         status = xnn_setup_resize_bilinear2d_nhwc_f32(
             op_handle_.get(), batch, in_h, in_w, out_h, out_w,
             in.data_as<const float>(), out.data_as<float>(),
             XnnThreadpool(ctx));
         break;
       case DType::kInt8:
-        status = xnn_create_resize_bilinear2d_nhwc_s8(c, c, c, flags,
-                                                      op_handle_.Replace());
-        MAI_RETURN_IF_ERROR(XnnCheck(ctx, "create (int8)", status));
+        status = xnn_create_resize_bilinear2d_nhwc_s8(c, c, c, flags, &raw_op);
+        op_handle_.reset(raw_op);
+        MAI_RETURN_IF_ERROR(XnnStatus(ctx, status, "create (int8)"));
         status = xnn_setup_resize_bilinear2d_nhwc_s8(
             op_handle_.get(), batch, in_h, in_w, out_h, out_w,
             in.data_as<const int8_t>(), out.data_as<int8_t>(),
             XnnThreadpool(ctx));
         break;
       case DType::kUInt8:
-        status = xnn_create_resize_bilinear2d_nhwc_u8(c, c, c, flags,
-                                                      op_handle_.Replace());
-        MAI_RETURN_IF_ERROR(XnnCheck(ctx, "create (uint8)", status));
+        status = xnn_create_resize_bilinear2d_nhwc_u8(c, c, c, flags, &raw_op);
+        op_handle_.reset(raw_op);
+        MAI_RETURN_IF_ERROR(XnnStatus(ctx, status, "create (uint8)"));
         status = xnn_setup_resize_bilinear2d_nhwc_u8(
             op_handle_.get(), batch, in_h, in_w, out_h, out_w,
             in.data_as<const uint8_t>(), out.data_as<uint8_t>(),
@@ -102,17 +100,15 @@ class ResizeBilinearKernel final : public OpKernel {
       default:
         return ctx.UnsupportedDType(in.dtype());
     }
-    return XnnCheck(ctx, "setup", status);
+    return XnnStatus(ctx, status, "setup");
   }
 
   Status Invoke(const KernelContext& ctx) override {
-    if (skip_) return Status::Ok();
     return XnnRun(ctx, op_handle_);
   }
 
  private:
   XnnOperator op_handle_;
-  bool skip_ = false;
 };
 
 }  // namespace

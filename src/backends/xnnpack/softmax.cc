@@ -5,7 +5,7 @@
 
 #include "backends/ref/binary.h"
 #include "backends/xnnpack/pool_kernels.h"
-#include "backends/xnnpack/xnn_operator.h"
+#include "backends/xnnpack/xnn_util.h"
 #include "backends/xnnpack/xnnpack_registry.h"
 
 namespace mai::backends::xnnpack {
@@ -14,8 +14,7 @@ namespace {
 class SoftmaxKernel final : public OpKernel {
  public:
   Status Prepare(const KernelContext& ctx) override {
-    op_handle_.Reset();
-    skip_ = false;
+    op_handle_.reset();
     if (ctx.num_inputs() < 1 || ctx.num_outputs() != 1 ||
         !ctx.input(0).present()) {
       return ctx.Error("SOFTMAX expects 1 input and 1 output");
@@ -34,43 +33,45 @@ class SoftmaxKernel final : public OpKernel {
     float beta = 1.0f;
     if (const auto* p = ctx.params_if<ir::SoftmaxParams>()) beta = p->beta;
     MAI_RETURN_IF_ERROR(EnsureXnnpackInitialized());
-    if (in.num_elements() == 0) {
-      skip_ = true;
-      return Status::Ok();
-    }
+    // Nothing to compute: without an operator Invoke does nothing.
+    if (in.num_elements() == 0) return Status::Ok();
     const auto channels = static_cast<size_t>(in.dim(in.rank() - 1));
     const size_t batch = static_cast<size_t>(in.num_elements()) / channels;
+    xnn_operator_t raw_op = nullptr;
     switch (in.dtype()) {
       case DType::kFloat32: {
         if (beta != 1.0f) {
           return ctx.Unsupported("XNNPACK's float softmax has no beta ({})",
                                  beta);
         }
+        const xnn_status created =
+            xnn_create_softmax_nc_f32(channels, channels, channels, 0, &raw_op);
+        op_handle_.reset(raw_op);
         MAI_RETURN_IF_ERROR(
-            XnnCheck(ctx, "xnn_create_softmax_nc_f32",
-                     xnn_create_softmax_nc_f32(channels, channels, channels, 0,
-                                               op_handle_.Replace())));
-        return XnnCheck(ctx, "xnn_setup_softmax_nc_f32",
-                        xnn_setup_softmax_nc_f32(
-                            op_handle_.get(), batch, in.data_as<const float>(),
-                            out.data_as<float>(), XnnThreadpool(ctx)));
+            XnnStatus(ctx, created, "xnn_create_softmax_nc_f32"));
+        return XnnStatus(ctx,
+                         xnn_setup_softmax_nc_f32(
+                             op_handle_.get(), batch, in.data_as<const float>(),
+                             out.data_as<float>(), XnnThreadpool(ctx)),
+                         "xnn_setup_softmax_nc_f32");
       }
       case DType::kUInt8: {
         MAI_RETURN_IF_ERROR(ref::CheckPerTensorQuant(ctx, in, "input"));
         MAI_RETURN_IF_ERROR(ref::CheckPerTensorQuant(ctx, out, "output"));
         // exp(beta * s * (x - max)): beta scales the input like its scale.
         const float input_scale = in.scale() * beta;
-        MAI_RETURN_IF_ERROR(XnnCheck(
-            ctx, "xnn_create_softmax_nc_qu8",
-            xnn_create_softmax_nc_qu8(
-                channels, channels, channels, input_scale,
-                static_cast<uint8_t>(out.zero_point()), out.scale(), 0,
-                op_handle_.Replace())));
-        return XnnCheck(ctx, "xnn_setup_softmax_nc_qu8",
-                        xnn_setup_softmax_nc_qu8(op_handle_.get(), batch,
-                                                 in.data_as<const uint8_t>(),
-                                                 out.data_as<uint8_t>(),
-                                                 XnnThreadpool(ctx)));
+        const xnn_status created = xnn_create_softmax_nc_qu8(
+            channels, channels, channels, input_scale,
+            static_cast<uint8_t>(out.zero_point()), out.scale(), 0, &raw_op);
+        op_handle_.reset(raw_op);
+        MAI_RETURN_IF_ERROR(
+            XnnStatus(ctx, created, "xnn_create_softmax_nc_qu8"));
+        return XnnStatus(ctx,
+                         xnn_setup_softmax_nc_qu8(op_handle_.get(), batch,
+                                                  in.data_as<const uint8_t>(),
+                                                  out.data_as<uint8_t>(),
+                                                  XnnThreadpool(ctx)),
+                         "xnn_setup_softmax_nc_qu8");
       }
       default:
         return ctx.UnsupportedDType(in.dtype());
@@ -78,13 +79,11 @@ class SoftmaxKernel final : public OpKernel {
   }
 
   Status Invoke(const KernelContext& ctx) override {
-    if (skip_) return Status::Ok();
     return XnnRun(ctx, op_handle_);
   }
 
  private:
   XnnOperator op_handle_;
-  bool skip_ = false;
 };
 
 }  // namespace

@@ -71,8 +71,8 @@ class XnnTransposeConvKernel : public OpKernel {
     if (weights.rank() != 4 || input.rank() != 4 || output.rank() != 4) {
       return ctx.Error("weights, input and output must have rank 4");
     }
-    const int batches = input.dim(0), in_h = input.dim(1),
-              in_w = input.dim(2), in_c = input.dim(3);
+    const int batches = input.dim(0), in_h = input.dim(1), in_w = input.dim(2),
+              in_c = input.dim(3);
     const int filter_h = weights.dim(1), filter_w = weights.dim(2);
     const int out_h = output.dim(1), out_w = output.dim(2),
               out_c = output.dim(3);
@@ -90,8 +90,8 @@ class XnnTransposeConvKernel : public OpKernel {
     XnnConvSpec spec;
     spec.kind = XnnConvSpec::Kind::kDeconvolution;
     MAI_RETURN_IF_ERROR(FillXnnConvSpec(ctx, input, weights, bias, output,
-                                        out_c, /*channel_dim=*/0,
-                                        p->activation, spec));
+                                        out_c, /*channel_dim=*/0, p->activation,
+                                        spec));
     const bool empty = output.num_elements() == 0;
     DeconvDim h, w;
     if (!empty) {
@@ -100,14 +100,14 @@ class XnnTransposeConvKernel : public OpKernel {
                                ShapeToString(input.shape()),
                                ShapeToString(weights.shape()));
       }
-      if (!MapDeconvDim(in_h, filter_h, p->stride_h, out_h,
-                        TransposeConvPadBefore(p->padding, out_h, filter_h,
-                                               p->stride_h),
-                        h) ||
-          !MapDeconvDim(in_w, filter_w, p->stride_w, out_w,
-                        TransposeConvPadBefore(p->padding, out_w, filter_w,
-                                               p->stride_w),
-                        w)) {
+      if (!MapDeconvDim(
+              in_h, filter_h, p->stride_h, out_h,
+              TransposeConvPadBefore(p->padding, out_h, filter_h, p->stride_h),
+              h) ||
+          !MapDeconvDim(
+              in_w, filter_w, p->stride_w, out_w,
+              TransposeConvPadBefore(p->padding, out_w, filter_w, p->stride_w),
+              w)) {
         return ctx.Unsupported(
             "output {}x{} is not reachable by an XNNPACK deconvolution of "
             "input {}x{} (kernel {}x{}, stride {}x{})",
@@ -147,8 +147,8 @@ class XnnTransposeConvBiasKernel : public OpKernel {
     const TensorView& bias = ctx.input(2);
     const TensorView& output = ctx.output(0);
     if (!bias.present()) return ctx.Error("bias is required");
-    auto o = ref::mediapipe::ParseTransposeConvBiasOptions(
-        ctx.node->custom_options);
+    auto o =
+        ref::mediapipe::ParseTransposeConvBiasOptions(ctx.node->custom_options);
     if (!o.ok()) return ctx.Error("{}", o.status().message());
     if (input.rank() != 4 || weights.rank() != 4 || bias.rank() != 1 ||
         output.rank() != 4 || input.dim(3) != weights.dim(3) ||
@@ -206,8 +206,7 @@ class XnnTransposeConvBiasKernel : public OpKernel {
     spec.group_input_channels = static_cast<size_t>(input.dim(3));
     spec.group_output_channels = static_cast<size_t>(weights.dim(0));
     return runner_.Prepare(ctx, spec, input.dim(0), in_h, in_w, 0, 0,
-                           input.data, output.data,
-                           output.num_elements() == 0);
+                           input.data, output.data, output.num_elements() == 0);
   }
 
   Status Invoke(const KernelContext& ctx) override { return runner_.Run(ctx); }

@@ -10,7 +10,7 @@
 #include "backends/ref/binary.h"
 #include "backends/ref/quant_util.h"
 #include "backends/xnnpack/elementwise_kernels.h"
-#include "backends/xnnpack/xnn_operator.h"
+#include "backends/xnnpack/xnn_util.h"
 #include "backends/xnnpack/xnnpack_registry.h"
 
 namespace mai::backends::xnnpack {
@@ -83,16 +83,15 @@ using SetupF32 = xnn_status (*)(xnn_operator_t, size_t, const float*, float*,
                                 pthreadpool_t);
 using SetupS8 = xnn_status (*)(xnn_operator_t, size_t, const int8_t*, int8_t*,
                                pthreadpool_t);
-using SetupU8 = xnn_status (*)(xnn_operator_t, size_t, const uint8_t*,
-                               uint8_t*, pthreadpool_t);
+using SetupU8 = xnn_status (*)(xnn_operator_t, size_t, const uint8_t*, uint8_t*,
+                               pthreadpool_t);
 
 class UnaryKernel final : public OpKernel {
  public:
   explicit UnaryKernel(XnnUnaryOp op) : op_(op) {}
 
   Status Prepare(const KernelContext& ctx) override {
-    op_handle_.Reset();
-    skip_ = false;
+    op_handle_.reset();
     if (ctx.num_inputs() != 1 || ctx.num_outputs() != 1 ||
         !ctx.input(0).present()) {
       return ctx.Error("{} expects 1 input and 1 output", UnaryName(op_));
@@ -109,10 +108,8 @@ class UnaryKernel final : public OpKernel {
     }
     MAI_RETURN_IF_ERROR(EnsureXnnpackInitialized());
     const int64_t n = in.num_elements();
-    if (n == 0) {
-      skip_ = true;
-      return Status::Ok();
-    }
+    // Nothing to compute: without an operator Invoke does nothing.
+    if (n == 0) return Status::Ok();
     channels_ = in.rank() == 0 ? 1 : static_cast<size_t>(in.dim(in.rank() - 1));
     batch_ = static_cast<size_t>(n) / channels_;
     switch (in.dtype()) {
@@ -127,14 +124,14 @@ class UnaryKernel final : public OpKernel {
   }
 
   Status Invoke(const KernelContext& ctx) override {
-    if (skip_) return Status::Ok();
     return XnnRun(ctx, op_handle_);
   }
 
  private:
   Status PrepareFloat(const KernelContext& ctx) {
     const size_t c = channels_;
-    xnn_operator_t* slot = op_handle_.Replace();
+    xnn_operator_t raw_op = nullptr;
+    xnn_operator_t* slot = &raw_op;
     xnn_status status = xnn_status_success;
     SetupF32 setup = nullptr;
     float lo = 0.0f, hi = 0.0f;
@@ -195,11 +192,13 @@ class UnaryKernel final : public OpKernel {
           return ctx.Unsupported("XNNPACK has no float32 {}", UnaryName(op_));
       }
     }
-    MAI_RETURN_IF_ERROR(XnnCheck(ctx, "create (float32)", status));
-    return XnnCheck(ctx, "setup (float32)",
-                    setup(op_handle_.get(), batch_,
-                          ctx.input(0).data_as<const float>(),
-                          ctx.output(0).data_as<float>(), XnnThreadpool(ctx)));
+    op_handle_.reset(raw_op);
+    MAI_RETURN_IF_ERROR(XnnStatus(ctx, status, "create (float32)"));
+    return XnnStatus(
+        ctx,
+        setup(op_handle_.get(), batch_, ctx.input(0).data_as<const float>(),
+              ctx.output(0).data_as<float>(), XnnThreadpool(ctx)),
+        "setup (float32)");
   }
 
   Status PrepareQuantized(const KernelContext& ctx) {
@@ -216,7 +215,8 @@ class UnaryKernel final : public OpKernel {
     const float out_scale = out.scale();
     const int32_t in_zp = in.zero_point();
     const int32_t out_zp = out.zero_point();
-    xnn_operator_t* slot = op_handle_.Replace();
+    xnn_operator_t raw_op = nullptr;
+    xnn_operator_t* slot = &raw_op;
     xnn_status status = xnn_status_success;
     SetupS8 setup_s8 = nullptr;
     SetupU8 setup_u8 = nullptr;
@@ -273,14 +273,14 @@ class UnaryKernel final : public OpKernel {
           break;
         case XnnUnaryOp::kTanh:
           if (is_int8) {
-            status = xnn_create_tanh_nc_qs8(c, c, c, s8_in_zp, in_scale,
-                                            s8_out_zp, out_scale, INT8_MIN,
-                                            INT8_MAX, 0, slot);
+            status =
+                xnn_create_tanh_nc_qs8(c, c, c, s8_in_zp, in_scale, s8_out_zp,
+                                       out_scale, INT8_MIN, INT8_MAX, 0, slot);
             setup_s8 = xnn_setup_tanh_nc_qs8;
           } else {
-            status = xnn_create_tanh_nc_qu8(c, c, c, u8_in_zp, in_scale,
-                                            u8_out_zp, out_scale, 0, UINT8_MAX,
-                                            0, slot);
+            status =
+                xnn_create_tanh_nc_qu8(c, c, c, u8_in_zp, in_scale, u8_out_zp,
+                                       out_scale, 0, UINT8_MAX, 0, slot);
             setup_u8 = xnn_setup_tanh_nc_qu8;
           }
           break;
@@ -306,22 +306,24 @@ class UnaryKernel final : public OpKernel {
           return ctx.UnsupportedDType(dtype);
       }
     }
-    MAI_RETURN_IF_ERROR(XnnCheck(ctx, "create (quantized)", status));
+    op_handle_.reset(raw_op);
+    MAI_RETURN_IF_ERROR(XnnStatus(ctx, status, "create (quantized)"));
     if (is_int8) {
-      return XnnCheck(ctx, "setup (int8)",
-                      setup_s8(op_handle_.get(), batch_,
-                               in.data_as<const int8_t>(),
-                               out.data_as<int8_t>(), XnnThreadpool(ctx)));
+      return XnnStatus(
+          ctx,
+          setup_s8(op_handle_.get(), batch_, in.data_as<const int8_t>(),
+                   out.data_as<int8_t>(), XnnThreadpool(ctx)),
+          "setup (int8)");
     }
-    return XnnCheck(ctx, "setup (uint8)",
-                    setup_u8(op_handle_.get(), batch_,
-                             in.data_as<const uint8_t>(),
-                             out.data_as<uint8_t>(), XnnThreadpool(ctx)));
+    return XnnStatus(
+        ctx,
+        setup_u8(op_handle_.get(), batch_, in.data_as<const uint8_t>(),
+                 out.data_as<uint8_t>(), XnnThreadpool(ctx)),
+        "setup (uint8)");
   }
 
   XnnUnaryOp op_;
   XnnOperator op_handle_;
-  bool skip_ = false;
   size_t channels_ = 1;
   size_t batch_ = 0;
 };

@@ -137,13 +137,13 @@ Status CreateFullyConnected(const KernelContext& ctx, const XnnConvSpec& s,
   }
   switch (s.dtype) {
     case DType::kFloat32:
-      return XnnStatus(ctx,
-                       xnn_create_fully_connected_nc_f32(
-                           in_c, out_c, in_c, out_c,
-                           static_cast<const float*>(s.kernel),
-                           static_cast<const float*>(s.bias), s.output_min,
-                           s.output_max, s.flags, op),
-                       "xnn_create_fully_connected_nc_f32");
+      return XnnStatus(
+          ctx,
+          xnn_create_fully_connected_nc_f32(
+              in_c, out_c, in_c, out_c, static_cast<const float*>(s.kernel),
+              static_cast<const float*>(s.bias), s.output_min, s.output_max,
+              s.flags, op),
+          "xnn_create_fully_connected_nc_f32");
     case DType::kInt8:
       return XnnStatus(
           ctx,
@@ -237,26 +237,26 @@ Status SetupDeconvolution(const KernelContext& ctx, xnn_operator_t op,
   pthreadpool_t pool = XnnThreadpool(ctx);
   switch (dtype) {
     case DType::kFloat32:
-      return XnnStatus(ctx,
-                       xnn_setup_deconvolution2d_nhwc_f32(
-                           op, batch, h, w, adj_h, adj_w,
-                           static_cast<const float*>(input),
-                           static_cast<float*>(output), pool),
-                       "xnn_setup_deconvolution2d_nhwc_f32");
+      return XnnStatus(
+          ctx,
+          xnn_setup_deconvolution2d_nhwc_f32(op, batch, h, w, adj_h, adj_w,
+                                             static_cast<const float*>(input),
+                                             static_cast<float*>(output), pool),
+          "xnn_setup_deconvolution2d_nhwc_f32");
     case DType::kInt8:
-      return XnnStatus(ctx,
-                       xnn_setup_deconvolution2d_nhwc_qs8(
-                           op, batch, h, w, adj_h, adj_w,
-                           static_cast<const int8_t*>(input),
-                           static_cast<int8_t*>(output), pool),
-                       "xnn_setup_deconvolution2d_nhwc_qs8");
+      return XnnStatus(
+          ctx,
+          xnn_setup_deconvolution2d_nhwc_qs8(
+              op, batch, h, w, adj_h, adj_w, static_cast<const int8_t*>(input),
+              static_cast<int8_t*>(output), pool),
+          "xnn_setup_deconvolution2d_nhwc_qs8");
     case DType::kUInt8:
-      return XnnStatus(ctx,
-                       xnn_setup_deconvolution2d_nhwc_qu8(
-                           op, batch, h, w, adj_h, adj_w,
-                           static_cast<const uint8_t*>(input),
-                           static_cast<uint8_t*>(output), pool),
-                       "xnn_setup_deconvolution2d_nhwc_qu8");
+      return XnnStatus(
+          ctx,
+          xnn_setup_deconvolution2d_nhwc_qu8(
+              op, batch, h, w, adj_h, adj_w, static_cast<const uint8_t*>(input),
+              static_cast<uint8_t*>(output), pool),
+          "xnn_setup_deconvolution2d_nhwc_qu8");
     default:
       return ctx.UnsupportedDType(dtype);
   }
@@ -289,11 +289,11 @@ Status XnnConvRunner::Create(const KernelContext& ctx,
   return Status::Ok();
 }
 
-Status XnnConvRunner::Prepare(const KernelContext& ctx,
-                              const XnnConvSpec& spec, size_t batch,
-                              size_t in_h, size_t in_w, uint32_t adjustment_h,
-                              uint32_t adjustment_w, const void* input,
-                              void* output, bool empty_output) {
+Status XnnConvRunner::Prepare(const KernelContext& ctx, const XnnConvSpec& spec,
+                              size_t batch, size_t in_h, size_t in_w,
+                              uint32_t adjustment_h, uint32_t adjustment_w,
+                              const void* input, void* output,
+                              bool empty_output) {
   if (empty_output) {
     op_.reset();
     return Status::Ok();
@@ -305,8 +305,8 @@ Status XnnConvRunner::Prepare(const KernelContext& ctx,
   Status s;
   switch (spec.kind) {
     case XnnConvSpec::Kind::kConvolution:
-      s = SetupConvolution(ctx, op_.get(), spec.dtype, batch, in_h, in_w,
-                           input, output);
+      s = SetupConvolution(ctx, op_.get(), spec.dtype, batch, in_h, in_w, input,
+                           output);
       break;
     case XnnConvSpec::Kind::kDeconvolution:
       s = SetupDeconvolution(ctx, op_.get(), spec.dtype, batch, in_h, in_w,
@@ -321,18 +321,15 @@ Status XnnConvRunner::Prepare(const KernelContext& ctx,
   return s;
 }
 
-Result<XnnConvQuant> PrepareXnnConvQuant(const KernelContext& ctx,
-                                         const TensorView& input,
-                                         const TensorView& filter,
-                                         const TensorView* bias,
-                                         const TensorView& output, int channels,
-                                         int channel_dim,
-                                         ir::Activation activation) {
+Result<XnnConvQuant> PrepareXnnConvQuant(
+    const KernelContext& ctx, const TensorView& input, const TensorView& filter,
+    const TensorView* bias, const TensorView& output, int channels,
+    int channel_dim, ir::Activation activation) {
   // The reference rules first, so both backends accept and reject alike.
-  MAI_ASSIGN_OR_RETURN(ref::ConvQuant ref_quant,
-                       ref::PrepareConvQuant(ctx, input, filter, bias, output,
-                                             channels, channel_dim,
-                                             activation));
+  MAI_ASSIGN_OR_RETURN(
+      ref::ConvQuant ref_quant,
+      ref::PrepareConvQuant(ctx, input, filter, bias, output, channels,
+                            channel_dim, activation));
   const DType dtype = input.dtype();
   XnnConvQuant q;
   q.input_zero_point = input.zero_point();
@@ -376,14 +373,13 @@ Status FillXnnConvSpec(const KernelContext& ctx, const TensorView& input,
     spec.output_min = range.min;
     spec.output_max = range.max;
   } else if (spec.dtype == DType::kInt8 || spec.dtype == DType::kUInt8) {
-    MAI_ASSIGN_OR_RETURN(XnnConvQuant q,
-                         PrepareXnnConvQuant(ctx, input, filter, bias, output,
-                                             channels, channel_dim,
-                                             activation));
+    MAI_ASSIGN_OR_RETURN(
+        XnnConvQuant q, PrepareXnnConvQuant(ctx, input, filter, bias, output,
+                                            channels, channel_dim, activation));
     spec.input_zero_point = q.input_zero_point;
     spec.input_scale = q.input_scale;
-    spec.kernel_zero_point = spec.dtype == DType::kUInt8 ? q.kernel_zero_point
-                                                         : 0;
+    spec.kernel_zero_point =
+        spec.dtype == DType::kUInt8 ? q.kernel_zero_point : 0;
     spec.kernel_scales = std::move(q.kernel_scales);
     spec.output_zero_point = q.output_zero_point;
     spec.output_scale = q.output_scale;
@@ -401,8 +397,8 @@ Status FillXnnConvSpec(const KernelContext& ctx, const TensorView& input,
 
 void SetConvWindow(const ref::ConvGeometry& g, XnnConvSpec& spec) {
   auto pad_total = [](int in, int out, int filter, int stride, int dilation) {
-    const int64_t total = (int64_t{out} - 1) * stride +
-                          (int64_t{filter} - 1) * dilation + 1 - in;
+    const int64_t total =
+        (int64_t{out} - 1) * stride + (int64_t{filter} - 1) * dilation + 1 - in;
     return static_cast<uint32_t>(std::max<int64_t>(total, 0));
   };
   const uint32_t total_h =

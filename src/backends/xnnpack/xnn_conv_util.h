@@ -113,13 +113,10 @@ struct XnnConvQuant {
 // quantization. `channels` output channels, per-channel scales along
 // `channel_dim` of the weights. Unimplemented where XNNPACK cannot follow
 // (zero points outside the dtype, empty activation range).
-Result<XnnConvQuant> PrepareXnnConvQuant(const KernelContext& ctx,
-                                         const TensorView& input,
-                                         const TensorView& filter,
-                                         const TensorView* bias,
-                                         const TensorView& output, int channels,
-                                         int channel_dim,
-                                         ir::Activation activation);
+Result<XnnConvQuant> PrepareXnnConvQuant(
+    const KernelContext& ctx, const TensorView& input, const TensorView& filter,
+    const TensorView* bias, const TensorView& output, int channels,
+    int channel_dim, ir::Activation activation);
 
 // Fills the dtype, data and quantization/activation fields of `spec` for a
 // conv-like node: float32 (all tensors float32) or quantized (via

@@ -56,8 +56,8 @@ Result<ref::FloatRange> XnnActivationRangeFloat(const KernelContext& ctx,
 Result<ref::QuantizedRange> XnnActivationRangeQuantized(
     const KernelContext& ctx, ir::Activation activation, DType dtype,
     float scale, int32_t zero_point) {
-  auto range = ref::ActivationRangeQuantized(activation, dtype, scale,
-                                             zero_point);
+  auto range =
+      ref::ActivationRangeQuantized(activation, dtype, scale, zero_point);
   if (!range.ok()) return ctx.Unsupported("{}", range.status().message());
   if (range->min >= range->max) {
     return ctx.Unsupported("fused activation leaves the empty range [{}, {}]",

@@ -37,8 +37,7 @@ const char* XnnStatusName(xnn_status status);
 // Unimplemented for every other status. `what` names the call.
 Status XnnStatus(xnn_status status, const char* what);
 // The same, with the message prefixed by the node's label.
-Status XnnStatus(const KernelContext& ctx, xnn_status status,
-                 const char* what);
+Status XnnStatus(const KernelContext& ctx, xnn_status status, const char* what);
 
 // Deletes an XNNPACK operator; XnnOperator owns one (null when empty).
 struct XnnOperatorDeleter {
