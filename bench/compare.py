@@ -379,6 +379,13 @@ def git_revision():
         return "unknown"
 
 
+def _first_float(text):
+    try:
+        return float(text.split()[0])
+    except (ValueError, IndexError):
+        return None
+
+
 def load_average():
     try:
         with open("/proc/loadavg") as f:
@@ -395,6 +402,14 @@ def build_report(args, engines, results, refused, meta):
                  f"{meta['kernel']}; Node.js {meta['node']}; mai {meta['revision']}.")
     lines.append(f"Load average (1/5/15 min) before: {meta['load_before']}, "
                  f"after: {meta['load_after']}.")
+    busy = [v for v in (meta["load_before"], meta["load_after"])
+            if _first_float(v) is not None and _first_float(v) > (meta["cores"] or 1)]
+    if busy:
+        lines.append("")
+        lines.append(f"**The machine was busy** (1-minute load average above its "
+                     f"{meta['cores']} cores): other jobs took CPU time during the runs, so "
+                     "latencies are noisy, multi-threaded ones most of all; treat them as rough "
+                     "and do not compare them with reports from a quiet machine.")
     lines.append("")
     lines.append("Command:")
     lines.append("")

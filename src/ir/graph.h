@@ -76,7 +76,9 @@ struct Tensor {
   }
   // Replaces the constant data with bytes owned by the tensor.
   void SetOwnedData(std::vector<uint8_t> bytes) {
-    if (bytes.capacity() == 0) bytes.reserve(1);  // keep data non-null
+    // Non-null data, and 64 readable bytes past the end for SIMD kernels
+    // that over-read (XNNPACK reads up to 16).
+    bytes.reserve(bytes.size() + 64);
     auto owned = std::make_shared<const std::vector<uint8_t>>(std::move(bytes));
     data = owned->data();
     data_bytes = owned->size();

@@ -161,9 +161,10 @@ Status Session::Impl::Prepare() {
                       plan.arena_bytes, options.max_arena_bytes);
   }
   arena_bytes = plan.arena_bytes;
+  // One extra alignment unit past the end: SIMD kernels (XNNPACK reads up
+  // to XNN_EXTRA_BYTES = 16) may over-read the last tensor's tail.
   arena.reset(static_cast<uint8_t*>(std::aligned_alloc(
-      planner::kArenaAlignment,
-      std::max<size_t>(arena_bytes, planner::kArenaAlignment))));
+      planner::kArenaAlignment, arena_bytes + planner::kArenaAlignment)));
   if (!arena)
     return OutOfRange("cannot allocate an arena of {} bytes", arena_bytes);
 

@@ -4,6 +4,7 @@
 // the declined cases falling back.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 #include <vector>
@@ -223,6 +224,40 @@ TEST(XnnBinaryTest, DeclinedCasesFallBack) {
     auto model = BinaryModel(ir::OpCode::kAdd, DType::kInt32, s, s,
                              ir::Activation::kNone);
     testing::ExpectFallsBack(model, {a, b});
+  }
+}
+
+TEST(XnnBinaryTest, ResizedInputRecreatesOperator) {
+  // One session, three input sizes: every Prepare rebinds the operator to
+  // the new buffers. Expected values: max(a + b, 0) in double.
+  tflite::ModelBuilder m;
+  const int a = m.AddInput("a", DType::kFloat32, {1, 4, 4, 3}, {},
+                           /*shape_signature=*/{1, -1, -1, 3});
+  const std::vector<float> bias = {0.5f, -1.0f, 2.0f};
+  const int b = m.AddConstant<float>("b", {3}, bias);
+  const int y = m.AddTensor("y", DType::kFloat32, std::nullopt);
+  m.AddOp(ir::OpCode::kAdd, {a, b}, {y},
+          ir::BinaryParams{ir::Activation::kRelu});
+  m.MarkOutput(y);
+  auto session = Session::LoadBytes(BuildModel(m), testing::XnnOptions(2));
+  ASSERT_TRUE(session.ok()) << session.status().message();
+  Session& s = **session;
+  Rng rng(7108);
+  for (const Shape& shape :
+       {Shape{1, 4, 4, 3}, Shape{1, 7, 5, 3}, Shape{1, 2, 1, 3}}) {
+    ASSERT_TRUE(s.ResizeInput(0, shape).ok());
+    ASSERT_TRUE(s.Prepare().ok());
+    const std::vector<float> x = rng.Floats(NumElementsUnchecked(shape), -3, 3);
+    HostTensor in = HostTensor::From<float>(shape, x);
+    ASSERT_TRUE(s.SetInput(0, in.bytes).ok());
+    Status run = s.Invoke();
+    ASSERT_TRUE(run.ok()) << run.message();
+    std::vector<double> want(x.size());
+    for (size_t i = 0; i < x.size(); ++i) {
+      want[i] = std::max(0.0, double{x[i]} + bias[i % 3]);
+    }
+    const auto got = s.output<float>(0);
+    EXPECT_TRUE(testing::NearRelative(got, want)) << ShapeToString(shape);
   }
 }
 

@@ -64,9 +64,9 @@ std::vector<uint8_t> BuildConcat(DType dtype, const std::vector<Shape>& shapes,
   ModelBuilder b;
   std::vector<int> inputs;
   for (size_t i = 0; i < shapes.size(); ++i) {
-    inputs.push_back(b.AddInput("x" + std::to_string(i), dtype, shapes[i],
-                                i < in_quant.size() ? in_quant[i]
-                                                    : ir::QuantParams{}));
+    inputs.push_back(
+        b.AddInput("x" + std::to_string(i), dtype, shapes[i],
+                   i < in_quant.size() ? in_quant[i] : ir::QuantParams{}));
   }
   const int y = b.AddTensor("y", dtype, std::nullopt, out_quant);
   b.AddOp(ir::OpCode::kConcatenation, inputs, {y},
@@ -85,7 +85,7 @@ std::vector<Shape> ConcatShapes(Rng& rng, const Shape& base, int axis,
 
 TEST(FastConcatTest, RandomShapesEveryDType) {
   Rng rng(9101);
-  for (int iter = 0; iter < 70; ++iter) {
+  for (int iter = 0; iter < 49; ++iter) {
     const DType dtype = kDTypes[iter % 7];
     const int rank = 1 + iter % 5;
     const Shape base = RandomShape(rng, rank, 5);
@@ -107,8 +107,8 @@ TEST(FastConcatTest, RandomShapesEveryDType) {
 TEST(FastConcatTest, EmptyInputAlongAxis) {
   Rng rng(9102);
   const std::vector<Shape> shapes = {{2, 0, 3}, {2, 4, 3}, {2, 1, 3}};
-  auto model = BuildConcat(DType::kFloat32, shapes, 1, ir::Activation::kNone,
-                           {}, {});
+  auto model =
+      BuildConcat(DType::kFloat32, shapes, 1, ir::Activation::kNone, {}, {});
   std::vector<HostTensor> inputs;
   for (const Shape& s : shapes) {
     inputs.push_back(RandomTensor(rng, DType::kFloat32, s));
@@ -125,8 +125,8 @@ TEST(FastConcatTest, FloatFusedActivations) {
     const Shape base = RandomShape(rng, 4, 6);
     const int axis = rng.Int(0, 3);
     const std::vector<Shape> shapes = ConcatShapes(rng, base, axis, 3, false);
-    auto model = BuildConcat(DType::kFloat32, shapes, axis, acts[iter % 3], {},
-                             {});
+    auto model =
+        BuildConcat(DType::kFloat32, shapes, axis, acts[iter % 3], {}, {});
     std::vector<HostTensor> inputs;
     for (const Shape& s : shapes) {
       inputs.push_back(RandomTensor(rng, DType::kFloat32, s));
@@ -152,10 +152,9 @@ TEST(FastConcatTest, QuantizedRequantizationAndActivation) {
     std::vector<ir::QuantParams> in_q;
     for (int i = 0; i < count; ++i) {
       // Some inputs share the output's quantization (plain copy).
-      in_q.push_back(rng.Int(0, 2) == 0
-                         ? out_q
-                         : Quant(rng.Uniform(0.01f, 0.4f),
-                                 rng.Int(zp_lo, zp_hi)));
+      in_q.push_back(rng.Int(0, 2) == 0 ? out_q
+                                        : Quant(rng.Uniform(0.01f, 0.4f),
+                                                rng.Int(zp_lo, zp_hi)));
     }
     const ir::Activation act = iter % 3 == 0   ? ir::Activation::kRelu
                                : iter % 3 == 1 ? ir::Activation::kRelu6
@@ -185,6 +184,9 @@ TEST(FastConcatTest, LargeTensorsOnTwoThreads) {
       inputs.push_back(RandomTensor(rng, DType::kFloat32, s));
     }
     ExpectXnnMatchesRefExactly(model, inputs);
+    ExpectXnnMatchesRefExactly(BuildConcat(DType::kFloat32, cases[c], axes[c],
+                                           ir::Activation::kNone, {}, {}),
+                               inputs);
 
     std::vector<ir::QuantParams> in_q = {Quant(0.1f, 3), Quant(0.05f, -20),
                                          Quant(0.3f, 0)};
@@ -201,7 +203,7 @@ TEST(FastConcatTest, LargeTensorsOnTwoThreads) {
 
 TEST(FastPackTest, RandomShapesAndAxes) {
   Rng rng(9106);
-  for (int iter = 0; iter < 40; ++iter) {
+  for (int iter = 0; iter < 30; ++iter) {
     const DType dtype = kDTypes[iter % 7];
     const int rank = iter % 5;  // rank-0 parts included
     const Shape shape = RandomShape(rng, rank, 5);
@@ -225,7 +227,7 @@ TEST(FastPackTest, RandomShapesAndAxes) {
 
 TEST(FastSplitTest, SplitRandomShapesAndAxes) {
   Rng rng(9107);
-  for (int iter = 0; iter < 50; ++iter) {
+  for (int iter = 0; iter < 35; ++iter) {
     const DType dtype = kDTypes[iter % 7];
     const int rank = 1 + iter % 4;
     Shape shape = RandomShape(rng, rank, 5);
@@ -251,7 +253,7 @@ TEST(FastSplitTest, SplitRandomShapesAndAxes) {
 
 TEST(FastSplitTest, SplitVWithInferredAndEmptyPieces) {
   Rng rng(9108);
-  for (int iter = 0; iter < 40; ++iter) {
+  for (int iter = 0; iter < 30; ++iter) {
     const DType dtype = kDTypes[iter % 7];
     const int rank = 1 + iter % 4;
     Shape shape = RandomShape(rng, rank, 4);
@@ -289,7 +291,7 @@ TEST(FastSplitTest, SplitVWithInferredAndEmptyPieces) {
 
 TEST(FastSplitTest, UnpackRandomShapesAndAxes) {
   Rng rng(9109);
-  for (int iter = 0; iter < 40; ++iter) {
+  for (int iter = 0; iter < 30; ++iter) {
     const DType dtype = kDTypes[iter % 7];
     const int rank = 1 + iter % 4;
     const Shape shape = RandomShape(rng, rank, 4);
@@ -318,8 +320,8 @@ TEST(FastSplitTest, LargeSplitOnTwoThreads) {
   const int x = b.AddInput("x", DType::kFloat32, shape);
   std::vector<int> outs;
   for (int i = 0; i < 3; ++i) {
-    outs.push_back(b.AddTensor("y" + std::to_string(i), DType::kFloat32,
-                               std::nullopt));
+    outs.push_back(
+        b.AddTensor("y" + std::to_string(i), DType::kFloat32, std::nullopt));
   }
   b.AddOp(ir::OpCode::kSplit, {a, x}, outs, ir::SplitParams{3});
   for (int y : outs) b.MarkOutput(y);

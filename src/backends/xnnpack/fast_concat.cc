@@ -135,28 +135,28 @@ class FastConcatenationKernel : public OpKernel {
     fast::ParallelFor(
         ctx, plan_.total(), 2 * plan_.total() * es,
         [&](int64_t begin, int64_t end) {
-          plan_.ForEachSpan(begin, end, [&](int64_t at, int k, int64_t from,
-                                            int64_t n) {
-            switch (dtype_) {
-              case DType::kFloat32:
-                CopyFloat(reinterpret_cast<const float*>(inputs_[k]) + from, n,
-                          reinterpret_cast<float*>(out) + at);
-                break;
-              case DType::kInt8:
-                CopyQuantized(reinterpret_cast<const int8_t*>(inputs_[k]) + from,
-                              n, rescale_[k],
-                              reinterpret_cast<int8_t*>(out) + at);
-                break;
-              case DType::kUInt8:
-                CopyQuantized(inputs_[k] + from, n, rescale_[k], out + at);
-                break;
-              default:
-                CopyQuantized(
-                    reinterpret_cast<const int16_t*>(inputs_[k]) + from, n,
-                    rescale_[k], reinterpret_cast<int16_t*>(out) + at);
-                break;
-            }
-          });
+          plan_.ForEachSpan(
+              begin, end, [&](int64_t at, int k, int64_t from, int64_t n) {
+                switch (dtype_) {
+                  case DType::kFloat32:
+                    CopyFloat(reinterpret_cast<const float*>(inputs_[k]) + from,
+                              n, reinterpret_cast<float*>(out) + at);
+                    break;
+                  case DType::kInt8:
+                    CopyQuantized(
+                        reinterpret_cast<const int8_t*>(inputs_[k]) + from, n,
+                        rescale_[k], reinterpret_cast<int8_t*>(out) + at);
+                    break;
+                  case DType::kUInt8:
+                    CopyQuantized(inputs_[k] + from, n, rescale_[k], out + at);
+                    break;
+                  default:
+                    CopyQuantized(
+                        reinterpret_cast<const int16_t*>(inputs_[k]) + from, n,
+                        rescale_[k], reinterpret_cast<int16_t*>(out) + at);
+                    break;
+                }
+              });
         });
     return Status::Ok();
   }
@@ -183,7 +183,8 @@ class FastConcatenationKernel : public OpKernel {
                      T* __restrict out) const {
     if (r.active) {
       for (int64_t j = 0; j < n; ++j) {
-        const float v = std::round(static_cast<float>(in[j]) * r.scale + r.bias);
+        const float v =
+            std::round(static_cast<float>(in[j]) * r.scale + r.bias);
         const int32_t q =
             static_cast<int32_t>(std::clamp(v, round_lo_, round_hi_)) +
             out_zero_point_;

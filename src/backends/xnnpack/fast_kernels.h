@@ -47,8 +47,9 @@ std::unique_ptr<OpKernel> NewFastStridedSliceKernel();   // fast_slice.cc
 std::unique_ptr<OpKernel> NewFastTransposeKernel();      // fast_transpose.cc
 std::unique_ptr<OpKernel> NewFastTileKernel();           // fast_transpose.cc
 std::unique_ptr<OpKernel> NewFastGatherKernel();         // fast_gather.cc
-std::unique_ptr<OpKernel> NewFastResizeNearestKernel();  // fast_resize_nearest.cc
-std::unique_ptr<OpKernel> NewFastMirrorPadKernel();      // fast_mirror_pad.cc
+std::unique_ptr<OpKernel>
+NewFastResizeNearestKernel();                        // fast_resize_nearest.cc
+std::unique_ptr<OpKernel> NewFastMirrorPadKernel();  // fast_mirror_pad.cc
 // `op` is kMean, kSum, kReduceMax or kReduceMin (fast_reduce.cc).
 std::unique_ptr<OpKernel> NewFastReduceKernel(ir::OpCode op);
 

@@ -75,8 +75,7 @@ class FastMirrorPadKernel : public OpKernel {
     const int64_t unit = es * ref::DimProduct(in.shape(), last + 1, rank);
     // Runs along the last padded dim, merging consecutive source units.
     for (int64_t i : maps[last]) {
-      if (!runs_.empty() &&
-          runs_.back().src + runs_.back().bytes == i * unit) {
+      if (!runs_.empty() && runs_.back().src + runs_.back().bytes == i * unit) {
         runs_.back().bytes += unit;
       } else {
         runs_.push_back({i * unit, unit});
@@ -103,23 +102,23 @@ class FastMirrorPadKernel : public OpKernel {
     const auto* src = static_cast<const uint8_t*>(ctx.input(0).data);
     auto* dst = static_cast<uint8_t*>(ctx.output(0).data);
     const int num_outer = static_cast<int>(outer_.size());
-    fast::ParallelFor(
-        ctx, rows_, 2 * total_bytes_, [&](int64_t begin, int64_t end) {
-          for (int64_t r = begin; r < end; ++r) {
-            int64_t offset = 0;
-            int64_t q = r;
-            for (int d = num_outer - 1; d >= 0; --d) {
-              offset += outer_[d].src[q % outer_[d].size];
-              q /= outer_[d].size;
-            }
-            uint8_t* out_row = dst + r * out_row_bytes_;
-            const uint8_t* in_row = src + offset;
-            for (const Run& run : runs_) {
-              std::memcpy(out_row, in_row + run.src, run.bytes);
-              out_row += run.bytes;
-            }
-          }
-        });
+    fast::ParallelFor(ctx, rows_, 2 * total_bytes_,
+                      [&](int64_t begin, int64_t end) {
+                        for (int64_t r = begin; r < end; ++r) {
+                          int64_t offset = 0;
+                          int64_t q = r;
+                          for (int d = num_outer - 1; d >= 0; --d) {
+                            offset += outer_[d].src[q % outer_[d].size];
+                            q /= outer_[d].size;
+                          }
+                          uint8_t* out_row = dst + r * out_row_bytes_;
+                          const uint8_t* in_row = src + offset;
+                          for (const Run& run : runs_) {
+                            std::memcpy(out_row, in_row + run.src, run.bytes);
+                            out_row += run.bytes;
+                          }
+                        }
+                      });
     return Status::Ok();
   }
 

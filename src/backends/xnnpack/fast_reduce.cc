@@ -25,9 +25,9 @@ namespace {
 
 enum class Reducer { kSum, kMax, kMin };
 
-constexpr int64_t kBlock = 128;   // channels per work item (inner > 1)
-constexpr int64_t kChunk = 256;   // rows per float partial sum
-constexpr int64_t kLanes = 16;    // independent accumulators (inner == 1)
+constexpr int64_t kBlock = 128;  // channels per work item (inner > 1)
+constexpr int64_t kChunk = 256;  // rows per float partial sum
+constexpr int64_t kLanes = 16;   // independent accumulators (inner == 1)
 
 template <Reducer R, typename Acc>
 inline Acc Combine(Acc acc, Acc x) {
@@ -157,12 +157,12 @@ class FastReduceKernel : public OpKernel {
 
  private:
   enum class Finish {
-    kNone,          // the accumulator as is
-    kMeanFloat,     // float sum / count
-    kRawInt,        // wrapped to the element type
-    kSumRequant,    // requantized sum
-    kMeanSameQuant, // sum / count, truncated
-    kMeanRequant,   // requantized mean
+    kNone,           // the accumulator as is
+    kMeanFloat,      // float sum / count
+    kRawInt,         // wrapped to the element type
+    kSumRequant,     // requantized sum
+    kMeanSameQuant,  // sum / count, truncated
+    kMeanRequant,    // requantized mean
   };
 
   // [outer, reduced, inner] from the constant axes, or Unimplemented.
@@ -171,6 +171,7 @@ class FastReduceKernel : public OpKernel {
     MAI_ASSIGN_OR_RETURN(std::vector<int64_t> axes,
                          ref::ConstInputInts(ctx, 1));
     std::vector<bool> reduced(rank, false);
+    if (rank == 0) axes.clear();  // a scalar reduces to itself
     for (int64_t a : axes) {
       const int d = fast::NormalizeAxis(a, rank);
       if (d < 0) {

@@ -15,11 +15,10 @@ void RegisterFastKernels(KernelRegistry& registry) {
   registry.Register(OpCode::kTranspose, NewFastTransposeKernel);
   registry.Register(OpCode::kTile, NewFastTileKernel);
   registry.Register(OpCode::kGather, NewFastGatherKernel);
-  registry.Register(OpCode::kResizeNearestNeighbor,
-                    NewFastResizeNearestKernel);
+  registry.Register(OpCode::kResizeNearestNeighbor, NewFastResizeNearestKernel);
   registry.Register(OpCode::kMirrorPad, NewFastMirrorPadKernel);
-  for (OpCode op : {OpCode::kMean, OpCode::kSum, OpCode::kReduceMax,
-                    OpCode::kReduceMin}) {
+  for (OpCode op :
+       {OpCode::kMean, OpCode::kSum, OpCode::kReduceMax, OpCode::kReduceMin}) {
     registry.Register(op, [op] { return NewFastReduceKernel(op); });
   }
 }

@@ -19,7 +19,8 @@ class ScatterKernel : public OpKernel {
     for (int k = 0; k < ctx.num_outputs(); ++k) {
       outputs_[k] = static_cast<uint8_t*>(ctx.output(k).data);
     }
-    plan_.Scatter(ctx, static_cast<const uint8_t*>(ctx.input(input_index_).data),
+    plan_.Scatter(ctx,
+                  static_cast<const uint8_t*>(ctx.input(input_index_).data),
                   outputs_.data());
     return Status::Ok();
   }

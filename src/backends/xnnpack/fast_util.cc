@@ -31,18 +31,41 @@ void GatherRowBytes(size_t es, const uint8_t* in, int64_t stride, int64_t n,
 }
 
 // out[a * out_a_stride + b] = in[a + b * in_b_stride] for a < a_count,
-// b < b_count, in tiles of kTile columns: the lines read for one a are read
-// again for a + 1.
+// b < b_count, in tiles of kTile columns (the lines read for one a are read
+// again for a + 1), moved as 4x4 blocks held in registers where both sides
+// allow.
 template <typename T>
-void TransposeTile(const uint8_t* in_bytes, uint8_t* out_bytes,
-                   int64_t a_count, int64_t b_count, int64_t in_b_stride,
-                   int64_t out_a_stride) {
+void TransposeTile(const uint8_t* in_bytes, uint8_t* out_bytes, int64_t a_count,
+                   int64_t b_count, int64_t in_b_stride, int64_t out_a_stride) {
   constexpr int64_t kTile = 32;
   const T* __restrict in = reinterpret_cast<const T*>(in_bytes);
   T* __restrict out = reinterpret_cast<T*>(out_bytes);
   for (int64_t b0 = 0; b0 < b_count; b0 += kTile) {
     const int64_t nb = std::min(kTile, b_count - b0);
-    for (int64_t a = 0; a < a_count; ++a) {
+    int64_t a = 0;
+    if (nb >= 4) {
+      for (; a + 4 <= a_count; a += 4) {
+        int64_t b = 0;
+        for (; b + 4 <= nb; b += 4) {
+          const T* src = in + a + (b0 + b) * in_b_stride;
+          T* dst = out + a * out_a_stride + b0 + b;
+          T v[4][4];
+          for (int i = 0; i < 4; ++i) {
+            for (int j = 0; j < 4; ++j) v[i][j] = src[i * in_b_stride + j];
+          }
+          for (int j = 0; j < 4; ++j) {
+            for (int i = 0; i < 4; ++i) dst[j * out_a_stride + i] = v[i][j];
+          }
+        }
+        for (; b < nb; ++b) {
+          for (int i = 0; i < 4; ++i) {
+            out[(a + i) * out_a_stride + b0 + b] =
+                in[a + i + (b0 + b) * in_b_stride];
+          }
+        }
+      }
+    }
+    for (; a < a_count; ++a) {
       const T* src = in + a + b0 * in_b_stride;
       T* dst = out + a * out_a_stride + b0;
       for (int64_t b = 0; b < nb; ++b) dst[b] = src[b * in_b_stride];
@@ -52,8 +75,7 @@ void TransposeTile(const uint8_t* in_bytes, uint8_t* out_bytes,
 
 }  // namespace
 
-Status StridedCopyPlan::Init(size_t element_size,
-                             std::span<const int64_t> dims,
+Status StridedCopyPlan::Init(size_t element_size, std::span<const int64_t> dims,
                              std::span<const int64_t> in_strides,
                              int64_t base) {
   if (element_size != 1 && element_size != 2 && element_size != 4 &&
@@ -83,6 +105,8 @@ Status StridedCopyPlan::Init(size_t element_size,
     }
   }
   total_bytes_ = total * static_cast<int64_t>(element_size);
+  repeat_ = 1;
+  block_bytes_ = total_bytes_;
   if (total == 0) {
     kind_ = Kind::kEmpty;
     return Status::Ok();
@@ -95,6 +119,20 @@ Status StridedCopyPlan::Init(size_t element_size,
     kind_ = Kind::kScalar;
     return Status::Ok();
   }
+  // A leading broadcast dim (input stride 0, as TILE makes): build one
+  // block, then replicate it.
+  if (size.size() >= 2 && stride[0] == 0) {
+    repeat_ = size[0];
+    size.erase(size.begin());
+    stride.erase(stride.begin());
+  }
+  block_bytes_ = total_bytes_ / repeat_;
+  return InitBlock(size, stride);
+}
+
+Status StridedCopyPlan::InitBlock(const std::vector<int64_t>& size,
+                                  const std::vector<int64_t>& stride) {
+  const int rank = static_cast<int>(size.size());
   std::vector<int64_t> out_stride(rank);
   int64_t s = 1;
   for (int d = rank - 1; d >= 0; --d) {
@@ -228,17 +266,22 @@ void StridedCopyPlan::Run(const KernelContext& ctx, const void* in_ptr,
       return;
     case Kind::kRows:
     case Kind::kGather:
-      ParallelFor(ctx, outer_count_, 2 * total_bytes_,
-                  [&](int64_t begin, int64_t end) {
-                    RunRows(in, out, begin, end);
-                  });
-      return;
+      ParallelFor(
+          ctx, outer_count_, 2 * block_bytes_,
+          [&](int64_t begin, int64_t end) { RunRows(in, out, begin, end); });
+      break;
     case Kind::kTranspose:
-      ParallelFor(ctx, outer_count_ * a_blocks_, 2 * total_bytes_,
+      ParallelFor(ctx, outer_count_ * a_blocks_, 2 * block_bytes_,
                   [&](int64_t begin, int64_t end) {
                     RunTranspose(in, out, begin, end);
                   });
-      return;
+      break;
+  }
+  // Replicate the first block by doubling the filled prefix.
+  for (int64_t filled = block_bytes_; filled < total_bytes_;) {
+    const int64_t n = std::min(filled, total_bytes_ - filled);
+    std::memcpy(out + filled, out, n);
+    filled += n;
   }
 }
 
@@ -255,8 +298,8 @@ void RowBlockPlan::Init(size_t element_size, int64_t outer,
   }
 }
 
-void RowBlockPlan::Gather(const KernelContext& ctx,
-                          const uint8_t* const* parts, uint8_t* whole) const {
+void RowBlockPlan::Gather(const KernelContext& ctx, const uint8_t* const* parts,
+                          uint8_t* whole) const {
   const int64_t es = static_cast<int64_t>(element_size_);
   ParallelFor(ctx, total(), 2 * total() * es, [&](int64_t begin, int64_t end) {
     ForEachSpan(begin, end, [&](int64_t at, int k, int64_t from, int64_t n) {

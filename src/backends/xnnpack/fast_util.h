@@ -27,7 +27,7 @@ namespace mai::backends::xnnpack::fast {
 
 // Work below this many bytes (read plus written) runs on the calling thread:
 // waking the pool costs more than it saves.
-inline constexpr int64_t kParallelMinBytes = int64_t{64} << 10;
+inline constexpr int64_t kParallelMinBytes = int64_t{256} << 10;
 
 // Calls fn(begin, end) on disjoint ranges covering [0, range). The ranges
 // run on the session's thread pool when there is one, `range` > 1 and
@@ -38,8 +38,9 @@ void ParallelFor(const KernelContext& ctx, int64_t range, int64_t work_bytes,
   if (range <= 0) return;
   auto pool = static_cast<pthreadpool_t>(ctx.threadpool);
   const int64_t threads =
-      pool == nullptr ? 1
-                      : static_cast<int64_t>(pthreadpool_get_threads_count(pool));
+      pool == nullptr
+          ? 1
+          : static_cast<int64_t>(pthreadpool_get_threads_count(pool));
   if (threads <= 1 || range == 1 || work_bytes < kParallelMinBytes) {
     fn(int64_t{0}, range);
     return;
@@ -66,7 +67,9 @@ inline int NormalizeAxis(int64_t axis, int rank) {
 //   - rows: the last dim is contiguous in the input → one memcpy per row;
 //   - transpose: another dim is contiguous in the input → 2-D tiles that
 //     read and write whole cache lines;
-//   - gather: a strided element loop per row.
+//   - gather: a strided element loop per row;
+// and a leading dim read with stride 0 (TILE's outermost repeat) fills one
+// block and replicates it with doubling memcpys.
 class StridedCopyPlan {
  public:
   static constexpr int kMaxRank = 16;  // after merging dims
@@ -90,6 +93,9 @@ class StridedCopyPlan {
     int64_t out_stride;
   };
 
+  // The plan of one block once the leading broadcast dim is set aside.
+  Status InitBlock(const std::vector<int64_t>& size,
+                   const std::vector<int64_t>& stride);
   void RunRows(const uint8_t* in, uint8_t* out, int64_t begin,
                int64_t end) const;
   void RunTranspose(const uint8_t* in, uint8_t* out, int64_t begin,
@@ -112,6 +118,10 @@ class StridedCopyPlan {
   int64_t b_size_ = 0, b_in_stride_ = 0;
   int64_t a_blocks_ = 0;
   int64_t total_bytes_ = 0;
+  // A leading dim read with stride 0 is produced by copying the first
+  // block (block_bytes_) repeat_ times.
+  int64_t repeat_ = 1;
+  int64_t block_bytes_ = 0;
 };
 
 // Row-block copies between one "whole" tensor [outer, sum(parts), inner]
@@ -153,9 +163,9 @@ void RowBlockPlan::ForEachSpan(int64_t begin, int64_t end, const F& fn) const {
   const int num_parts = static_cast<int>(part_.size());
   int64_t outer = begin / row_;
   int64_t pos = begin % row_;
-  int k = static_cast<int>(std::upper_bound(part_offset_.begin(),
-                                            part_offset_.end(), pos) -
-                           part_offset_.begin()) -
+  int k = static_cast<int>(
+              std::upper_bound(part_offset_.begin(), part_offset_.end(), pos) -
+              part_offset_.begin()) -
           1;
   int64_t at = begin;
   while (true) {
