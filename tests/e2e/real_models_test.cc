@@ -43,9 +43,13 @@ struct MaiRun {
 
 // Runs mai on the model with inputs from lcg-nr32-v1 (seed) or from `photo`.
 MaiRun RunMai(const std::string& model, uint32_t seed,
-              const std::string& photo = "") {
+              const std::string& photo = "",
+              const std::string& backend = "ref") {
   MaiRun run;
-  auto session = Session::LoadFile(model);
+  SessionOptions options;
+  options.backend = backend;
+  options.allow_fallback = false;  // every op of these models must run there
+  auto session = Session::LoadFile(model, options);
   EXPECT_TRUE(session.ok()) << session.status().message();
   if (!session.ok()) return run;
   Session& s = **session;
@@ -91,19 +95,23 @@ TEST_P(RealModelTest, MatchesTfliteOnSeededInputs) {
   std::string why;
   testing::TfliteOracle* oracle = testing::SharedOracle(&why);
   ASSERT_NE(oracle, nullptr) << why;
-  for (uint32_t seed : {1u, 2u}) {
-    auto theirs = oracle->RunFileSeeded(path, seed);
-    ASSERT_TRUE(theirs.ok()) << theirs.status().message();
-    MaiRun ours = RunMai(path, seed);
-    ASSERT_EQ(ours.inputs, theirs->inputs) << "generators disagree";
-    ASSERT_EQ(ours.outputs.size(), theirs->outputs.size());
-    for (size_t o = 0; o < ours.outputs.size(); ++o) {
-      std::vector<float> t = AsFloats(theirs->outputs[o].data);
-      ASSERT_EQ(ours.outputs[o].size(), t.size());
-      double err = MaxRelError(ours.outputs[o], t);
-      std::printf("max_rel_err %s seed%u %s %.3g\n", GetParam().c_str(), seed,
-                  theirs->outputs[o].name.c_str(), err);
-      EXPECT_LE(err, kRelTolerance) << GetParam() << " output " << o;
+  for (const char* backend : {"ref", "xnnpack"}) {
+    for (uint32_t seed : {1u, 2u}) {
+      auto theirs = oracle->RunFileSeeded(path, seed);
+      ASSERT_TRUE(theirs.ok()) << theirs.status().message();
+      MaiRun ours = RunMai(path, seed, "", backend);
+      ASSERT_EQ(ours.inputs, theirs->inputs) << "generators disagree";
+      ASSERT_EQ(ours.outputs.size(), theirs->outputs.size());
+      for (size_t o = 0; o < ours.outputs.size(); ++o) {
+        std::vector<float> t = AsFloats(theirs->outputs[o].data);
+        ASSERT_EQ(ours.outputs[o].size(), t.size());
+        double err = MaxRelError(ours.outputs[o], t);
+        std::printf("max_rel_err %s %s seed%u %s %.3g\n", backend,
+                    GetParam().c_str(), seed, theirs->outputs[o].name.c_str(),
+                    err);
+        EXPECT_LE(err, kRelTolerance)
+            << backend << " " << GetParam() << " output " << o;
+      }
     }
   }
 }
@@ -116,22 +124,23 @@ TEST_P(RealModelTest, MatchesTfliteOnPhotographs) {
   auto info = oracle->Info(path);
   ASSERT_TRUE(info.ok()) << info.status().message();
   const auto& shape = info->inputs[0].shape;
-  for (const char* photo : {"astronaut", "coffee"}) {
-    std::string file =
-        PhotoPath(fmt::format("{}_{}x{}_m11.npy", photo, shape[1], shape[2]));
-    ASSERT_TRUE(std::filesystem::exists(file)) << file;
-    MaiRun ours = RunMai(path, 0, file);
-    auto theirs = oracle->RunFile(path, ours.inputs);
-    ASSERT_TRUE(theirs.ok()) << theirs.status().message();
-    for (size_t o = 0; o < ours.outputs.size(); ++o) {
-      std::vector<float> t = AsFloats((*theirs)[o].data);
-      double err = MaxRelError(ours.outputs[o], t);
-      std::printf("max_rel_err %s %s %s %.3g\n", GetParam().c_str(), photo,
-                  (*theirs)[o].name.c_str(), err);
-      EXPECT_LE(err, kRelTolerance)
-          << GetParam() << " " << photo << " output " << o;
+  for (const char* backend : {"ref", "xnnpack"})
+    for (const char* photo : {"astronaut", "coffee"}) {
+      std::string file =
+          PhotoPath(fmt::format("{}_{}x{}_m11.npy", photo, shape[1], shape[2]));
+      ASSERT_TRUE(std::filesystem::exists(file)) << file;
+      MaiRun ours = RunMai(path, 0, file, backend);
+      auto theirs = oracle->RunFile(path, ours.inputs);
+      ASSERT_TRUE(theirs.ok()) << theirs.status().message();
+      for (size_t o = 0; o < ours.outputs.size(); ++o) {
+        std::vector<float> t = AsFloats((*theirs)[o].data);
+        double err = MaxRelError(ours.outputs[o], t);
+        std::printf("max_rel_err %s %s %s %s %.3g\n", backend,
+                    GetParam().c_str(), photo, (*theirs)[o].name.c_str(), err);
+        EXPECT_LE(err, kRelTolerance)
+            << backend << " " << GetParam() << " " << photo << " output " << o;
+      }
     }
-  }
 }
 
 INSTANTIATE_TEST_SUITE_P(FaceDetection, RealModelTest,

@@ -1,26 +1,24 @@
 // mai's fast CONCATENATION, PACK, SPLIT, SPLIT_V and UNPACK on the xnnpack
-// backend against the reference backend: seeded random shapes and axes
-// (negative ones included), every element size, requantizing int8/uint8
-// concatenation, fused activations, and tensors large enough to run on two
-// threads.
+// backend against the reference backend, byte for byte: seeded random
+// shapes and axes (negative ones included), every element size,
+// requantizing int8/uint8 concatenation, fused activations, and tensors
+// large enough to run on two threads.
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <cstring>
-#include <optional>
 #include <string>
 #include <vector>
 
-#include "xnnpack/backend_compare.h"
+#include "xnnpack/fast_case_batch.h"
 
 namespace mai {
 namespace {
 
-using testing::ExpectXnnMatchesRefExactly;
+using testing::CaseBatch;
 using testing::HostTensor;
 using testing::Quant;
 using testing::Rng;
-using tflite::ModelBuilder;
 
 const DType kDTypes[] = {DType::kFloat32, DType::kInt8,  DType::kUInt8,
                          DType::kInt16,   DType::kInt32, DType::kInt64,
@@ -56,23 +54,32 @@ Shape RandomShape(Rng& rng, int rank, int max_dim) {
   return s;
 }
 
-// Concatenation of `shapes` along `axis`; per-input quantization optional.
-std::vector<uint8_t> BuildConcat(DType dtype, const std::vector<Shape>& shapes,
-                                 int axis, ir::Activation act,
-                                 const std::vector<ir::QuantParams>& in_quant,
-                                 const ir::QuantParams& out_quant) {
-  ModelBuilder b;
+std::string Describe(const char* op, DType dtype, const Shape& shape,
+                     int axis) {
+  return std::string(op) + " " + std::string(DTypeName(dtype)) + " " +
+         ShapeToString(shape) + " axis " + std::to_string(axis);
+}
+
+// Adds a concatenation of random inputs of `shapes` along `axis`; inputs
+// take `in_quant[i]` (none when absent).
+void AddConcat(CaseBatch& batch, Rng& rng, DType dtype,
+               const std::vector<Shape>& shapes, int axis, ir::Activation act,
+               const std::vector<ir::QuantParams>& in_quant,
+               const ir::QuantParams& out_quant) {
   std::vector<int> inputs;
   for (size_t i = 0; i < shapes.size(); ++i) {
-    inputs.push_back(
-        b.AddInput("x" + std::to_string(i), dtype, shapes[i],
-                   i < in_quant.size() ? in_quant[i] : ir::QuantParams{}));
+    inputs.push_back(batch.Input(
+        "x" + std::to_string(i), RandomTensor(rng, dtype, shapes[i]),
+        i < in_quant.size() ? in_quant[i] : ir::QuantParams{}));
   }
-  const int y = b.AddTensor("y", dtype, std::nullopt, out_quant);
-  b.AddOp(ir::OpCode::kConcatenation, inputs, {y},
-          ir::ConcatenationParams{axis, act});
-  b.MarkOutput(y);
-  return testing::BuildModel(b);
+  const int y = batch.Output(
+      dtype, out_quant,
+      Describe("concat", dtype, shapes[0], axis) + " of " +
+          std::to_string(shapes.size()) + " act " +
+          std::to_string(static_cast<int>(act)));
+  batch.builder.AddOp(ir::OpCode::kConcatenation, inputs, {y},
+                      ir::ConcatenationParams{axis, act});
+  batch.NextCase();
 }
 
 // Shapes equal to `base` except along `axis`, where each takes 0..4.
@@ -85,7 +92,8 @@ std::vector<Shape> ConcatShapes(Rng& rng, const Shape& base, int axis,
 
 TEST(FastConcatTest, RandomShapesEveryDType) {
   Rng rng(9101);
-  for (int iter = 0; iter < 49; ++iter) {
+  CaseBatch batch;
+  for (int iter = 0; iter < 70; ++iter) {
     const DType dtype = kDTypes[iter % 7];
     const int rank = 1 + iter % 5;
     const Shape base = RandomShape(rng, rank, 5);
@@ -95,25 +103,18 @@ TEST(FastConcatTest, RandomShapesEveryDType) {
         ConcatShapes(rng, base, axis, count, /*allow_empty=*/false);
     const int axis_param = rng.Int(0, 1) ? axis - rank : axis;
     std::vector<ir::QuantParams> q(count, QuantFor(dtype));
-    auto model = BuildConcat(dtype, shapes, axis_param, ir::Activation::kNone,
-                             q, QuantFor(dtype));
-    std::vector<HostTensor> inputs;
-    for (const Shape& s : shapes) inputs.push_back(RandomTensor(rng, dtype, s));
-    SCOPED_TRACE("iteration " + std::to_string(iter));
-    ExpectXnnMatchesRefExactly(model, inputs);
+    AddConcat(batch, rng, dtype, shapes, axis_param, ir::Activation::kNone, q,
+              QuantFor(dtype));
   }
+  batch.ExpectExact();
 }
 
 TEST(FastConcatTest, EmptyInputAlongAxis) {
   Rng rng(9102);
-  const std::vector<Shape> shapes = {{2, 0, 3}, {2, 4, 3}, {2, 1, 3}};
-  auto model =
-      BuildConcat(DType::kFloat32, shapes, 1, ir::Activation::kNone, {}, {});
-  std::vector<HostTensor> inputs;
-  for (const Shape& s : shapes) {
-    inputs.push_back(RandomTensor(rng, DType::kFloat32, s));
-  }
-  ExpectXnnMatchesRefExactly(model, inputs);
+  CaseBatch batch;
+  AddConcat(batch, rng, DType::kFloat32, {{2, 0, 3}, {2, 4, 3}, {2, 1, 3}}, 1,
+            ir::Activation::kNone, {}, {});
+  batch.ExpectExact();
 }
 
 TEST(FastConcatTest, FloatFusedActivations) {
@@ -121,32 +122,27 @@ TEST(FastConcatTest, FloatFusedActivations) {
   const ir::Activation acts[] = {ir::Activation::kRelu,
                                  ir::Activation::kReluN1To1,
                                  ir::Activation::kRelu6};
-  for (int iter = 0; iter < 12; ++iter) {
+  CaseBatch batch;
+  for (int iter = 0; iter < 15; ++iter) {
     const Shape base = RandomShape(rng, 4, 6);
     const int axis = rng.Int(0, 3);
-    const std::vector<Shape> shapes = ConcatShapes(rng, base, axis, 3, false);
-    auto model =
-        BuildConcat(DType::kFloat32, shapes, axis, acts[iter % 3], {}, {});
-    std::vector<HostTensor> inputs;
-    for (const Shape& s : shapes) {
-      inputs.push_back(RandomTensor(rng, DType::kFloat32, s));
-    }
-    SCOPED_TRACE("iteration " + std::to_string(iter));
-    ExpectXnnMatchesRefExactly(model, inputs);
+    AddConcat(batch, rng, DType::kFloat32,
+              ConcatShapes(rng, base, axis, 3, false), axis, acts[iter % 3], {},
+              {});
   }
+  batch.ExpectExact();
 }
 
 TEST(FastConcatTest, QuantizedRequantizationAndActivation) {
   Rng rng(9104);
-  for (int iter = 0; iter < 24; ++iter) {
+  CaseBatch batch;
+  for (int iter = 0; iter < 36; ++iter) {
     const DType dtype = iter % 2 ? DType::kInt8 : DType::kUInt8;
     const int zp_lo = dtype == DType::kInt8 ? -128 : 0;
     const int zp_hi = dtype == DType::kInt8 ? 127 : 255;
     const Shape base = RandomShape(rng, 4, 5);
     const int axis = rng.Int(0, 3);
     const int count = rng.Int(2, 4);
-    const std::vector<Shape> shapes =
-        ConcatShapes(rng, base, axis, count, false);
     const ir::QuantParams out_q =
         Quant(rng.Uniform(0.02f, 0.2f), rng.Int(zp_lo / 2, zp_hi / 2));
     std::vector<ir::QuantParams> in_q;
@@ -159,75 +155,65 @@ TEST(FastConcatTest, QuantizedRequantizationAndActivation) {
     const ir::Activation act = iter % 3 == 0   ? ir::Activation::kRelu
                                : iter % 3 == 1 ? ir::Activation::kRelu6
                                                : ir::Activation::kNone;
-    auto model = BuildConcat(dtype, shapes, axis, act, in_q, out_q);
-    std::vector<HostTensor> inputs;
-    for (const Shape& s : shapes) inputs.push_back(RandomTensor(rng, dtype, s));
-    SCOPED_TRACE("iteration " + std::to_string(iter));
-    ExpectXnnMatchesRefExactly(model, inputs);
+    AddConcat(batch, rng, dtype, ConcatShapes(rng, base, axis, count, false),
+              axis, act, in_q, out_q);
   }
+  batch.ExpectExact();
 }
 
 TEST(FastConcatTest, LargeTensorsOnTwoThreads) {
   Rng rng(9105);
   // Channel concat of NHWC maps (many small rows) and a batch concat (one
-  // outer step, large parts), float and requantized int8.
+  // outer step, large parts): plain float, float with an activation (the
+  // transforming copy), requantized int8.
   const std::vector<std::vector<Shape>> cases = {
       {{1, 48, 40, 8}, {1, 48, 40, 24}, {1, 48, 40, 3}},
       {{3, 64, 65}, {5, 64, 65}},
   };
   const int axes[] = {3, 0};
+  CaseBatch batch;
   for (size_t c = 0; c < cases.size(); ++c) {
-    auto model = BuildConcat(DType::kFloat32, cases[c], axes[c],
-                             ir::Activation::kRelu6, {}, {});
-    std::vector<HostTensor> inputs;
-    for (const Shape& s : cases[c]) {
-      inputs.push_back(RandomTensor(rng, DType::kFloat32, s));
-    }
-    ExpectXnnMatchesRefExactly(model, inputs);
-    ExpectXnnMatchesRefExactly(BuildConcat(DType::kFloat32, cases[c], axes[c],
-                                           ir::Activation::kNone, {}, {}),
-                               inputs);
-
+    AddConcat(batch, rng, DType::kFloat32, cases[c], axes[c],
+              ir::Activation::kNone, {}, {});
+    AddConcat(batch, rng, DType::kFloat32, cases[c], axes[c],
+              ir::Activation::kRelu6, {}, {});
     std::vector<ir::QuantParams> in_q = {Quant(0.1f, 3), Quant(0.05f, -20),
                                          Quant(0.3f, 0)};
     in_q.resize(cases[c].size());
-    auto qmodel = BuildConcat(DType::kInt8, cases[c], axes[c],
-                              ir::Activation::kNone, in_q, Quant(0.1f, 3));
-    std::vector<HostTensor> qinputs;
-    for (const Shape& s : cases[c]) {
-      qinputs.push_back(RandomTensor(rng, DType::kInt8, s));
-    }
-    ExpectXnnMatchesRefExactly(qmodel, qinputs);
+    AddConcat(batch, rng, DType::kInt8, cases[c], axes[c],
+              ir::Activation::kNone, in_q, Quant(0.1f, 3));
   }
+  batch.ExpectExact();
 }
 
 TEST(FastPackTest, RandomShapesAndAxes) {
   Rng rng(9106);
-  for (int iter = 0; iter < 30; ++iter) {
+  CaseBatch batch;
+  for (int iter = 0; iter < 40; ++iter) {
     const DType dtype = kDTypes[iter % 7];
     const int rank = iter % 5;  // rank-0 parts included
     const Shape shape = RandomShape(rng, rank, 5);
     const int count = rng.Int(1, 4);
     const int axis = rng.Int(-(rank + 1), rank);
-    ModelBuilder b;
     std::vector<int> ins;
-    std::vector<HostTensor> inputs;
     for (int i = 0; i < count; ++i) {
-      ins.push_back(
-          b.AddInput("x" + std::to_string(i), dtype, shape, QuantFor(dtype)));
-      inputs.push_back(RandomTensor(rng, dtype, shape));
+      ins.push_back(batch.Input("x" + std::to_string(i),
+                                RandomTensor(rng, dtype, shape),
+                                QuantFor(dtype)));
     }
-    const int y = b.AddTensor("y", dtype, std::nullopt, QuantFor(dtype));
-    b.AddOp(ir::OpCode::kPack, ins, {y}, ir::PackParams{count, axis});
-    b.MarkOutput(y);
-    SCOPED_TRACE("iteration " + std::to_string(iter));
-    ExpectXnnMatchesRefExactly(testing::BuildModel(b), inputs);
+    const int y = batch.Output(dtype, QuantFor(dtype),
+                               Describe("pack", dtype, shape, axis));
+    batch.builder.AddOp(ir::OpCode::kPack, ins, {y},
+                        ir::PackParams{count, axis});
+    batch.NextCase();
   }
+  batch.ExpectExact();
 }
 
 TEST(FastSplitTest, SplitRandomShapesAndAxes) {
   Rng rng(9107);
-  for (int iter = 0; iter < 35; ++iter) {
+  CaseBatch batch;
+  for (int iter = 0; iter < 50; ++iter) {
     const DType dtype = kDTypes[iter % 7];
     const int rank = 1 + iter % 4;
     Shape shape = RandomShape(rng, rank, 5);
@@ -235,25 +221,25 @@ TEST(FastSplitTest, SplitRandomShapesAndAxes) {
     const int num = rng.Int(1, 4);
     shape[axis] = num * rng.Int(1, 3);
     const int axis_param = rng.Int(0, 1) ? axis - rank : axis;
-    ModelBuilder b;
-    const int a = b.AddConstant<int32_t>("axis", {}, {axis_param});
-    const int x = b.AddInput("x", dtype, shape, QuantFor(dtype));
+    const int a = batch.Constant<int32_t>("axis", {}, {axis_param});
+    const int x =
+        batch.Input("x", RandomTensor(rng, dtype, shape), QuantFor(dtype));
     std::vector<int> outs;
     for (int i = 0; i < num; ++i) {
-      outs.push_back(b.AddTensor("y" + std::to_string(i), dtype, std::nullopt,
-                                 QuantFor(dtype)));
+      outs.push_back(batch.Output(dtype, QuantFor(dtype),
+                                  Describe("split", dtype, shape, axis_param)));
     }
-    b.AddOp(ir::OpCode::kSplit, {a, x}, outs, ir::SplitParams{num});
-    for (int y : outs) b.MarkOutput(y);
-    SCOPED_TRACE("iteration " + std::to_string(iter));
-    ExpectXnnMatchesRefExactly(testing::BuildModel(b),
-                               {RandomTensor(rng, dtype, shape)});
+    batch.builder.AddOp(ir::OpCode::kSplit, {a, x}, outs,
+                        ir::SplitParams{num});
+    batch.NextCase();
   }
+  batch.ExpectExact();
 }
 
 TEST(FastSplitTest, SplitVWithInferredAndEmptyPieces) {
   Rng rng(9108);
-  for (int iter = 0; iter < 30; ++iter) {
+  CaseBatch batch;
+  for (int iter = 0; iter < 40; ++iter) {
     const DType dtype = kDTypes[iter % 7];
     const int rank = 1 + iter % 4;
     Shape shape = RandomShape(rng, rank, 4);
@@ -272,61 +258,59 @@ TEST(FastSplitTest, SplitVWithInferredAndEmptyPieces) {
     shape[axis] = total;
     if (rng.Int(0, 1)) sizes[rng.Int(0, num - 1)] = -1;  // inferred
     const int axis_param = rng.Int(0, 1) ? axis - rank : axis;
-    ModelBuilder b;
-    const int x = b.AddInput("x", dtype, shape, QuantFor(dtype));
-    const int s = b.AddConstant<int32_t>("sizes", {num}, sizes);
-    const int a = b.AddConstant<int32_t>("axis", {}, {axis_param});
+    const int x =
+        batch.Input("x", RandomTensor(rng, dtype, shape), QuantFor(dtype));
+    const int s = batch.Constant<int32_t>("sizes", {num}, sizes);
+    const int a = batch.Constant<int32_t>("axis", {}, {axis_param});
     std::vector<int> outs;
     for (int i = 0; i < num; ++i) {
-      outs.push_back(b.AddTensor("y" + std::to_string(i), dtype, std::nullopt,
-                                 QuantFor(dtype)));
+      outs.push_back(
+          batch.Output(dtype, QuantFor(dtype),
+                       Describe("split_v", dtype, shape, axis_param)));
     }
-    b.AddOp(ir::OpCode::kSplitV, {x, s, a}, outs, ir::SplitParams{num});
-    for (int y : outs) b.MarkOutput(y);
-    SCOPED_TRACE("iteration " + std::to_string(iter));
-    ExpectXnnMatchesRefExactly(testing::BuildModel(b),
-                               {RandomTensor(rng, dtype, shape)});
+    batch.builder.AddOp(ir::OpCode::kSplitV, {x, s, a}, outs,
+                        ir::SplitParams{num});
+    batch.NextCase();
   }
+  batch.ExpectExact();
 }
 
 TEST(FastSplitTest, UnpackRandomShapesAndAxes) {
   Rng rng(9109);
-  for (int iter = 0; iter < 30; ++iter) {
+  CaseBatch batch;
+  for (int iter = 0; iter < 40; ++iter) {
     const DType dtype = kDTypes[iter % 7];
     const int rank = 1 + iter % 4;
     const Shape shape = RandomShape(rng, rank, 4);
     const int axis = rng.Int(-rank, rank - 1);
     const int num = shape[axis < 0 ? axis + rank : axis];
-    ModelBuilder b;
-    const int x = b.AddInput("x", dtype, shape, QuantFor(dtype));
+    const int x =
+        batch.Input("x", RandomTensor(rng, dtype, shape), QuantFor(dtype));
     std::vector<int> outs;
     for (int i = 0; i < num; ++i) {
-      outs.push_back(b.AddTensor("y" + std::to_string(i), dtype, std::nullopt,
-                                 QuantFor(dtype)));
+      outs.push_back(batch.Output(dtype, QuantFor(dtype),
+                                  Describe("unpack", dtype, shape, axis)));
     }
-    b.AddOp(ir::OpCode::kUnpack, {x}, outs, ir::UnpackParams{num, axis});
-    for (int y : outs) b.MarkOutput(y);
-    SCOPED_TRACE("iteration " + std::to_string(iter));
-    ExpectXnnMatchesRefExactly(testing::BuildModel(b),
-                               {RandomTensor(rng, dtype, shape)});
+    batch.builder.AddOp(ir::OpCode::kUnpack, {x}, outs,
+                        ir::UnpackParams{num, axis});
+    batch.NextCase();
   }
+  batch.ExpectExact();
 }
 
 TEST(FastSplitTest, LargeSplitOnTwoThreads) {
   Rng rng(9110);
   const Shape shape = {1, 40, 50, 36};
-  ModelBuilder b;
-  const int a = b.AddConstant<int32_t>("axis", {}, {-1});
-  const int x = b.AddInput("x", DType::kFloat32, shape);
+  CaseBatch batch;
+  const int a = batch.Constant<int32_t>("axis", {}, {-1});
+  const int x = batch.Input("x", RandomTensor(rng, DType::kFloat32, shape));
   std::vector<int> outs;
   for (int i = 0; i < 3; ++i) {
-    outs.push_back(
-        b.AddTensor("y" + std::to_string(i), DType::kFloat32, std::nullopt));
+    outs.push_back(batch.Output(DType::kFloat32, {},
+                                Describe("split", DType::kFloat32, shape, -1)));
   }
-  b.AddOp(ir::OpCode::kSplit, {a, x}, outs, ir::SplitParams{3});
-  for (int y : outs) b.MarkOutput(y);
-  ExpectXnnMatchesRefExactly(testing::BuildModel(b),
-                             {RandomTensor(rng, DType::kFloat32, shape)});
+  batch.builder.AddOp(ir::OpCode::kSplit, {a, x}, outs, ir::SplitParams{3});
+  batch.ExpectExact();
 }
 
 }  // namespace
