@@ -21,7 +21,7 @@ struct BenchOptions {
   std::string model;
   std::vector<std::string> inputs;
   uint32_t seed = 1;
-  std::string backend = "ref";
+  std::string backend = "auto";
   bool no_fallback = false;
   int num_threads = 1;
   int num_runs = 50;
@@ -170,7 +170,7 @@ void SetupBench(CLI::App& app, int* exit_code) {
   cmd->add_option("--seed", opt->seed, "Seed of the input generator")
       ->default_val(1);
   cmd->add_option("--backend", opt->backend, "Backend: auto (xnnpack, ref for the rest), xnnpack, ref")
-      ->default_val("ref");
+      ->default_val("auto");
   cmd->add_flag("--no_fallback", opt->no_fallback,
                 "With --backend xnnpack: fail on ops xnnpack cannot run");
   cmd->add_option("--num_threads", opt->num_threads, "Threads")->default_val(1);

@@ -18,7 +18,7 @@ struct RunOptions {
   std::vector<std::string> inputs;
   uint32_t seed = 1;
   std::string output_dir;
-  std::string backend = "ref";
+  std::string backend = "auto";
   bool no_fallback = false;
   int num_threads = 1;
 };
@@ -145,7 +145,7 @@ void SetupRun(CLI::App& app, int* exit_code) {
   cmd->add_option("--output_dir", opt->output_dir,
                   "Write output<i>.bin, output<i>.npy and outputs.json here");
   cmd->add_option("--backend", opt->backend, "Backend: auto (xnnpack, ref for the rest), xnnpack, ref")
-      ->default_val("ref");
+      ->default_val("auto");
   cmd->add_flag("--no_fallback", opt->no_fallback,
                 "With --backend xnnpack: fail on ops xnnpack cannot run");
   cmd->add_option("--num_threads", opt->num_threads, "Threads")->default_val(1);

@@ -76,8 +76,11 @@ TEST(CliTest, RunWritesOutputsMatchingTheSession) {
   EXPECT_EQ(npy->shape, (Shape{1, 5, 5, 3}));
   EXPECT_EQ(npy->data, *bin);
 
-  // Same bytes as the library with the same seeded input.
-  auto session = Session::LoadFile(Corpus("conv_relu"));
+  // Same bytes as the library with the same seeded input and the CLI's
+  // default backend.
+  SessionOptions options;
+  options.backend = "auto";
+  auto session = Session::LoadFile(Corpus("conv_relu"), options);
   ASSERT_TRUE(session.ok());
   ASSERT_TRUE((*session)->Prepare().ok());
   FillDeterministic(DType::kFloat32, 3, 0, (*session)->input_data(0));

@@ -104,40 +104,46 @@ TEST_P(SelfieRewriteTest, MatchesTfliteWithBuiltinTransposeConv) {
   testing::TfliteOracle* oracle = testing::SharedOracle(&why);
   ASSERT_NE(oracle, nullptr) << why;
 
-  auto session = Session::LoadFile(path);
-  ASSERT_TRUE(session.ok()) << session.status().message();
-  Session& s = **session;
-  ASSERT_TRUE(s.Prepare().ok());
+  for (const char* backend : {"ref", "xnnpack"}) {
+    SessionOptions options;
+    options.backend = backend;
+    options.allow_fallback = false;
+    auto session = Session::LoadFile(path, options);
+    ASSERT_TRUE(session.ok()) << session.status().message();
+    Session& s = **session;
+    ASSERT_TRUE(s.Prepare().ok()) << backend;
 
-  std::vector<std::string> photos = {"seed", "astronaut", "coffee"};
-  for (const std::string& photo : photos) {
-    if (photo == "seed") {
-      FillDeterministic(DType::kFloat32, 1, 0, s.input_data(0));
-    } else {
-      auto file = ReadFileBytes(CacheDir() + "/photos/" + photo + "_" + size +
-                                "_01.npy");
-      ASSERT_TRUE(file.ok()) << file.status().message();
-      auto npy = ParseNpy(*file);
-      ASSERT_TRUE(npy.ok());
-      ASSERT_TRUE(s.SetInput(0, npy->data).ok());
+    std::vector<std::string> photos = {"seed", "astronaut", "coffee"};
+    for (const std::string& photo : photos) {
+      if (photo == "seed") {
+        FillDeterministic(DType::kFloat32, 1, 0, s.input_data(0));
+      } else {
+        auto file = ReadFileBytes(CacheDir() + "/photos/" + photo + "_" + size +
+                                  "_01.npy");
+        ASSERT_TRUE(file.ok()) << file.status().message();
+        auto npy = ParseNpy(*file);
+        ASSERT_TRUE(npy.ok());
+        ASSERT_TRUE(s.SetInput(0, npy->data).ok());
+      }
+      std::vector<uint8_t> input(s.input_data(0).begin(),
+                                 s.input_data(0).end());
+      ASSERT_TRUE(s.Invoke().ok());
+      auto theirs = oracle->Run(*bytes, {input});
+      ASSERT_TRUE(theirs.ok()) << theirs.status().message();
+      auto ours = s.output<float>(0);
+      std::vector<float> t((*theirs)[0].data.size() / 4);
+      std::memcpy(t.data(), (*theirs)[0].data.data(), t.size() * 4);
+      ASSERT_EQ(ours.size(), t.size());
+      double max_abs = 0, max_diff = 0;
+      for (size_t i = 0; i < t.size(); ++i) {
+        max_abs = std::max(max_abs, std::fabs(double{t[i]}));
+        max_diff = std::max(max_diff, std::fabs(double{ours[i]} - t[i]));
+      }
+      double rel = max_diff / std::max(max_abs, 1e-12);
+      std::printf("max_rel_err %s %s %s %.3g (max |tflite| %.3g)\n", backend,
+                  name, photo.c_str(), rel, max_abs);
+      EXPECT_LE(rel, 1e-3) << backend << " " << name << " " << photo;
     }
-    std::vector<uint8_t> input(s.input_data(0).begin(), s.input_data(0).end());
-    ASSERT_TRUE(s.Invoke().ok());
-    auto theirs = oracle->Run(*bytes, {input});
-    ASSERT_TRUE(theirs.ok()) << theirs.status().message();
-    auto ours = s.output<float>(0);
-    std::vector<float> t((*theirs)[0].data.size() / 4);
-    std::memcpy(t.data(), (*theirs)[0].data.data(), t.size() * 4);
-    ASSERT_EQ(ours.size(), t.size());
-    double max_abs = 0, max_diff = 0;
-    for (size_t i = 0; i < t.size(); ++i) {
-      max_abs = std::max(max_abs, std::fabs(double{t[i]}));
-      max_diff = std::max(max_diff, std::fabs(double{ours[i]} - t[i]));
-    }
-    double rel = max_diff / std::max(max_abs, 1e-12);
-    std::printf("max_rel_err %s %s %.3g (max |tflite| %.3g)\n", name,
-                photo.c_str(), rel, max_abs);
-    EXPECT_LE(rel, 1e-3) << name << " " << photo;
   }
 }
 
