@@ -72,11 +72,11 @@ void AddConcat(CaseBatch& batch, Rng& rng, DType dtype,
         "x" + std::to_string(i), RandomTensor(rng, dtype, shapes[i]),
         i < in_quant.size() ? in_quant[i] : ir::QuantParams{}));
   }
-  const int y = batch.Output(
-      dtype, out_quant,
-      Describe("concat", dtype, shapes[0], axis) + " of " +
-          std::to_string(shapes.size()) + " act " +
-          std::to_string(static_cast<int>(act)));
+  const int y =
+      batch.Output(dtype, out_quant,
+                   Describe("concat", dtype, shapes[0], axis) + " of " +
+                       std::to_string(shapes.size()) + " act " +
+                       std::to_string(static_cast<int>(act)));
   batch.builder.AddOp(ir::OpCode::kConcatenation, inputs, {y},
                       ir::ConcatenationParams{axis, act});
   batch.NextCase();
@@ -229,8 +229,7 @@ TEST(FastSplitTest, SplitRandomShapesAndAxes) {
       outs.push_back(batch.Output(dtype, QuantFor(dtype),
                                   Describe("split", dtype, shape, axis_param)));
     }
-    batch.builder.AddOp(ir::OpCode::kSplit, {a, x}, outs,
-                        ir::SplitParams{num});
+    batch.builder.AddOp(ir::OpCode::kSplit, {a, x}, outs, ir::SplitParams{num});
     batch.NextCase();
   }
   batch.ExpectExact();

@@ -10,12 +10,12 @@
 #include <string>
 #include <vector>
 
-#include "xnnpack/backend_compare.h"
+#include "xnnpack/fast_case_batch.h"
 
 namespace mai {
 namespace {
 
-using testing::ExpectXnnMatchesRefExactly;
+using testing::CaseBatch;
 using testing::HostTensor;
 using testing::Quant;
 using testing::Rng;
@@ -64,21 +64,30 @@ HostTensor RandomIndices(Rng& rng, DType index_dtype, const Shape& shape,
                                    std::vector<int32_t>(v.begin(), v.end()));
 }
 
-std::vector<uint8_t> BuildGather(DType dtype, const Shape& params,
-                                 DType index_dtype, const Shape& indices,
-                                 int axis, int batch_dims) {
-  ModelBuilder b;
-  const int p = b.AddInput("params", dtype, params, QuantFor(dtype));
-  const int i = b.AddInput("indices", index_dtype, indices);
-  const int y = b.AddTensor("y", dtype, std::nullopt, QuantFor(dtype));
-  b.AddOp(ir::OpCode::kGather, {p, i}, {y}, ir::GatherParams{axis, batch_dims});
-  b.MarkOutput(y);
-  return testing::BuildModel(b);
+void AddGather(CaseBatch& batch, Rng& rng, DType dtype, const Shape& params,
+               DType index_dtype, const Shape& indices, int axis,
+               int batch_dims) {
+  const int rank = static_cast<int>(params.size());
+  const int p =
+      batch.Input("params", RandomTensor(rng, dtype, params), QuantFor(dtype));
+  const int i = batch.Input(
+      "indices", RandomIndices(rng, index_dtype, indices,
+                               params[axis < 0 ? axis + rank : axis]));
+  const int y = batch.Output(
+      dtype, QuantFor(dtype),
+      "gather " + std::string(DTypeName(dtype)) + " " + ShapeToString(params) +
+          " by " + std::string(DTypeName(index_dtype)) + " " +
+          ShapeToString(indices) + " axis " + std::to_string(axis) +
+          " batch_dims " + std::to_string(batch_dims));
+  batch.builder.AddOp(ir::OpCode::kGather, {p, i}, {y},
+                      ir::GatherParams{axis, batch_dims});
+  batch.NextCase();
 }
 
 TEST(FastGatherTest, RandomShapesAxesAndBatchDims) {
   Rng rng(9301);
   const DType index_dtypes[] = {DType::kInt32, DType::kInt64, DType::kInt16};
+  CaseBatch batch;
   for (int iter = 0; iter < 60; ++iter) {
     const DType dtype = kDTypes[iter % 7];
     const DType index_dtype = index_dtypes[iter % 3];
@@ -94,36 +103,33 @@ TEST(FastGatherTest, RandomShapesAxesAndBatchDims) {
     const int batch_param = batch_dims > 0 && rng.Int(0, 1)
                                 ? batch_dims - static_cast<int>(indices.size())
                                 : batch_dims;
-    SCOPED_TRACE("iteration " + std::to_string(iter));
-    ExpectXnnMatchesRefExactly(
-        BuildGather(dtype, params, index_dtype, indices, axis_param,
-                    batch_param),
-        {RandomTensor(rng, dtype, params),
-         RandomIndices(rng, index_dtype, indices, params[axis])});
+    AddGather(batch, rng, dtype, params, index_dtype, indices, axis_param,
+              batch_param);
   }
+  batch.ExpectExact();
 }
 
 TEST(FastGatherTest, EmbeddingRowsOnTwoThreads) {
   Rng rng(9302);
-  const Shape table = {500, 96};
-  const Shape ids = {4, 90};
-  ExpectXnnMatchesRefExactly(
-      BuildGather(DType::kFloat32, table, DType::kInt32, ids, 0, 0),
-      {RandomTensor(rng, DType::kFloat32, table),
-       RandomIndices(rng, DType::kInt32, ids, 500)});
+  CaseBatch batch;
+  AddGather(batch, rng, DType::kFloat32, {500, 96}, DType::kInt32, {4, 90}, 0,
+            0);
   // Channel gather: small rows, many of them.
-  const Shape maps = {1, 64, 64, 20};
-  const Shape channels = {9};
-  ExpectXnnMatchesRefExactly(
-      BuildGather(DType::kFloat32, maps, DType::kInt64, channels, -1, 0),
-      {RandomTensor(rng, DType::kFloat32, maps),
-       RandomIndices(rng, DType::kInt64, channels, 20)});
+  AddGather(batch, rng, DType::kFloat32, {1, 64, 64, 20}, DType::kInt64, {9},
+            -1, 0);
+  batch.ExpectExact();
 }
 
 TEST(FastGatherTest, OutOfRangeIndexFailsAtRun) {
   Rng rng(9303);
   const Shape params = {6, 3};
-  auto model = BuildGather(DType::kFloat32, params, DType::kInt32, {4}, 0, 0);
+  ModelBuilder b;
+  const int p = b.AddInput("params", DType::kFloat32, params);
+  const int i = b.AddInput("indices", DType::kInt32, {4});
+  const int y = b.AddTensor("y", DType::kFloat32, std::nullopt);
+  b.AddOp(ir::OpCode::kGather, {p, i}, {y}, ir::GatherParams{0, 0});
+  b.MarkOutput(y);
+  const std::vector<uint8_t> model = testing::BuildModel(b);
   for (int32_t bad : {6, -1}) {
     const HostTensor indices = HostTensor::From<int32_t>({4}, {0, 2, bad, 1});
     auto out = testing::RunMai(

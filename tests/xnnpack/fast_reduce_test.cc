@@ -16,14 +16,13 @@
 #include <string>
 #include <vector>
 
-#include "xnnpack/backend_compare.h"
+#include "xnnpack/fast_case_batch.h"
 
 namespace mai {
 namespace {
 
+using testing::CaseBatch;
 using testing::ExpectFallsBack;
-using testing::ExpectXnnMatchesRefFloat;
-using testing::ExpectXnnMatchesRefQuantized;
 using testing::HostTensor;
 using testing::Quant;
 using testing::Rng;
@@ -45,6 +44,24 @@ std::vector<uint8_t> BuildReduce(ir::OpCode op, DType dtype, const Shape& shape,
   b.AddOp(op, {x, a}, {y}, ir::ReducerParams{keep_dims});
   b.MarkOutput(y);
   return testing::BuildModel(b);
+}
+
+// Adds one reduction of `input` to the batch.
+void AddReduce(CaseBatch& batch, ir::OpCode op, const HostTensor& input,
+               const std::vector<int32_t>& axes, bool keep_dims,
+               const ir::QuantParams& in_quant = {},
+               const ir::QuantParams& out_quant = {}) {
+  const int x = batch.Input("x", input, in_quant);
+  const int a = batch.Constant<int32_t>(
+      "axes", {static_cast<int32_t>(axes.size())}, axes);
+  std::string what = ir::OpCodeName(op) + " " +
+                     std::string(DTypeName(input.dtype)) + " " +
+                     ShapeToString(input.shape) + " axes";
+  for (int32_t v : axes) what += " " + std::to_string(v);
+  if (keep_dims) what += " keep_dims";
+  const int y = batch.Output(input.dtype, out_quant, what);
+  batch.builder.AddOp(op, {x, a}, {y}, ir::ReducerParams{keep_dims});
+  batch.NextCase();
 }
 
 HostTensor RandomFloats(Rng& rng, const Shape& shape) {
@@ -81,68 +98,57 @@ void RandomBlockReduction(Rng& rng, Shape* shape, std::vector<int32_t>* axes) {
 
 TEST(FastReduceTest, FloatRandomBlocks) {
   Rng rng(9501);
-  for (int iter = 0; iter < 60; ++iter) {
-    const ir::OpCode op = kOps[iter % 4];
+  CaseBatch batch;
+  for (int iter = 0; iter < 100; ++iter) {
     Shape shape;
     std::vector<int32_t> axes;
     RandomBlockReduction(rng, &shape, &axes);
-    SCOPED_TRACE("iteration " + std::to_string(iter) + " " +
-                 ShapeToString(shape));
-    ExpectXnnMatchesRefFloat(
-        BuildReduce(op, DType::kFloat32, shape, axes, rng.Int(0, 1) == 1),
-        {RandomFloats(rng, shape)});
+    AddReduce(batch, kOps[iter % 4], RandomFloats(rng, shape), axes,
+              rng.Int(0, 1) == 1);
   }
+  batch.ExpectFloatNear(1e-5);
 }
 
 TEST(FastReduceTest, FloatSpatialAndLastAxis) {
   Rng rng(9502);
   const Shape maps = {2, 13, 11, 37};
+  CaseBatch batch;
   for (ir::OpCode op : kOps) {
     for (bool keep : {true, false}) {
-      ExpectXnnMatchesRefFloat(
-          BuildReduce(op, DType::kFloat32, maps, {1, 2}, keep),
-          {RandomFloats(rng, maps)});
-      ExpectXnnMatchesRefFloat(
-          BuildReduce(op, DType::kFloat32, maps, {-1}, keep),
-          {RandomFloats(rng, maps)});
-      ExpectXnnMatchesRefFloat(
-          BuildReduce(op, DType::kFloat32, maps, {0}, keep),
-          {RandomFloats(rng, maps)});
+      AddReduce(batch, op, RandomFloats(rng, maps), {1, 2}, keep);
+      AddReduce(batch, op, RandomFloats(rng, maps), {-1}, keep);
+      AddReduce(batch, op, RandomFloats(rng, maps), {0}, keep);
     }
   }
+  batch.ExpectFloatNear(1e-5);
 }
 
 TEST(FastReduceTest, FloatGlobalPoolingOnTwoThreads) {
   Rng rng(9503);
   // 28 * 28 = 784 rows of 300 channels (several channel blocks, a partial
   // one), and a long last-axis reduction with a ragged tail.
-  const Shape maps = {1, 28, 28, 300};
-  const Shape rows = {40, 3001};
+  CaseBatch batch;
   for (ir::OpCode op : kOps) {
-    ExpectXnnMatchesRefFloat(
-        BuildReduce(op, DType::kFloat32, maps, {1, 2}, true),
-        {RandomFloats(rng, maps)});
-    ExpectXnnMatchesRefFloat(BuildReduce(op, DType::kFloat32, rows, {1}, false),
-                             {RandomFloats(rng, rows)});
+    AddReduce(batch, op, RandomFloats(rng, {1, 28, 28, 300}), {1, 2}, true);
+    AddReduce(batch, op, RandomFloats(rng, {40, 3001}), {1}, false);
   }
+  batch.ExpectFloatNear(1e-5);
 }
 
 TEST(FastReduceTest, FloatEmptyReduction) {
   Rng rng(9504);
-  const Shape shape = {3, 0, 4};
+  // MEAN of nothing is NaN in both; the others have exact values.
+  CaseBatch batch;
   for (ir::OpCode op : kOps) {
-    testing::BackendOutputs o;
-    ASSERT_TRUE(testing::RunBothBackends(
-        BuildReduce(op, DType::kFloat32, shape, {1}, true),
-        {RandomFloats(rng, shape)}, &o));
-    // MEAN of nothing is NaN in both; the others have exact values.
-    EXPECT_EQ(o.xnn[0].bytes, o.ref[0].bytes) << ir::OpCodeName(op);
+    AddReduce(batch, op, RandomFloats(rng, {3, 0, 4}), {1}, true);
   }
+  batch.ExpectExact();
 }
 
 TEST(FastReduceTest, QuantizedMeanAndSum) {
   Rng rng(9505);
-  for (int iter = 0; iter < 36; ++iter) {
+  CaseBatch batch;
+  for (int iter = 0; iter < 60; ++iter) {
     const DType dtype = iter % 2 ? DType::kInt8 : DType::kUInt8;
     const ir::OpCode op = iter % 4 < 2 ? ir::OpCode::kMean : ir::OpCode::kSum;
     const int zp_lo = dtype == DType::kInt8 ? -128 : 0;
@@ -158,17 +164,17 @@ TEST(FastReduceTest, QuantizedMeanAndSum) {
                       : Quant(op == ir::OpCode::kSum ? rng.Uniform(0.5f, 2.0f)
                                                      : rng.Uniform(0.01f, 0.1f),
                               rng.Int(zp_lo / 2, zp_hi / 2));
-    SCOPED_TRACE("iteration " + std::to_string(iter) + " " +
-                 ShapeToString(shape));
-    ExpectXnnMatchesRefQuantized(
-        BuildReduce(op, dtype, shape, axes, rng.Int(0, 1) == 1, in_q, out_q),
-        {RandomQuantized(rng, dtype, shape)}, /*tol=*/0);
+    const bool keep = rng.Int(0, 1) == 1;
+    AddReduce(batch, op, RandomQuantized(rng, dtype, shape), axes, keep, in_q,
+              out_q);
   }
+  batch.ExpectQuantizedNear(0);
 }
 
 TEST(FastReduceTest, QuantizedMaxMin) {
   Rng rng(9506);
-  for (int iter = 0; iter < 24; ++iter) {
+  CaseBatch batch;
+  for (int iter = 0; iter < 32; ++iter) {
     const DType dtype = iter % 2 ? DType::kInt8 : DType::kUInt8;
     const ir::OpCode op =
         iter % 4 < 2 ? ir::OpCode::kReduceMax : ir::OpCode::kReduceMin;
@@ -176,24 +182,21 @@ TEST(FastReduceTest, QuantizedMaxMin) {
     std::vector<int32_t> axes;
     RandomBlockReduction(rng, &shape, &axes);
     const ir::QuantParams q = Quant(0.05f, dtype == DType::kInt8 ? -5 : 130);
-    SCOPED_TRACE("iteration " + std::to_string(iter));
-    ExpectXnnMatchesRefQuantized(
-        BuildReduce(op, dtype, shape, axes, rng.Int(0, 1) == 1, q, q),
-        {RandomQuantized(rng, dtype, shape)}, /*tol=*/0);
+    const bool keep = rng.Int(0, 1) == 1;
+    AddReduce(batch, op, RandomQuantized(rng, dtype, shape), axes, keep, q, q);
   }
+  batch.ExpectQuantizedNear(0);
 }
 
 TEST(FastReduceTest, QuantizedGlobalMeanOnTwoThreads) {
   Rng rng(9507);
   const Shape maps = {2, 30, 30, 200};
-  ExpectXnnMatchesRefQuantized(
-      BuildReduce(ir::OpCode::kMean, DType::kInt8, maps, {1, 2}, true,
-                  Quant(0.05f, -7), Quant(0.02f, 3)),
-      {RandomQuantized(rng, DType::kInt8, maps)}, /*tol=*/0);
-  ExpectXnnMatchesRefQuantized(
-      BuildReduce(ir::OpCode::kMean, DType::kUInt8, maps, {1, 2}, false,
-                  Quant(0.05f, 120), Quant(0.05f, 120)),
-      {RandomQuantized(rng, DType::kUInt8, maps)}, /*tol=*/0);
+  CaseBatch batch;
+  AddReduce(batch, ir::OpCode::kMean, RandomQuantized(rng, DType::kInt8, maps),
+            {1, 2}, true, Quant(0.05f, -7), Quant(0.02f, 3));
+  AddReduce(batch, ir::OpCode::kMean, RandomQuantized(rng, DType::kUInt8, maps),
+            {1, 2}, false, Quant(0.05f, 120), Quant(0.05f, 120));
+  batch.ExpectQuantizedNear(0);
 }
 
 TEST(FastReduceTest, DeclinedCasesFallBack) {

@@ -7,20 +7,18 @@
 
 #include <cstdint>
 #include <cstring>
-#include <optional>
 #include <string>
 #include <vector>
 
-#include "xnnpack/backend_compare.h"
+#include "xnnpack/fast_case_batch.h"
 
 namespace mai {
 namespace {
 
-using testing::ExpectXnnMatchesRefExactly;
+using testing::CaseBatch;
 using testing::HostTensor;
 using testing::Quant;
 using testing::Rng;
-using tflite::ModelBuilder;
 
 const DType kDTypes[] = {DType::kFloat32, DType::kInt8,  DType::kUInt8,
                          DType::kInt16,   DType::kInt32, DType::kInt64};
@@ -46,66 +44,70 @@ ir::QuantParams QuantFor(DType dtype) {
   return {};
 }
 
-std::vector<uint8_t> BuildResize(DType dtype, const Shape& shape, int32_t h,
-                                 int32_t w, bool align_corners,
-                                 bool half_pixel_centers) {
-  ModelBuilder b;
-  const int x = b.AddInput("x", dtype, shape, QuantFor(dtype));
-  const int size = b.AddConstant<int32_t>("size", {2}, {h, w});
-  const int y = b.AddTensor("y", dtype, std::nullopt, QuantFor(dtype));
-  b.AddOp(ir::OpCode::kResizeNearestNeighbor, {x, size}, {y},
-          ir::ResizeParams{align_corners, half_pixel_centers});
-  b.MarkOutput(y);
-  return testing::BuildModel(b);
+void AddResize(CaseBatch& batch, Rng& rng, DType dtype, const Shape& shape,
+               int32_t h, int32_t w, bool align_corners,
+               bool half_pixel_centers) {
+  const int x =
+      batch.Input("x", RandomTensor(rng, dtype, shape), QuantFor(dtype));
+  const int size = batch.Constant<int32_t>("size", {2}, {h, w});
+  const int y = batch.Output(
+      dtype, QuantFor(dtype),
+      "resize " + std::string(DTypeName(dtype)) + " " + ShapeToString(shape) +
+          " to " + std::to_string(h) + "x" + std::to_string(w) +
+          (align_corners ? " align_corners" : "") +
+          (half_pixel_centers ? " half_pixel_centers" : ""));
+  batch.builder.AddOp(ir::OpCode::kResizeNearestNeighbor, {x, size}, {y},
+                      ir::ResizeParams{align_corners, half_pixel_centers});
+  batch.NextCase();
 }
 
-std::vector<uint8_t> BuildMirrorPad(DType dtype, const Shape& shape,
-                                    const std::vector<int32_t>& pads,
-                                    ir::MirrorPadMode mode) {
-  ModelBuilder b;
-  const int x = b.AddInput("x", dtype, shape, QuantFor(dtype));
-  const int p = b.AddConstant<int32_t>(
+void AddMirrorPad(CaseBatch& batch, Rng& rng, DType dtype, const Shape& shape,
+                  const std::vector<int32_t>& pads, ir::MirrorPadMode mode) {
+  const int x =
+      batch.Input("x", RandomTensor(rng, dtype, shape), QuantFor(dtype));
+  const int p = batch.Constant<int32_t>(
       "paddings", {static_cast<int32_t>(shape.size()), 2}, pads);
-  const int y = b.AddTensor("y", dtype, std::nullopt, QuantFor(dtype));
-  b.AddOp(ir::OpCode::kMirrorPad, {x, p}, {y}, ir::MirrorPadParams{mode});
-  b.MarkOutput(y);
-  return testing::BuildModel(b);
+  std::string what =
+      "mirror_pad " + std::string(DTypeName(dtype)) + " " +
+      ShapeToString(shape) +
+      (mode == ir::MirrorPadMode::kReflect ? " reflect" : " symmetric");
+  for (int32_t v : pads) what += " " + std::to_string(v);
+  const int y = batch.Output(dtype, QuantFor(dtype), what);
+  batch.builder.AddOp(ir::OpCode::kMirrorPad, {x, p}, {y},
+                      ir::MirrorPadParams{mode});
+  batch.NextCase();
 }
 
 TEST(FastResizeNearestTest, RandomSizesAndModes) {
   Rng rng(9401);
-  for (int iter = 0; iter < 42; ++iter) {
+  CaseBatch batch;
+  for (int iter = 0; iter < 60; ++iter) {
     const DType dtype = kDTypes[iter % 6];
     const Shape shape = {rng.Int(1, 2), rng.Int(1, 9), rng.Int(1, 9),
                          rng.Int(1, 5)};
     const int mode = iter % 3;  // none, align_corners, half_pixel_centers
-    SCOPED_TRACE("iteration " + std::to_string(iter));
-    ExpectXnnMatchesRefExactly(
-        BuildResize(dtype, shape, rng.Int(1, 20), rng.Int(1, 20), mode == 1,
-                    mode == 2),
-        {RandomTensor(rng, dtype, shape)});
+    const int32_t h = rng.Int(1, 20);
+    const int32_t w = rng.Int(1, 20);
+    AddResize(batch, rng, dtype, shape, h, w, mode == 1, mode == 2);
   }
+  batch.ExpectExact();
 }
 
 TEST(FastResizeNearestTest, LargeUpscaleOnTwoThreads) {
   Rng rng(9402);
+  CaseBatch batch;
   const Shape maps = {1, 40, 36, 16};
-  ExpectXnnMatchesRefExactly(
-      BuildResize(DType::kFloat32, maps, 80, 72, false, false),
-      {RandomTensor(rng, DType::kFloat32, maps)});
-  ExpectXnnMatchesRefExactly(
-      BuildResize(DType::kFloat32, maps, 123, 97, false, true),
-      {RandomTensor(rng, DType::kFloat32, maps)});
+  AddResize(batch, rng, DType::kFloat32, maps, 80, 72, false, false);
+  AddResize(batch, rng, DType::kFloat32, maps, 123, 97, false, true);
   // Three int8 channels: pixels that are not whole 4-byte words.
-  const Shape image = {2, 60, 50, 3};
-  ExpectXnnMatchesRefExactly(
-      BuildResize(DType::kInt8, image, 150, 101, true, false),
-      {RandomTensor(rng, DType::kInt8, image)});
+  AddResize(batch, rng, DType::kInt8, {2, 60, 50, 3}, 150, 101, true, false);
+  batch.ExpectExact();
 }
 
 TEST(FastMirrorPadTest, RandomPaddingsBothModes) {
   Rng rng(9403);
-  for (int iter = 0; iter < 42; ++iter) {
+  CaseBatch batch;
+  for (int iter = 0; iter < 60; ++iter) {
     const DType dtype = kDTypes[iter % 6];
     const ir::MirrorPadMode mode =
         iter % 2 ? ir::MirrorPadMode::kSymmetric : ir::MirrorPadMode::kReflect;
@@ -121,27 +123,23 @@ TEST(FastMirrorPadTest, RandomPaddingsBothModes) {
       pads.push_back(pad ? rng.Int(0, limit) : 0);
       pads.push_back(pad ? rng.Int(0, limit) : 0);
     }
-    SCOPED_TRACE("iteration " + std::to_string(iter));
-    ExpectXnnMatchesRefExactly(BuildMirrorPad(dtype, shape, pads, mode),
-                               {RandomTensor(rng, dtype, shape)});
+    AddMirrorPad(batch, rng, dtype, shape, pads, mode);
   }
+  batch.ExpectExact();
 }
 
 TEST(FastMirrorPadTest, SpatialPaddingOnTwoThreads) {
   Rng rng(9404);
-  const Shape maps = {1, 70, 64, 12};
+  CaseBatch batch;
   for (ir::MirrorPadMode mode :
        {ir::MirrorPadMode::kReflect, ir::MirrorPadMode::kSymmetric}) {
-    ExpectXnnMatchesRefExactly(
-        BuildMirrorPad(DType::kFloat32, maps, {0, 0, 3, 2, 1, 4, 0, 0}, mode),
-        {RandomTensor(rng, DType::kFloat32, maps)});
+    AddMirrorPad(batch, rng, DType::kFloat32, {1, 70, 64, 12},
+                 {0, 0, 3, 2, 1, 4, 0, 0}, mode);
   }
   // Padding on the channel axis too (single-element units).
-  const Shape image = {2, 50, 60, 3};
-  ExpectXnnMatchesRefExactly(
-      BuildMirrorPad(DType::kUInt8, image, {1, 1, 2, 2, 2, 2, 1, 2},
-                     ir::MirrorPadMode::kReflect),
-      {RandomTensor(rng, DType::kUInt8, image)});
+  AddMirrorPad(batch, rng, DType::kUInt8, {2, 50, 60, 3},
+               {1, 1, 2, 2, 2, 2, 1, 2}, ir::MirrorPadMode::kReflect);
+  batch.ExpectExact();
 }
 
 }  // namespace

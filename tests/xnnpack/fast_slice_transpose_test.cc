@@ -9,20 +9,18 @@
 #include <cstdint>
 #include <cstring>
 #include <numeric>
-#include <optional>
 #include <string>
 #include <vector>
 
-#include "xnnpack/backend_compare.h"
+#include "xnnpack/fast_case_batch.h"
 
 namespace mai {
 namespace {
 
-using testing::ExpectXnnMatchesRefExactly;
+using testing::CaseBatch;
 using testing::HostTensor;
 using testing::Quant;
 using testing::Rng;
-using tflite::ModelBuilder;
 
 const DType kDTypes[] = {DType::kFloat32, DType::kInt8,  DType::kUInt8,
                          DType::kInt16,   DType::kInt32, DType::kInt64,
@@ -62,17 +60,25 @@ int32_t Len(const std::vector<int32_t>& v) {
   return static_cast<int32_t>(v.size());
 }
 
-std::vector<uint8_t> BuildSlice(DType dtype, const Shape& shape,
-                                const std::vector<int32_t>& begin,
-                                const std::vector<int32_t>& size) {
-  ModelBuilder b;
-  const int x = b.AddInput("x", dtype, shape, QuantFor(dtype));
-  const int bi = b.AddConstant<int32_t>("begin", {Len(begin)}, begin);
-  const int si = b.AddConstant<int32_t>("size", {Len(size)}, size);
-  const int y = b.AddTensor("y", dtype, std::nullopt, QuantFor(dtype));
-  b.AddOp(ir::OpCode::kSlice, {x, bi, si}, {y});
-  b.MarkOutput(y);
-  return testing::BuildModel(b);
+std::string Describe(const char* op, DType dtype, const Shape& shape,
+                     const std::vector<int32_t>& v) {
+  std::string text = std::string(op) + " " + std::string(DTypeName(dtype)) +
+                     " " + ShapeToString(shape) + " [";
+  for (int32_t x : v) text += std::to_string(x) + " ";
+  return text + "]";
+}
+
+void AddSlice(CaseBatch& batch, Rng& rng, DType dtype, const Shape& shape,
+              const std::vector<int32_t>& begin,
+              const std::vector<int32_t>& size) {
+  const int x =
+      batch.Input("x", RandomTensor(rng, dtype, shape), QuantFor(dtype));
+  const int bi = batch.Constant<int32_t>("begin", {Len(begin)}, begin);
+  const int si = batch.Constant<int32_t>("size", {Len(size)}, size);
+  const int y = batch.Output(dtype, QuantFor(dtype),
+                             Describe("slice", dtype, shape, size));
+  batch.builder.AddOp(ir::OpCode::kSlice, {x, bi, si}, {y});
+  batch.NextCase();
 }
 
 struct SliceSpec {
@@ -80,18 +86,25 @@ struct SliceSpec {
   ir::StridedSliceParams params;
 };
 
-std::vector<uint8_t> BuildStridedSlice(DType dtype, const Shape& shape,
-                                       const SliceSpec& spec) {
-  ModelBuilder b;
-  const int x = b.AddInput("x", dtype, shape, QuantFor(dtype));
-  const int bi = b.AddConstant<int32_t>("begin", {Len(spec.begin)}, spec.begin);
-  const int ei = b.AddConstant<int32_t>("end", {Len(spec.end)}, spec.end);
+void AddStridedSlice(CaseBatch& batch, Rng& rng, DType dtype,
+                     const Shape& shape, const SliceSpec& spec) {
+  const int x =
+      batch.Input("x", RandomTensor(rng, dtype, shape), QuantFor(dtype));
+  const int bi =
+      batch.Constant<int32_t>("begin", {Len(spec.begin)}, spec.begin);
+  const int ei = batch.Constant<int32_t>("end", {Len(spec.end)}, spec.end);
   const int si =
-      b.AddConstant<int32_t>("strides", {Len(spec.strides)}, spec.strides);
-  const int y = b.AddTensor("y", dtype, std::nullopt, QuantFor(dtype));
-  b.AddOp(ir::OpCode::kStridedSlice, {x, bi, ei, si}, {y}, spec.params);
-  b.MarkOutput(y);
-  return testing::BuildModel(b);
+      batch.Constant<int32_t>("strides", {Len(spec.strides)}, spec.strides);
+  const ir::StridedSliceParams& p = spec.params;
+  const int y = batch.Output(
+      dtype, QuantFor(dtype),
+      Describe("strided_slice", dtype, shape, spec.strides) + " masks " +
+          std::to_string(p.begin_mask) + "/" + std::to_string(p.end_mask) +
+          "/" + std::to_string(p.ellipsis_mask) + "/" +
+          std::to_string(p.new_axis_mask) + "/" +
+          std::to_string(p.shrink_axis_mask));
+  batch.builder.AddOp(ir::OpCode::kStridedSlice, {x, bi, ei, si}, {y}, p);
+  batch.NextCase();
 }
 
 // A valid random spec: per entry either a plain range (any sign of stride,
@@ -141,32 +154,33 @@ SliceSpec RandomSliceSpec(Rng& rng, const Shape& shape) {
   return s;
 }
 
-std::vector<uint8_t> BuildTranspose(DType dtype, const Shape& shape,
-                                    const std::vector<int32_t>& perm) {
-  ModelBuilder b;
-  const int x = b.AddInput("x", dtype, shape, QuantFor(dtype));
-  const int p = b.AddConstant<int32_t>("perm", {Len(perm)}, perm);
-  const int y = b.AddTensor("y", dtype, std::nullopt, QuantFor(dtype));
-  b.AddOp(ir::OpCode::kTranspose, {x, p}, {y});
-  b.MarkOutput(y);
-  return testing::BuildModel(b);
+void AddTranspose(CaseBatch& batch, Rng& rng, DType dtype, const Shape& shape,
+                  const std::vector<int32_t>& perm) {
+  const int x =
+      batch.Input("x", RandomTensor(rng, dtype, shape), QuantFor(dtype));
+  const int p = batch.Constant<int32_t>("perm", {Len(perm)}, perm);
+  const int y = batch.Output(dtype, QuantFor(dtype),
+                             Describe("transpose", dtype, shape, perm));
+  batch.builder.AddOp(ir::OpCode::kTranspose, {x, p}, {y});
+  batch.NextCase();
 }
 
-std::vector<uint8_t> BuildTile(DType dtype, const Shape& shape,
-                               const std::vector<int32_t>& multiples) {
-  ModelBuilder b;
-  const int x = b.AddInput("x", dtype, shape, QuantFor(dtype));
+void AddTile(CaseBatch& batch, Rng& rng, DType dtype, const Shape& shape,
+             const std::vector<int32_t>& multiples) {
+  const int x =
+      batch.Input("x", RandomTensor(rng, dtype, shape), QuantFor(dtype));
   const int m =
-      b.AddConstant<int32_t>("multiples", {Len(multiples)}, multiples);
-  const int y = b.AddTensor("y", dtype, std::nullopt, QuantFor(dtype));
-  b.AddOp(ir::OpCode::kTile, {x, m}, {y});
-  b.MarkOutput(y);
-  return testing::BuildModel(b);
+      batch.Constant<int32_t>("multiples", {Len(multiples)}, multiples);
+  const int y = batch.Output(dtype, QuantFor(dtype),
+                             Describe("tile", dtype, shape, multiples));
+  batch.builder.AddOp(ir::OpCode::kTile, {x, m}, {y});
+  batch.NextCase();
 }
 
 TEST(FastSliceTest, RandomBoxesEveryDType) {
   Rng rng(9201);
-  for (int iter = 0; iter < 35; ++iter) {
+  CaseBatch batch;
+  for (int iter = 0; iter < 60; ++iter) {
     const DType dtype = kDTypes[iter % 7];
     const int rank = 1 + iter % 5;
     const Shape shape = RandomShape(rng, rank, 6);
@@ -175,34 +189,30 @@ TEST(FastSliceTest, RandomBoxesEveryDType) {
       begin[d] = rng.Int(0, shape[d] - 1);
       size[d] = rng.Int(0, 2) == 0 ? -1 : rng.Int(1, shape[d] - begin[d]);
     }
-    SCOPED_TRACE("iteration " + std::to_string(iter));
-    ExpectXnnMatchesRefExactly(BuildSlice(dtype, shape, begin, size),
-                               {RandomTensor(rng, dtype, shape)});
+    AddSlice(batch, rng, dtype, shape, begin, size);
   }
+  batch.ExpectExact();
 }
 
 TEST(FastSliceTest, LargeSliceOnTwoThreads) {
   Rng rng(9202);
   const Shape shape = {2, 60, 70, 12};
-  ExpectXnnMatchesRefExactly(
-      BuildSlice(DType::kFloat32, shape, {0, 3, 1, 2}, {-1, 50, 61, 7}),
-      {RandomTensor(rng, DType::kFloat32, shape)});
-  ExpectXnnMatchesRefExactly(
-      BuildSlice(DType::kInt8, shape, {1, 0, 5, 0}, {1, 60, 60, 12}),
-      {RandomTensor(rng, DType::kInt8, shape)});
+  CaseBatch batch;
+  AddSlice(batch, rng, DType::kFloat32, shape, {0, 3, 1, 2}, {-1, 50, 61, 7});
+  AddSlice(batch, rng, DType::kInt8, shape, {1, 0, 5, 0}, {1, 60, 60, 12});
+  batch.ExpectExact();
 }
 
 TEST(FastStridedSliceTest, RandomSpecsEveryDType) {
   Rng rng(9203);
-  for (int iter = 0; iter < 63; ++iter) {
+  CaseBatch batch;
+  for (int iter = 0; iter < 120; ++iter) {
     const DType dtype = kDTypes[iter % 7];
     const int rank = 1 + iter % 4;
     const Shape shape = RandomShape(rng, rank, 6);
-    const SliceSpec spec = RandomSliceSpec(rng, shape);
-    SCOPED_TRACE("iteration " + std::to_string(iter));
-    ExpectXnnMatchesRefExactly(BuildStridedSlice(dtype, shape, spec),
-                               {RandomTensor(rng, dtype, shape)});
+    AddStridedSlice(batch, rng, dtype, shape, RandomSliceSpec(rng, shape));
   }
+  batch.ExpectExact();
 }
 
 TEST(FastStridedSliceTest, OffsetAndEmptyResults) {
@@ -210,93 +220,83 @@ TEST(FastStridedSliceTest, OffsetAndEmptyResults) {
   const Shape shape = {3, 5, 4};
   SliceSpec offset{{1, 0, 1}, {2, 5, 2}, {1, 2, 1}, {}};
   offset.params.offset = true;
-  ExpectXnnMatchesRefExactly(BuildStridedSlice(DType::kFloat32, shape, offset),
-                             {RandomTensor(rng, DType::kFloat32, shape)});
-  const SliceSpec empty{{2, 0, 0}, {1, 5, 4}, {1, 1, 1}, {}};
-  ExpectXnnMatchesRefExactly(BuildStridedSlice(DType::kFloat32, shape, empty),
-                             {RandomTensor(rng, DType::kFloat32, shape)});
+  CaseBatch batch;
+  AddStridedSlice(batch, rng, DType::kFloat32, shape, offset);
+  AddStridedSlice(batch, rng, DType::kFloat32, shape,
+                  {{2, 0, 0}, {1, 5, 4}, {1, 1, 1}, {}});
+  batch.ExpectExact();
 }
 
 TEST(FastStridedSliceTest, LargeStridesOnTwoThreads) {
   Rng rng(9205);
   const Shape shape = {2, 128, 128, 16};
+  CaseBatch batch;
   // Unit stride on channels (contiguous runs), then stride 2 on width and
   // a reversed channel axis (gathered rows).
-  const SliceSpec runs{{0, 1, 0, 0}, {2, 127, 128, 12}, {1, 2, 3, 1}, {}};
-  ExpectXnnMatchesRefExactly(BuildStridedSlice(DType::kFloat32, shape, runs),
-                             {RandomTensor(rng, DType::kFloat32, shape)});
-  const SliceSpec reversed{
-      {0, 0, 0, -1}, {2, 128, 128, -17}, {1, 1, 2, -1}, {}};
-  ExpectXnnMatchesRefExactly(BuildStridedSlice(DType::kUInt8, shape, reversed),
-                             {RandomTensor(rng, DType::kUInt8, shape)});
+  AddStridedSlice(batch, rng, DType::kFloat32, shape,
+                  {{0, 1, 0, 0}, {2, 127, 128, 12}, {1, 2, 3, 1}, {}});
+  AddStridedSlice(batch, rng, DType::kUInt8, shape,
+                  {{0, 0, 0, -1}, {2, 128, 128, -17}, {1, 1, 2, -1}, {}});
+  batch.ExpectExact();
 }
 
 TEST(FastTransposeTest, RandomPermutationsEveryDType) {
   Rng rng(9206);
-  for (int iter = 0; iter < 36; ++iter) {
+  CaseBatch batch;
+  for (int iter = 0; iter < 84; ++iter) {
     const DType dtype = kDTypes[iter % 7];
     const int rank = 1 + iter % 6;
     const Shape shape = RandomShape(rng, rank, 5);
     std::vector<int32_t> perm(rank);
     std::iota(perm.begin(), perm.end(), 0);
     std::shuffle(perm.begin(), perm.end(), rng.engine());
-    SCOPED_TRACE("iteration " + std::to_string(iter));
-    ExpectXnnMatchesRefExactly(BuildTranspose(dtype, shape, perm),
-                               {RandomTensor(rng, dtype, shape)});
+    AddTranspose(batch, rng, dtype, shape, perm);
   }
+  batch.ExpectExact();
 }
 
 TEST(FastTransposeTest, LayoutChangesAtOddAndLargeSizes) {
   Rng rng(9207);
-  const std::vector<int32_t> to_nchw = {0, 3, 1, 2};
-  const std::vector<int32_t> to_nhwc = {0, 2, 3, 1};
   const std::vector<Shape> shapes = {
       {1, 37, 53, 3}, {2, 7, 9, 33}, {1, 64, 80, 24}, {3, 1, 45, 70}};
+  CaseBatch batch;
   for (const Shape& shape : shapes) {
     for (DType dtype :
          {DType::kFloat32, DType::kInt8, DType::kInt16, DType::kInt64}) {
-      SCOPED_TRACE(ShapeToString(shape) + " " + std::string(DTypeName(dtype)));
-      ExpectXnnMatchesRefExactly(BuildTranspose(dtype, shape, to_nchw),
-                                 {RandomTensor(rng, dtype, shape)});
-      ExpectXnnMatchesRefExactly(BuildTranspose(dtype, shape, to_nhwc),
-                                 {RandomTensor(rng, dtype, shape)});
+      AddTranspose(batch, rng, dtype, shape, {0, 3, 1, 2});  // to NCHW
+      AddTranspose(batch, rng, dtype, shape, {0, 2, 3, 1});  // to NHWC
     }
   }
   // A plain 2-D transpose and one that keeps the last axis (row copies).
-  const Shape matrix = {300, 257};
-  ExpectXnnMatchesRefExactly(BuildTranspose(DType::kFloat32, matrix, {1, 0}),
-                             {RandomTensor(rng, DType::kFloat32, matrix)});
-  const Shape maps = {40, 50, 64};
-  ExpectXnnMatchesRefExactly(BuildTranspose(DType::kFloat32, maps, {1, 0, 2}),
-                             {RandomTensor(rng, DType::kFloat32, maps)});
+  AddTranspose(batch, rng, DType::kFloat32, {300, 257}, {1, 0});
+  AddTranspose(batch, rng, DType::kFloat32, {40, 50, 64}, {1, 0, 2});
+  batch.ExpectExact();
 }
 
 TEST(FastTileTest, RandomMultiplesEveryDType) {
   Rng rng(9208);
-  for (int iter = 0; iter < 28; ++iter) {
+  CaseBatch batch;
+  for (int iter = 0; iter < 50; ++iter) {
     const DType dtype = kDTypes[iter % 7];
     const int rank = 1 + iter % 4;
     const Shape shape = RandomShape(rng, rank, 4);
     std::vector<int32_t> multiples(rank);
     for (int32_t& m : multiples) m = rng.Int(1, 3);
-    SCOPED_TRACE("iteration " + std::to_string(iter));
-    ExpectXnnMatchesRefExactly(BuildTile(dtype, shape, multiples),
-                               {RandomTensor(rng, dtype, shape)});
+    AddTile(batch, rng, dtype, shape, multiples);
   }
+  batch.ExpectExact();
 }
 
 TEST(FastTileTest, BroadcastsAndLargeTiles) {
   Rng rng(9209);
-  const Shape pixel = {1, 1, 1, 24};
-  ExpectXnnMatchesRefExactly(BuildTile(DType::kFloat32, pixel, {2, 40, 30, 1}),
-                             {RandomTensor(rng, DType::kFloat32, pixel)});
-  const Shape column = {50, 1};
-  ExpectXnnMatchesRefExactly(BuildTile(DType::kInt8, column, {3, 700}),
-                             {RandomTensor(rng, DType::kInt8, column)});
-  // A repeat in the middle: rows copied on two threads.
-  const Shape rows = {64, 1, 32};
-  ExpectXnnMatchesRefExactly(BuildTile(DType::kFloat32, rows, {1, 50, 1}),
-                             {RandomTensor(rng, DType::kFloat32, rows)});
+  CaseBatch batch;
+  // Leading repeats (one block replicated), a column repeated along rows
+  // (a transposing copy with stride 0), and a repeat in the middle (rows
+  // copied on two threads).
+  AddTile(batch, rng, DType::kFloat32, {1, 1, 1, 24}, {2, 40, 30, 1});
+  AddTile(batch, rng, DType::kInt8, {50, 1}, {3, 700});
+  AddTile(batch, rng, DType::kFloat32, {64, 1, 32}, {1, 50, 1});
+  batch.ExpectExact();
 }
 
 }  // namespace
