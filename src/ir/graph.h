@@ -70,6 +70,11 @@ struct Tensor {
   std::shared_ptr<const std::vector<uint8_t>> owned_data;
 
   bool is_constant() const { return data != nullptr; }
+  // Bytes of the dense tensor: elements of `shape` × dtype size. Only for
+  // shapes already validated (see NumElements).
+  size_t byte_size() const {
+    return static_cast<size_t>(NumElementsUnchecked(shape)) * DTypeSize(dtype);
+  }
   template <typename T>
   std::span<const T> ConstValues() const {
     return {reinterpret_cast<const T*>(data), data_bytes / sizeof(T)};

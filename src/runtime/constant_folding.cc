@@ -32,8 +32,7 @@ bool CanFold(const ir::Graph& graph, int node_index,
 }
 
 Status FoldNode(ir::Graph& graph, int node_index,
-                const backends::KernelRegistry& registry,
-                size_t* folded_bytes) {
+                const backends::KernelRegistry& registry) {
   const ir::Node& node = graph.nodes[node_index];
   std::unique_ptr<backends::OpKernel> kernel = registry.Create(node);
   if (!kernel)
@@ -59,8 +58,7 @@ Status FoldNode(ir::Graph& graph, int node_index,
   std::vector<std::vector<uint8_t>> buffers(node.outputs.size());
   for (size_t i = 0; i < node.outputs.size(); ++i) {
     const ir::Tensor& tensor = graph.tensors[node.outputs[i]];
-    size_t bytes = static_cast<size_t>(NumElementsUnchecked(tensor.shape)) *
-                   DTypeSize(tensor.dtype);
+    size_t bytes = tensor.byte_size();
     buffers[i].assign(std::max<size_t>(bytes, 1), 0);
     backends::TensorView v;
     v.tensor = &tensor;
@@ -72,7 +70,6 @@ Status FoldNode(ir::Graph& graph, int node_index,
   MAI_RETURN_IF_ERROR(kernel->Invoke(ctx));
   for (size_t i = 0; i < node.outputs.size(); ++i) {
     buffers[i].resize(ctx.outputs[i].bytes);
-    if (folded_bytes) *folded_bytes += buffers[i].size();
     graph.tensors[node.outputs[i]].SetOwnedData(std::move(buffers[i]));
   }
   return Status::Ok();

@@ -25,10 +25,9 @@ bool CanFold(const ir::Graph& graph, int node_index,
              const backends::KernelRegistry& registry);
 
 // Runs the node with `registry`'s kernel and stores its outputs as owned
-// constants in `graph`. Shapes must have been inferred. Adds the bytes
-// produced to *folded_bytes.
+// constants in `graph`. Shapes must have been inferred.
 Status FoldNode(ir::Graph& graph, int node_index,
-                const backends::KernelRegistry& registry, size_t* folded_bytes);
+                const backends::KernelRegistry& registry);
 
 }  // namespace mai::runtime
 

@@ -91,14 +91,13 @@ Status Session::Impl::Prepare() {
   };
 
   // Shape inference and constant folding, node by node.
-  folded_bytes = 0;
   live_nodes.clear();
   const backends::KernelRegistry& ref = backends::ref::RefKernelRegistry();
   for (int n = 0; n < static_cast<int>(graph.nodes.size()); ++n) {
     MAI_RETURN_IF_ERROR(ir::InferNodeShapes(graph, n, custom_lookup));
     if (runtime::CanFold(graph, n, ref)) {
-      MAI_RETURN_IF_ERROR(runtime::FoldNode(graph, n, ref, &folded_bytes)
-                              .WithContext("constant folding"));
+      MAI_RETURN_IF_ERROR(
+          runtime::FoldNode(graph, n, ref).WithContext("constant folding"));
       continue;
     }
     live_nodes.push_back(n);
@@ -197,10 +196,7 @@ Status Session::Impl::Prepare() {
       const ir::Tensor& tensor = graph.tensors[t];
       v.tensor = &tensor;
       v.data = tensor_data[t];
-      v.bytes = tensor.is_constant()
-                    ? tensor.data_bytes
-                    : static_cast<size_t>(NumElementsUnchecked(tensor.shape)) *
-                          DTypeSize(tensor.dtype);
+      v.bytes = tensor.is_constant() ? tensor.data_bytes : tensor.byte_size();
       return v;
     };
     for (int t : node.inputs) ctx.inputs.push_back(view(t));
@@ -298,8 +294,7 @@ static TensorInfo MakeInfo(const ir::Graph& g, int t) {
   info.shape = tensor.shape;
   info.shape_signature = tensor.shape_signature;
   info.quant = tensor.quant;
-  info.bytes = static_cast<size_t>(NumElementsUnchecked(tensor.shape)) *
-               DTypeSize(tensor.dtype);
+  info.bytes = tensor.byte_size();
   return info;
 }
 
@@ -363,9 +358,7 @@ std::span<uint8_t> Session::input_data(int i) {
   int t = impl_->graph.inputs[i];
   if (!impl_->tensor_data[t]) return {};
   const ir::Tensor& tensor = impl_->graph.tensors[t];
-  return {impl_->tensor_data[t],
-          static_cast<size_t>(NumElementsUnchecked(tensor.shape)) *
-              DTypeSize(tensor.dtype)};
+  return {impl_->tensor_data[t], tensor.byte_size()};
 }
 
 std::span<const uint8_t> Session::output_data(int i) const {
@@ -380,9 +373,7 @@ std::span<const uint8_t> Session::tensor_data(int t) const {
   if (!impl_->tensor_data[t]) return {};
   const ir::Tensor& tensor = impl_->graph.tensors[t];
   if (tensor.is_constant()) return {tensor.data, tensor.data_bytes};
-  return {impl_->tensor_data[t],
-          static_cast<size_t>(NumElementsUnchecked(tensor.shape)) *
-              DTypeSize(tensor.dtype)};
+  return {impl_->tensor_data[t], tensor.byte_size()};
 }
 
 Status Session::SetInput(int i, std::span<const uint8_t> bytes) {

@@ -24,10 +24,7 @@ std::string ModelPath(const std::string& name) {
 }
 
 std::string PhotoPath(const std::string& file) {
-  const char* cache = std::getenv("MAI_CACHE_DIR");
-  std::string dir =
-      cache ? cache : std::string(std::getenv("HOME")) + "/.cache/mai";
-  return dir + "/photos/" + file;
+  return testing::OraclePhotosDir() + "/" + file;
 }
 
 std::vector<float> AsFloats(std::span<const uint8_t> bytes) {

@@ -82,11 +82,6 @@ Result<ir::Model> RewriteTransposeConvBias(ir::Model model) {
   return model;
 }
 
-std::string CacheDir() {
-  const char* cache = std::getenv("MAI_CACHE_DIR");
-  return cache ? cache : std::string(std::getenv("HOME")) + "/.cache/mai";
-}
-
 class SelfieRewriteTest
     : public ::testing::TestWithParam<std::pair<const char*, const char*>> {};
 
@@ -118,8 +113,8 @@ TEST_P(SelfieRewriteTest, MatchesTfliteWithBuiltinTransposeConv) {
       if (photo == "seed") {
         FillDeterministic(DType::kFloat32, 1, 0, s.input_data(0));
       } else {
-        auto file = ReadFileBytes(CacheDir() + "/photos/" + photo + "_" + size +
-                                  "_01.npy");
+        auto file = ReadFileBytes(testing::OraclePhotosDir() + "/" + photo +
+                                  "_" + size + "_01.npy");
         ASSERT_TRUE(file.ok()) << file.status().message();
         auto npy = ParseNpy(*file);
         ASSERT_TRUE(npy.ok());

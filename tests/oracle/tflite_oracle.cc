@@ -141,6 +141,8 @@ int OracleDtypeSize(const std::string& dtype) {
 
 std::string OracleModelsDir() { return CacheDir() + "/models"; }
 
+std::string OraclePhotosDir() { return CacheDir() + "/photos"; }
+
 Result<std::unique_ptr<TfliteOracle>> TfliteOracle::Start(bool simd) {
   OracleOptions options;
   options.simd = simd;

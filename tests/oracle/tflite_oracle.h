@@ -149,6 +149,10 @@ TfliteOracle* SharedOracle(std::string* why_unavailable = nullptr);
 // demo models.
 std::string OracleModelsDir();
 
+// ${MAI_CACHE_DIR:-$HOME/.cache/mai}/photos, where scripts/test.sh writes the
+// real photographs as model inputs (tests/e2e/make_photo_inputs.py).
+std::string OraclePhotosDir();
+
 }  // namespace mai::testing
 
 #endif  // MAI_TESTS_ORACLE_TFLITE_ORACLE_H_

@@ -58,6 +58,17 @@ std::vector<int64_t> ContiguousStrides(const Shape& shape);
 // Product of shape[begin, end) (1 for an empty range).
 int64_t DimProduct(const Shape& shape, int begin, int end);
 
+// GATHER's validated geometry (gather.cc), shared by the reference and the
+// fast kernel: output rows are batch × outer × coords copies of row_bytes.
+struct GatherPlan {
+  DType index_dtype = DType::kInt32;
+  int64_t batch = 0, outer = 0, axis_size = 0, coords = 0;
+  int64_t row_bytes = 0;
+};
+Result<GatherPlan> PlanGather(const KernelContext& ctx);
+// OutOfRange naming the node at the first index outside [0, axis_size).
+Status CheckGatherIndices(const KernelContext& ctx, const GatherPlan& plan);
+
 // An N-d gather of elements into a dense output: output element (i_0, ...,
 // i_{r-1}) of `shape` is input element base + sum_d i_d * strides[d]
 // (strides in elements, possibly negative or zero). Make() drops size-1 dims

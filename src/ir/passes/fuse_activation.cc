@@ -5,58 +5,38 @@
 namespace mai::ir {
 namespace {
 
-// The producer's fused-activation field, or nullptr when it has none.
+// The producer's fused-activation field, or nullptr when its op has none
+// (or its params are not of the op's type).
+template <typename P>
+Activation* FieldOf(Node& node) {
+  P* p = std::get_if<P>(&node.params);
+  return p ? &p->activation : nullptr;
+}
+
 Activation* ActivationField(Node& node) {
   switch (node.op) {
     case OpCode::kConv2D:
-      return &std::get_if<Conv2DParams>(&node.params)->activation;
+      return FieldOf<Conv2DParams>(node);
     case OpCode::kDepthwiseConv2D:
-      return &std::get_if<DepthwiseConv2DParams>(&node.params)->activation;
+      return FieldOf<DepthwiseConv2DParams>(node);
     case OpCode::kTransposeConv:
-      return &std::get_if<TransposeConvParams>(&node.params)->activation;
+      return FieldOf<TransposeConvParams>(node);
     case OpCode::kFullyConnected:
-      return &std::get_if<FullyConnectedParams>(&node.params)->activation;
+      return FieldOf<FullyConnectedParams>(node);
     case OpCode::kAveragePool2D:
     case OpCode::kMaxPool2D:
-      return &std::get_if<Pool2DParams>(&node.params)->activation;
+      return FieldOf<Pool2DParams>(node);
     case OpCode::kAdd:
     case OpCode::kSub:
     case OpCode::kMul:
     case OpCode::kDiv:
-      return &std::get_if<BinaryParams>(&node.params)->activation;
+      return FieldOf<BinaryParams>(node);
     case OpCode::kConcatenation:
-      return &std::get_if<ConcatenationParams>(&node.params)->activation;
+      return FieldOf<ConcatenationParams>(node);
     case OpCode::kL2Normalization:
-      return &std::get_if<L2NormParams>(&node.params)->activation;
+      return FieldOf<L2NormParams>(node);
     default:
       return nullptr;
-  }
-}
-
-bool HasParams(const Node& node) {
-  switch (node.op) {
-    case OpCode::kConv2D:
-      return std::holds_alternative<Conv2DParams>(node.params);
-    case OpCode::kDepthwiseConv2D:
-      return std::holds_alternative<DepthwiseConv2DParams>(node.params);
-    case OpCode::kTransposeConv:
-      return std::holds_alternative<TransposeConvParams>(node.params);
-    case OpCode::kFullyConnected:
-      return std::holds_alternative<FullyConnectedParams>(node.params);
-    case OpCode::kAveragePool2D:
-    case OpCode::kMaxPool2D:
-      return std::holds_alternative<Pool2DParams>(node.params);
-    case OpCode::kAdd:
-    case OpCode::kSub:
-    case OpCode::kMul:
-    case OpCode::kDiv:
-      return std::holds_alternative<BinaryParams>(node.params);
-    case OpCode::kConcatenation:
-      return std::holds_alternative<ConcatenationParams>(node.params);
-    case OpCode::kL2Normalization:
-      return std::holds_alternative<L2NormParams>(node.params);
-    default:
-      return false;
   }
 }
 
@@ -98,8 +78,7 @@ int FuseActivations(Graph& graph, std::vector<int>& live_nodes) {
     if (mid < 0 || readers[mid] != 1 || is_output[mid] || producer[mid] < 0)
       continue;
     Node& prod = graph.nodes[producer[mid]];
-    if (dropped[producer[mid]] || prod.outputs.size() != 1 || !HasParams(prod))
-      continue;
+    if (dropped[producer[mid]] || prod.outputs.size() != 1) continue;
     Activation* field = ActivationField(prod);
     if (field == nullptr || *field != Activation::kNone) continue;
     const Tensor& a = graph.tensors[mid];
