@@ -92,6 +92,9 @@ struct PeakOptions {
   // Timed repetitions of each figure (after one untimed warm-up); 0 = 7
   // (quick: 3). An FMA repetition lasts about 30 ms (quick: 10 ms).
   int repetitions = 0;
+  // Measure the FMA figures only (the memory figures stay 0): what a
+  // per-layer profile needs, in a fraction of the time.
+  bool fma_only = false;
 };
 
 // Best of `repetitions` for each figure (the highest rate). Copy counts the

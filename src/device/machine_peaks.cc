@@ -204,6 +204,18 @@ Result<MachinePeaks> MeasurePeaks(const PeakOptions& o) {
   MAI_ASSIGN_OR_RETURN(Figure fma_all,
                        MeasureFma(fma, p.threads_all, p.repetitions, cpus));
 
+  auto keep = [&p](const char* name, const Figure& f, double& field) {
+    field = f.best;
+    p.samples[name] = f.samples;
+  };
+  keep("fma_gflops_1t", fma_1t, p.fma_gflops_1t);
+  keep("fma_gflops_all", fma_all, p.fma_gflops_all);
+  if (o.fma_only) {
+    p.buffer_bytes = 0;
+    p.elapsed_s = std::chrono::duration<double>(Clock::now() - start).count();
+    return p;
+  }
+
   // --- memory --------------------------------------------------------------
   Buffer buf;
   buf.bytes = p.buffer_bytes;
@@ -219,12 +231,6 @@ Result<MachinePeaks> MeasurePeaks(const PeakOptions& o) {
       MemoryFigures mem_1t,
       MeasureMemory(buf, 1, p.repetitions, cpus, 0xfedcba9876543210ULL));
 
-  auto keep = [&p](const char* name, const Figure& f, double& field) {
-    field = f.best;
-    p.samples[name] = f.samples;
-  };
-  keep("fma_gflops_1t", fma_1t, p.fma_gflops_1t);
-  keep("fma_gflops_all", fma_all, p.fma_gflops_all);
   keep("read_gbps_1t", mem_1t.read, p.read_gbps_1t);
   keep("read_gbps_all", mem_all.read, p.read_gbps_all);
   keep("write_gbps_1t", mem_1t.write, p.write_gbps_1t);

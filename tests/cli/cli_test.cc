@@ -193,5 +193,34 @@ TEST(CliTest, BenchReportsStatistics) {
             j["runs"]["max_ms"].get<double>());
 }
 
+TEST(CliTest, BenchOpProfileExportsJsonCsvAndTrace) {
+  fs::path dir = fs::temp_directory_path() /
+                 ("mai_cli_profile_" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  fs::path csv = dir / "p.csv", trace = dir / "t.json";
+  CommandResult r =
+      RunMai("bench " + Corpus("conv_relu") +
+             " --num_runs 3 --json --enable_op_profiling"
+             " --peak_gflops 50 --profiling_output_csv_file " +
+             csv.string() + " --profiling_trace_file " + trace.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  const auto& p = j["op_profile"];
+  EXPECT_EQ(p["runs"], 3);
+  EXPECT_EQ(p["peak_gflops"].get<double>(), 50.0);
+  ASSERT_FALSE(p["nodes"].empty());
+  EXPECT_EQ(p["nodes"][0]["op"], "CONV_2D");
+  EXPECT_GT(p["nodes"][0]["macs"].get<int64_t>(), 0);
+  EXPECT_NE(ReadText(csv).find("CONV_2D"), std::string::npos);
+  auto t = nlohmann::json::parse(ReadText(trace));
+  EXPECT_GT(t["traceEvents"].size(), 1u);
+  ExpectOneLineError(
+      RunMai("bench " + Corpus("conv_relu") +
+             " --enable_op_profiling --profiling_output_csv_file " +
+             (dir / "no" / "such" / "dir.csv").string()),
+      "cannot write");
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace mai
