@@ -17,6 +17,7 @@ struct InspectOptions {
   std::string model;
   bool json = false;
   bool nodes = false;
+  std::string backend = "auto";
 };
 
 std::string QuantToString(const ir::QuantParams& q) {
@@ -85,17 +86,32 @@ int RunInspect(const InspectOptions& opt) {
     total_param_bytes += p.second;
   }
 
-  // Planned arena: needs every op to be supported.
+  // Planned arena and where each node runs: needs every op to be supported.
   std::string arena_text;
   nlohmann::json arena_json;
-  auto session = Session::LoadFile(opt.model);
+  SessionOptions so;
+  so.backend = opt.backend;
+  auto session = Session::LoadFile(opt.model, so);
   Status prepared = session.ok() ? (*session)->Prepare() : session.status();
+  std::vector<std::string> node_backend(g.nodes.size());
+  std::map<std::string, int> backend_counts;
+  nlohmann::json fallbacks = nlohmann::json::array();
   if (prepared.ok()) {
-    MemoryStats m = (*session)->memory();
+    const Session& s = **session;
+    MemoryStats m = s.memory();
     arena_text = fmt::format("{} bytes ({:.2f} MiB)", m.arena_bytes,
                              m.arena_bytes / 1048576.0);
     arena_json = {{"arena_bytes", m.arena_bytes},
                   {"folded_constant_bytes", m.folded_bytes}};
+    for (size_t n = 0; n < g.nodes.size(); ++n) {
+      node_backend[n] = s.node_backend(static_cast<int>(n));
+      backend_counts[node_backend[n]]++;
+      nodes[n]["backend"] = node_backend[n];
+    }
+    for (const Session::Fallback& f : s.fallbacks()) {
+      fallbacks.push_back(
+          {{"node", f.node_index}, {"op", f.op}, {"reason", f.reason}});
+    }
   } else {
     arena_text = "n/a (" + prepared.message() + ")";
     arena_json = {{"error", prepared.message()}};
@@ -131,6 +147,9 @@ int RunInspect(const InspectOptions& opt) {
     j["total_parameters"] = total_params;
     j["nodes"] = nodes;
     j["memory_plan"] = arena_json;
+    j["backend"] = opt.backend;
+    j["nodes_by_backend"] = backend_counts;
+    j["fallbacks"] = fallbacks;
     fmt::print("{}\n", j.dump(2));
     return 0;
   }
@@ -168,9 +187,19 @@ int RunInspect(const InspectOptions& opt) {
                p.second);
   }
   fmt::print("\narena        {}\n", arena_text);
+  if (prepared.ok()) {
+    std::string counts;
+    for (auto& [name, count] : backend_counts)
+      counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", count, name);
+    fmt::print("backend      {}: {}\n", opt.backend, counts);
+    for (const auto& f : fallbacks) {
+      fmt::print("  fallback   node {} {}: {}\n", f["node"].get<int>(),
+                 f["op"].get<std::string>(), f["reason"].get<std::string>());
+    }
+  }
   if (opt.nodes) {
-    fmt::print("\n{:>5}  {:<28} {:>3}  {:<40} {:>12}\n", "node", "op", "ver",
-               "output", "MACs");
+    fmt::print("\n{:>5}  {:<28} {:>3}  {:<40} {:>12}  {}\n", "node", "op",
+               "ver", "output", "MACs", "backend");
     for (int n = 0; n < static_cast<int>(g.nodes.size()); ++n) {
       const ir::Node& node = g.nodes[n];
       std::string out;
@@ -178,8 +207,8 @@ int RunInspect(const InspectOptions& opt) {
         const ir::Tensor& t = g.tensors[node.outputs[0]];
         out = fmt::format("{} {}", DTypeName(t.dtype), ShapeToString(t.shape));
       }
-      fmt::print("{:>5}  {:<28} {:>3}  {:<40} {:>12}\n", n, node.OpName(),
-                 node.version, out, ir::NodeMacs(g, n));
+      fmt::print("{:>5}  {:<28} {:>3}  {:<40} {:>12}  {}\n", n, node.OpName(),
+                 node.version, out, ir::NodeMacs(g, n), node_backend[n]);
     }
   }
   return 0;
@@ -195,7 +224,10 @@ void SetupInspect(CLI::App& app, int* exit_code) {
   cmd->add_option("model", opt->model, "Path of the .tflite model")->required();
   cmd->add_flag("--json", opt->json, "Print JSON instead of text");
   cmd->add_flag("--nodes", opt->nodes,
-                "Also list every node with its output and MACs");
+                "Also list every node with its output, MACs and backend");
+  cmd->add_option("--backend", opt->backend,
+                  "Backend whose placement to show: auto, xnnpack, ref")
+      ->default_val("auto");
   cmd->callback([opt, exit_code] { *exit_code = RunInspect(*opt); });
 }
 

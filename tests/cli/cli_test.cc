@@ -126,7 +126,32 @@ TEST(CliTest, InspectWorksOnEveryRealModel) {
     EXPECT_TRUE(j["memory_plan"].contains("arena_bytes"))
         << name << j["memory_plan"].dump();
     EXPECT_FALSE(j["op_histogram"].empty());
+    // The default backend runs every live node of these models on xnnpack.
+    EXPECT_EQ(j["backend"], "auto");
+    EXPECT_TRUE(j["fallbacks"].empty()) << name << j["fallbacks"].dump();
+    EXPECT_GT(j["nodes_by_backend"]["xnnpack"].get<int>(), 20) << name;
+    EXPECT_FALSE(j["nodes_by_backend"].contains("ref")) << name;
   }
+}
+
+TEST(CliTest, InspectListsNodesThatFallBack) {
+  // QUANTIZE/DEQUANTIZE have no xnnpack kernel: auto runs them on ref and
+  // inspect says so, per node and in the fallback list.
+  CommandResult r = RunMai("inspect --json " + Corpus("quantize_dequantize"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["fallbacks"].size(), 2u) << j["fallbacks"].dump();
+  EXPECT_EQ(j["fallbacks"][0]["op"], "QUANTIZE");
+  EXPECT_EQ(j["nodes"][0]["backend"], "ref");
+  CommandResult text =
+      RunMai("inspect --nodes " + Corpus("quantize_dequantize"));
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("fallback   node 0 QUANTIZE"), std::string::npos)
+      << text.out;
+  CommandResult ref =
+      RunMai("inspect --json --backend ref " + Corpus("quantize_dequantize"));
+  ASSERT_EQ(ref.exit_code, 0) << ref.err;
+  EXPECT_TRUE(nlohmann::json::parse(ref.out)["fallbacks"].empty());
 }
 
 TEST(CliTest, InspectReportsOpsMaiCannotRun) {
