@@ -74,6 +74,10 @@ def parse_args(argv):
     p.add_argument("--ref_warmup_runs", type=int, default=1,
                    help="warm-up runs for mai's ref backend (default 1)")
     p.add_argument("--no_ref", action="store_true", help="skip mai --backend ref")
+    p.add_argument("--no_profile", action="store_true",
+                   help="skip the per-op profile of mai auto (where the time goes)")
+    p.add_argument("--profile_runs", type=int, default=50,
+                   help="profiled runs per model and thread count (default 50)")
     p.add_argument("--seed", type=int, default=1, help="input generator seed (default 1)")
     p.add_argument("--mai", default=os.path.join(REPO, "build", "mai"),
                    help="mai binary (default build/mai)")
@@ -348,6 +352,88 @@ def run_all(args, engines):
     return results, refused
 
 
+def run_profiles(args):
+    """One `mai bench --enable_op_profiling` process per (model, threads), after
+    the timed rounds. The FMA peak is measured once per thread count and passed
+    on, so that every model is compared with the same yardstick."""
+    profiles = {}
+    peaks = {}
+    for threads in args.threads:
+        for model in args.model:
+            cmd = [args.mai, "bench", model, "--json", "--backend", "auto",
+                   "--num_threads", str(threads), "--num_runs", "5",
+                   "--warmup_runs", str(args.warmup_runs), "--seed", str(args.seed),
+                   "--enable_op_profiling", "--profiling_runs", str(args.profile_runs)]
+            if threads in peaks:
+                cmd += ["--peak_gflops", f"{peaks[threads]:.3f}"]
+            rc, out, err, _ = run_process(cmd, args.timeout)
+            where = f"{model_name(model)}, {threads} thread(s), profile"
+            if rc != 0:
+                raise BenchError(f"{where} failed (exit {rc}):\n  {shlex.join(cmd)}\n"
+                                 + tail(out + "\n" + err))
+            prof = json.loads(out)["op_profile"]
+            peaks.setdefault(threads, prof["peak_gflops"])
+            profiles[(model, threads)] = prof
+            log(args, f"{where}: {prof['nodes_avg_us'] / 1e3:.3f} ms in nodes")
+    return profiles
+
+
+def conv_share_of_peak(prof, min_macs=1_000_000):
+    """MAC-weighted % of peak over the conv-heavy nodes (>= min_macs MACs)."""
+    heavy = [n for n in prof["nodes"] if n["macs"] >= min_macs]
+    us = sum(n["avg_us"] for n in heavy)
+    macs = sum(n["macs"] for n in heavy)
+    if not heavy or us <= 0 or prof["peak_gflops"] <= 0:
+        return None, len(heavy)
+    return 100.0 * (2.0 * macs / (us * 1e3)) / prof["peak_gflops"], len(heavy)
+
+
+def profile_section(args, profiles):
+    lines = ["## Where the time goes (mai auto)", ""]
+    lines.append(f"One `mai bench --enable_op_profiling` process per model and thread count "
+                 f"after the timed rounds ({args.profile_runs} profiled runs; "
+                 "docs/cli.md, \"Per-op profile\"). % peak = achieved GFLOP/s "
+                 "(2 × MACs / time) over the fp32 FMA peak measured by the same process "
+                 "at that thread count (`mai device`). Conv-heavy = nodes of at least 1 M "
+                 "MACs; their figure is MAC-weighted (total flops / total time).")
+    lines.append("")
+    lines.append("| model | threads | ms in nodes | peak GFLOP/s | conv-heavy nodes "
+                 "| conv-heavy % peak | top op types (share of time, % peak) |")
+    lines.append("|---|---:|---:|---:|---:|---:|---|")
+    for model in args.model:
+        for threads in args.threads:
+            prof = profiles.get((model, threads))
+            if not prof:
+                continue
+            share, count = conv_share_of_peak(prof)
+            types = []
+            for t in prof["by_type"][:4]:
+                peak = f", {t['percent_of_peak']:.0f}%" if t["macs"] > 0 else ""
+                types.append(f"{t['op']} {t['percent']:.0f}%{peak}")
+            lines.append(f"| {model_name(model)} | {threads} | "
+                         f"{prof['nodes_avg_us'] / 1e3:.3f} | {prof['peak_gflops']:.1f} | "
+                         f"{count} | {fmt(share, 0)} | {'; '.join(types)} |")
+    lines.append("")
+    first = args.threads[0]
+    for model in args.model:
+        prof = profiles.get((model, first))
+        if not prof:
+            continue
+        lines.append(f"### {model_name(model)}, {first} thread(s): top nodes")
+        lines.append("")
+        lines.append("| node | op | output | µs | share | MACs | GFLOP/s | % peak |")
+        lines.append("|---:|---|---|---:|---:|---:|---:|---:|")
+        top = sorted(prof["nodes"], key=lambda n: -n["avg_us"])[:8]
+        for n in top:
+            has = n["macs"] > 0
+            lines.append(f"| {n['node']} | {n['op']} | {n['output_shape']} | "
+                         f"{n['avg_us']:.1f} | {n['percent']:.1f}% | {n['macs']} | "
+                         f"{fmt(n['gflops'], 1) if has else '–'} | "
+                         f"{fmt(n['percent_of_peak'], 0) if has else '–'} |")
+        lines.append("")
+    return lines
+
+
 def median_of(records, field):
     values = [r[field] for r in records if r.get(field) is not None]
     return statistics.median(values) if values else None
@@ -394,7 +480,7 @@ def load_average():
         return "unknown"
 
 
-def build_report(args, engines, results, refused, meta):
+def build_report(args, engines, results, refused, meta, profiles):
     lines = []
     lines.append(f"# mai vs TensorFlow Lite — {meta['date']} on {meta['host']}")
     lines.append("")
@@ -495,6 +581,8 @@ def build_report(args, engines, results, refused, meta):
     lines.append("- mai peak RSS is VmHWM of the `mai bench` process at the end "
                  "(`memory.peak_rss_bytes` in its JSON).")
     lines.append("")
+    if profiles:
+        lines.extend(profile_section(args, profiles))
     return "\n".join(lines)
 
 
@@ -526,10 +614,11 @@ def main(argv):
     }
     try:
         results, refused = run_all(args, engines)
+        profiles = {} if args.no_profile else run_profiles(args)
     except BenchError as e:
         fail(str(e))
     meta["load_after"] = load_average()
-    report = build_report(args, engines, results, refused, meta)
+    report = build_report(args, engines, results, refused, meta, profiles)
 
     out = args.out or os.path.join(REPO, "bench", "reports", f"{meta['date']}-{host}.md")
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
@@ -544,6 +633,8 @@ def main(argv):
             {"model": model_name(m), "threads": t, "engine": k, **rec}
             for (m, t, k), recs in results.items() for rec in recs
         ],
+        "profiles": [{"model": model_name(m), "threads": t, **prof}
+                     for (m, t), prof in profiles.items()],
     }
     with open(os.path.splitext(out)[0] + ".json", "w") as f:
         json.dump(raw, f, indent=1)
