@@ -70,6 +70,32 @@ TEST(XnnPadTest, FloatMatchesReference) {
 TEST(XnnPadTest, Int32MatchesReference) {
   RunCases<int32_t>(DType::kInt32, 7602, -1000, 1000, {}, false);
 }
+// The pads of real models, large enough to split over threads: a channel
+// pad before a residual ADD, a spatial pad before a VALID convolution, both,
+// and an outer (batch) pad.
+TEST(XnnPadTest, RealModelShapesOnThreads) {
+  struct Case {
+    Shape in;
+    std::vector<int32_t> pads;
+  };
+  const std::vector<Case> cases = {
+      {{1, 64, 64, 24}, {0, 0, 0, 0, 0, 0, 0, 4}},
+      {{1, 96, 96, 32}, {0, 0, 1, 1, 1, 1, 0, 0}},
+      {{1, 192, 192, 3}, {0, 0, 0, 2, 0, 2, 0, 0}},
+      {{1, 48, 48, 48}, {0, 0, 1, 1, 1, 1, 0, 16}},
+      {{2, 40, 40, 16}, {1, 1, 0, 0, 2, 0, 3, 1}},
+  };
+  Rng rng(7611);
+  for (const Case& c : cases) {
+    auto model = PadModel<float>(DType::kFloat32, c.in, c.pads, {}, {});
+    std::vector<float> xs(NumElementsUnchecked(c.in));
+    for (float& v : xs) v = rng.Uniform(-2.0f, 2.0f);
+    SCOPED_TRACE(ShapeToString(c.in));
+    testing::ExpectXnnMatchesRefExactly(model,
+                                        {HostTensor::From<float>(c.in, xs)});
+  }
+}
+
 TEST(XnnPadTest, Int8PadsWithZeroPoint) {
   RunCases<int8_t>(DType::kInt8, 7603, -128, 127, testing::Quant(0.1f, -7),
                    false);
