@@ -1,11 +1,12 @@
 #include "backends/ref/mediapipe/transpose_conv_bias.h"
+#include "backends/xnnpack/sparse_conv.h"
 #include "backends/xnnpack/xnn_conv_util.h"
 #include "backends/xnnpack/xnnpack_registry.h"
 
 namespace mai::backends::xnnpack {
 
 void RegisterXnnConvKernels(KernelRegistry& registry) {
-  registry.Register(ir::OpCode::kConv2D, CreateXnnConv2DKernel);
+  registry.Register(ir::OpCode::kConv2D, CreateConv2DDispatchKernel);
   registry.Register(ir::OpCode::kDepthwiseConv2D,
                     CreateXnnDepthwiseConv2DKernel);
   registry.Register(ir::OpCode::kTransposeConv, CreateXnnTransposeConvKernel);
