@@ -135,23 +135,36 @@ TEST(CliTest, InspectWorksOnEveryRealModel) {
 }
 
 TEST(CliTest, InspectListsNodesThatFallBack) {
-  // QUANTIZE/DEQUANTIZE have no xnnpack kernel: auto runs them on ref and
-  // inspect says so, per node and in the fallback list.
-  CommandResult r = RunMai("inspect --json " + Corpus("quantize_dequantize"));
+  // SIGN has no xnnpack kernel: auto runs it on ref and inspect says so, per
+  // node and in the fallback list; the ADD after it stays on xnnpack.
+  tflite::ModelBuilder b;
+  int x = b.AddInput("x", DType::kFloat32, {1, 4});
+  int s = b.AddTensor("s", DType::kFloat32, Shape{1, 4});
+  b.AddOp(ir::OpCode::kSign, {x}, {s});
+  int y = b.AddTensor("y", DType::kFloat32, Shape{1, 4});
+  b.AddOp(ir::OpCode::kAdd, {s, x}, {y}, ir::BinaryParams{});
+  b.MarkOutput(y);
+  auto bytes = b.Build();
+  ASSERT_TRUE(bytes.ok()) << bytes.status().message();
+  fs::path path = fs::temp_directory_path() /
+                  ("mai_cli_fallback_" + std::to_string(getpid()) + ".tflite");
+  ASSERT_TRUE(WriteFileBytes(path.string(), *bytes).ok());
+
+  CommandResult r = RunMai("inspect --json " + path.string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
-  ASSERT_EQ(j["fallbacks"].size(), 2u) << j["fallbacks"].dump();
-  EXPECT_EQ(j["fallbacks"][0]["op"], "QUANTIZE");
+  ASSERT_EQ(j["fallbacks"].size(), 1u) << j["fallbacks"].dump();
+  EXPECT_EQ(j["fallbacks"][0]["op"], "SIGN");
   EXPECT_EQ(j["nodes"][0]["backend"], "ref");
-  CommandResult text =
-      RunMai("inspect --nodes " + Corpus("quantize_dequantize"));
+  EXPECT_EQ(j["nodes"][1]["backend"], "xnnpack");
+  CommandResult text = RunMai("inspect --nodes " + path.string());
   ASSERT_EQ(text.exit_code, 0) << text.err;
-  EXPECT_NE(text.out.find("fallback   node 0 QUANTIZE"), std::string::npos)
+  EXPECT_NE(text.out.find("fallback   node 0 SIGN"), std::string::npos)
       << text.out;
-  CommandResult ref =
-      RunMai("inspect --json --backend ref " + Corpus("quantize_dequantize"));
+  CommandResult ref = RunMai("inspect --json --backend ref " + path.string());
   ASSERT_EQ(ref.exit_code, 0) << ref.err;
   EXPECT_TRUE(nlohmann::json::parse(ref.out)["fallbacks"].empty());
+  fs::remove(path);
 }
 
 TEST(CliTest, InspectReportsOpsMaiCannotRun) {

@@ -38,6 +38,11 @@ enum class XnnBinaryOp {
 std::unique_ptr<OpKernel> NewXnnBinaryKernel(XnnBinaryOp op);  // binary.cc
 std::unique_ptr<OpKernel> NewXnnPreluKernel();                 // binary.cc
 
+// QUANTIZE (float32 -> int8/uint8) and DEQUANTIZE (int8/uint8/float16 ->
+// float32), per-tensor quantization (convert.cc).
+std::unique_ptr<OpKernel> NewXnnQuantizeKernel();
+std::unique_ptr<OpKernel> NewXnnDequantizeKernel();
+
 enum class XnnUnaryOp {
   kRelu,
   kRelu6,

@@ -1,5 +1,6 @@
 // Registration of the XNNPACK elementwise family: binary arithmetic, PRELU,
-// activations and unary math (see elementwise_kernels.h for what each runs).
+// activations, unary math, QUANTIZE/DEQUANTIZE (see elementwise_kernels.h for
+// what each runs).
 #include "backends/xnnpack/elementwise_kernels.h"
 #include "backends/xnnpack/xnnpack_registry.h"
 
@@ -28,6 +29,8 @@ void RegisterXnnElementwiseKernels(KernelRegistry& registry) {
   RegisterBinary(r, OpCode::kSquaredDifference,
                  XnnBinaryOp::kSquaredDifference);
   r.Register(OpCode::kPrelu, [] { return NewXnnPreluKernel(); });
+  r.Register(OpCode::kQuantize, [] { return NewXnnQuantizeKernel(); });
+  r.Register(OpCode::kDequantize, [] { return NewXnnDequantizeKernel(); });
 
   RegisterUnary(r, OpCode::kRelu, XnnUnaryOp::kRelu);
   RegisterUnary(r, OpCode::kRelu6, XnnUnaryOp::kRelu6);
