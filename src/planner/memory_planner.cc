@@ -13,27 +13,30 @@ Result<size_t> AlignArenaSize(size_t bytes) {
   return (bytes + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
 }
 
-Result<MemoryPlan> GreedyBySizePlanner::Plan(
-    const std::vector<LifetimeRecord>& records) const {
-  const size_t n = records.size();
-  std::vector<size_t> aligned(n);
-  for (size_t i = 0; i < n; ++i) {
+namespace {
+
+// Aligned sizes of the records; error on a backward lifetime.
+Result<std::vector<size_t>> AlignedSizes(
+    const std::vector<LifetimeRecord>& records) {
+  std::vector<size_t> aligned(records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
     if (records[i].first_use > records[i].last_use) {
       return Internal("lifetime record {} ends before it starts", i);
     }
     MAI_ASSIGN_OR_RETURN(aligned[i], AlignArenaSize(records[i].bytes));
   }
-  std::vector<size_t> order(n);
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    if (aligned[a] != aligned[b]) return aligned[a] > aligned[b];
-    return records[a].first_use < records[b].first_use;
-  });
+  return aligned;
+}
 
+// Places the records in `order`, each at the lowest offset that does not
+// overlap an already placed record alive at the same time.
+MemoryPlan PlaceInOrder(const std::vector<LifetimeRecord>& records,
+                        const std::vector<size_t>& aligned,
+                        const std::vector<size_t>& order) {
   MemoryPlan plan;
-  plan.offsets.assign(n, 0);
+  plan.offsets.assign(records.size(), 0);
   std::vector<size_t> placed;  // record indices already placed
-  placed.reserve(n);
+  placed.reserve(records.size());
   struct Interval {
     size_t begin, end;
   };
@@ -60,6 +63,87 @@ Result<MemoryPlan> GreedyBySizePlanner::Plan(
     placed.push_back(r);
   }
   return plan;
+}
+
+// Records by decreasing aligned size, earlier first use first on ties.
+std::vector<size_t> BySize(const std::vector<LifetimeRecord>& records,
+                           const std::vector<size_t>& aligned) {
+  std::vector<size_t> order(records.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    if (aligned[a] != aligned[b]) return aligned[a] > aligned[b];
+    return records[a].first_use < records[b].first_use;
+  });
+  return order;
+}
+
+int LastStep(const std::vector<LifetimeRecord>& records) {
+  int last = -1;
+  for (const LifetimeRecord& r : records) last = std::max(last, r.last_use);
+  return last;
+}
+
+}  // namespace
+
+Result<MemoryPlan> GreedyBySizePlanner::Plan(
+    const std::vector<LifetimeRecord>& records) const {
+  MAI_ASSIGN_OR_RETURN(std::vector<size_t> aligned, AlignedSizes(records));
+  return PlaceInOrder(records, aligned, BySize(records, aligned));
+}
+
+Result<MemoryPlan> GreedyByBreadthPlanner::Plan(
+    const std::vector<LifetimeRecord>& records) const {
+  MAI_ASSIGN_OR_RETURN(std::vector<size_t> aligned, AlignedSizes(records));
+  const int steps = LastStep(records) + 1;
+  // Bytes alive at each step.
+  std::vector<size_t> breadth(std::max(steps, 0), 0);
+  for (size_t i = 0; i < records.size(); ++i) {
+    for (int s = records[i].first_use; s <= records[i].last_use; ++s) {
+      breadth[s] += aligned[i];
+    }
+  }
+  std::vector<int> step_order(breadth.size());
+  std::iota(step_order.begin(), step_order.end(), 0);
+  std::stable_sort(step_order.begin(), step_order.end(),
+                   [&](int a, int b) { return breadth[a] > breadth[b]; });
+  const std::vector<size_t> by_size = BySize(records, aligned);
+  std::vector<bool> taken(records.size(), false);
+  std::vector<size_t> order;
+  order.reserve(records.size());
+  for (int s : step_order) {
+    for (size_t r : by_size) {
+      if (taken[r] || records[r].first_use > s || records[r].last_use < s)
+        continue;
+      taken[r] = true;
+      order.push_back(r);
+    }
+  }
+  for (size_t r : by_size) {
+    if (!taken[r]) order.push_back(r);  // records of no step (none expected)
+  }
+  return PlaceInOrder(records, aligned, order);
+}
+
+Result<MemoryPlan> SmallestOfPlanner::Plan(
+    const std::vector<LifetimeRecord>& records) const {
+  MAI_ASSIGN_OR_RETURN(MemoryPlan by_size, GreedyBySizePlanner().Plan(records));
+  MAI_ASSIGN_OR_RETURN(MemoryPlan by_breadth,
+                       GreedyByBreadthPlanner().Plan(records));
+  return by_breadth.arena_bytes < by_size.arena_bytes ? by_breadth : by_size;
+}
+
+Result<size_t> ArenaLowerBound(const std::vector<LifetimeRecord>& records) {
+  MAI_ASSIGN_OR_RETURN(std::vector<size_t> aligned, AlignedSizes(records));
+  const int steps = LastStep(records) + 1;
+  std::vector<size_t> breadth(std::max(steps, 0), 0);
+  for (size_t i = 0; i < records.size(); ++i) {
+    for (int s = records[i].first_use; s <= records[i].last_use; ++s) {
+      breadth[s] += aligned[i];
+    }
+  }
+  size_t bound = 0;
+  for (size_t b : breadth) bound = std::max(bound, b);
+  return bound;
 }
 
 Result<MemoryPlan> KeepAllPlanner::Plan(

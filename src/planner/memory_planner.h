@@ -53,6 +53,28 @@ class GreedyBySizePlanner : public MemoryPlanner {
       const std::vector<LifetimeRecord>& records) const override;
 };
 
+// Takes the steps by decreasing breadth (bytes alive at that step) and, for
+// each, places its records not yet placed, largest first, at the lowest
+// offset that fits (the "greedy by breadth" strategy of TFLite's GPU
+// delegate). Better than by-size when one step holds many mid-size buffers.
+class GreedyByBreadthPlanner : public MemoryPlanner {
+ public:
+  Result<MemoryPlan> Plan(
+      const std::vector<LifetimeRecord>& records) const override;
+};
+
+// Runs GreedyBySizePlanner and GreedyByBreadthPlanner and keeps the smaller
+// arena (by-size on a tie). The session's default.
+class SmallestOfPlanner : public MemoryPlanner {
+ public:
+  Result<MemoryPlan> Plan(
+      const std::vector<LifetimeRecord>& records) const override;
+};
+
+// No plan can use fewer bytes than the most bytes alive at one step (sizes
+// aligned): the yardstick of a plan's arena.
+Result<size_t> ArenaLowerBound(const std::vector<LifetimeRecord>& records);
+
 // Debug planner: every record gets its own bytes, nothing is reused, so all
 // intermediate values remain readable after a run.
 class KeepAllPlanner : public MemoryPlanner {

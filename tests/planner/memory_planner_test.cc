@@ -82,5 +82,51 @@ TEST(GreedyBySizePlannerTest, RejectsBackwardLifetime) {
   EXPECT_FALSE(plan.ok());
 }
 
+// Hand-derived: by size, the 192-byte buffer (step 0) goes to offset 0 and
+// pushes the three 128-byte buffers of step 2 up to 448 bytes; by breadth,
+// step 2 (384 bytes alive) is laid out first at 0/128/256 and the 192-byte
+// buffer fits at 128 next to the one buffer alive with it: 384 bytes, the
+// lower bound.
+TEST(GreedyByBreadthPlannerTest, BeatsBySizeOnAWideStep) {
+  std::vector<LifetimeRecord> records = {
+      {128, 1, 3}, {128, 2, 4}, {128, 0, 2}, {192, 0, 0}};
+  auto by_size = GreedyBySizePlanner().Plan(records);
+  auto by_breadth = GreedyByBreadthPlanner().Plan(records);
+  auto smallest = SmallestOfPlanner().Plan(records);
+  auto bound = ArenaLowerBound(records);
+  ASSERT_TRUE(by_size.ok() && by_breadth.ok() && smallest.ok() && bound.ok());
+  ExpectValid(records, *by_size);
+  ExpectValid(records, *by_breadth);
+  EXPECT_EQ(by_size->arena_bytes, 448u);
+  EXPECT_EQ(by_breadth->arena_bytes, 384u);
+  EXPECT_EQ(by_breadth->offsets, (std::vector<size_t>{128, 256, 0, 128}));
+  EXPECT_EQ(smallest->arena_bytes, 384u);
+  EXPECT_EQ(*bound, 384u);
+}
+
+TEST(SmallestOfPlannerTest, RandomRecordsValidAndBetween) {
+  std::mt19937 rng(20261125);
+  for (int trial = 0; trial < 50; ++trial) {
+    std::vector<LifetimeRecord> records;
+    int n = std::uniform_int_distribution<int>(1, 60)(rng);
+    for (int i = 0; i < n; ++i) {
+      int a = std::uniform_int_distribution<int>(0, 40)(rng);
+      int b = a + std::uniform_int_distribution<int>(0, 10)(rng);
+      records.push_back(
+          {std::uniform_int_distribution<size_t>(0, 5000)(rng), a, b});
+    }
+    auto by_size = GreedyBySizePlanner().Plan(records);
+    auto by_breadth = GreedyByBreadthPlanner().Plan(records);
+    auto smallest = SmallestOfPlanner().Plan(records);
+    auto bound = ArenaLowerBound(records);
+    ASSERT_TRUE(by_size.ok() && by_breadth.ok() && smallest.ok() && bound.ok());
+    ExpectValid(records, *by_breadth);
+    ExpectValid(records, *smallest);
+    EXPECT_EQ(smallest->arena_bytes,
+              std::min(by_size->arena_bytes, by_breadth->arena_bytes));
+    EXPECT_GE(smallest->arena_bytes, *bound);
+  }
+}
+
 }  // namespace
 }  // namespace mai::planner
