@@ -41,16 +41,17 @@ struct SparseConvArgs {
 // two AVX2 registers or four SSE registers, depending on the clone.
 constexpr int kSparseVector = 16;
 typedef float TileVector __attribute__((vector_size(kSparseVector * 4)));
-typedef int32_t TileMask __attribute__((vector_size(kSparseVector * 4)));
 constexpr int kVectorsPerTile = kSparseTile / kSparseVector;
 static_assert(kSparseTile % kSparseVector == 0);
 
-[[gnu::always_inline]] inline TileVector LoadVector(const float* p) {
-  TileVector v;
+template <typename V = TileVector>
+[[gnu::always_inline]] inline V LoadVector(const float* p) {
+  V v;
   std::memcpy(&v, p, sizeof(v));
   return v;
 }
-[[gnu::always_inline]] inline void StoreVector(float* p, TileVector v) {
+template <typename V = TileVector>
+[[gnu::always_inline]] inline void StoreVector(float* p, V v) {
   std::memcpy(p, &v, sizeof(v));
 }
 
@@ -59,33 +60,32 @@ static_assert(kSparseTile % kSparseVector == 0);
 // the elements of row i+D whose column has it clear (the off-diagonal
 // D-blocks). Stages D = 8, 4, 2, 1 transpose the matrix.
 template <int D, size_t... J>
-constexpr TileMask LowMask(std::index_sequence<J...>) {
-  return TileMask{((J & D) == 0
-                       ? static_cast<int32_t>(J)
-                       : static_cast<int32_t>(kSparseVector + J - D))...};
+[[gnu::always_inline]] inline TileVector ShuffleLow(TileVector a, TileVector b,
+                                                    std::index_sequence<J...>) {
+  return __builtin_shufflevector(a, b,
+                                 ((J & D) == 0 ? J : kSparseVector + J - D)...);
 }
 template <int D, size_t... J>
-constexpr TileMask HighMask(std::index_sequence<J...>) {
-  return TileMask{((J & D) == 0 ? static_cast<int32_t>(J + D)
-                                : static_cast<int32_t>(kSparseVector + J))...};
+[[gnu::always_inline]] inline TileVector ShuffleHigh(
+    TileVector a, TileVector b, std::index_sequence<J...>) {
+  return __builtin_shufflevector(a, b,
+                                 ((J & D) == 0 ? J + D : kSparseVector + J)...);
 }
 
 template <int D>
 [[gnu::always_inline]] inline void TransposeStage(TileVector* r) {
-  constexpr TileMask kLow =
-      LowMask<D>(std::make_index_sequence<kSparseVector>());
-  constexpr TileMask kHigh =
-      HighMask<D>(std::make_index_sequence<kSparseVector>());
+  constexpr auto kLanes = std::make_index_sequence<kSparseVector>();
   for (int i = 0; i < kSparseVector; ++i) {
     if (i & D) continue;
     const TileVector a = r[i], b = r[i + D];
-    r[i] = __builtin_shuffle(a, b, kLow);
-    r[i + D] = __builtin_shuffle(a, b, kHigh);
+    r[i] = ShuffleLow<D>(a, b, kLanes);
+    r[i + D] = ShuffleHigh<D>(a, b, kLanes);
   }
 }
 
 // rows[i][j] <- rows[j][i] for a 16x16 block held in 16 vectors.
-[[gnu::always_inline]] inline void Transpose16(TileVector* r) {
+template <typename V = TileVector>
+[[gnu::always_inline]] inline void Transpose16(V* r) {
   TransposeStage<8>(r);
   TransposeStage<4>(r);
   TransposeStage<2>(r);
@@ -97,9 +97,13 @@ template <int D>
 // of each. Input and output are transposed between pixel-major (NHWC) and
 // channel-major (the tile) 16x16 blocks at a time, in registers; channel
 // counts that are not multiples of 16 leave a remainder done element by
-// element.
-__attribute__((target_clones("avx512f", "arch=haswell", "default"))) void
-SparseConvTiles(const SparseConvArgs& a, int64_t tile_begin, int64_t tile_end) {
+// element. A template so that the vector helpers are instantiated inside
+// each target clone of SparseConvTiles (Clang refuses vector arguments
+// across targets).
+template <int kUnused = 0>
+[[gnu::always_inline]] inline void SparseConvTilesImpl(const SparseConvArgs& a,
+                                                       int64_t tile_begin,
+                                                       int64_t tile_end) {
   constexpr int V = kSparseVector;
   alignas(64) float xt[kSparseMaxInChannels * kSparseTile];
   alignas(64) float acc_t[V * kSparseTile];  // 16 output channels x tile
@@ -178,6 +182,11 @@ SparseConvTiles(const SparseConvArgs& a, int64_t tile_begin, int64_t tile_end) {
       }
     }
   }
+}
+
+__attribute__((target_clones("avx512f", "arch=haswell", "default"))) void
+SparseConvTiles(const SparseConvArgs& a, int64_t tile_begin, int64_t tile_end) {
+  SparseConvTilesImpl(a, tile_begin, tile_end);
 }
 
 class SparseConv1x1Kernel final : public OpKernel {
