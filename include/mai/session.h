@@ -53,8 +53,10 @@ struct SessionOptions {
   // Debug: give every tensor its own arena slot (no reuse) so all
   // intermediate values can be read after Invoke.
   bool keep_all_tensors = false;
-  // Graph passes at prepare (activation fusion). Off in keep_all_tensors
-  // mode, where every tensor of the file must stay readable.
+  // Graph passes at prepare (activation fusion, PAD folding) and the
+  // in-place layout (concatenations written by their producers, no-op
+  // reshapes not run). Off in keep_all_tensors mode, where every tensor of
+  // the file must stay readable.
   bool optimize_graph = true;
   // Extra kernels (custom ops) tried before the backend's own registry.
   const backends::KernelRegistry* custom_ops = nullptr;
@@ -75,12 +77,18 @@ struct TensorInfo {
 
 // Memory figures of a prepared session.
 struct MemoryStats {
-  size_t arena_bytes = 0;     // planned activation arena
+  size_t arena_bytes = 0;  // planned activation arena
+  // No plan can do with less: the most activation bytes alive at one step.
+  size_t arena_lower_bound_bytes = 0;
   size_t constant_bytes = 0;  // model constants the kernels read in place
   size_t folded_bytes = 0;    // constants produced by prepare-time folding
                               // (e.g. fp16 or sparse weights made dense fp32)
   size_t model_file_bytes = 0;
   int fused_activations = 0;  // activation nodes fused into their producer
+  int folded_pads = 0;        // PAD nodes folded into the next conv/pool
+  int concats_in_place = 0;   // concatenations whose producers write the
+                              // output directly (the node no longer runs)
+  int reshapes_removed = 0;   // reshape-like nodes left with nothing to do
 };
 
 class Session {
@@ -137,7 +145,9 @@ class Session {
   };
   const std::vector<Fallback>& fallbacks() const;
   // The backend each live node runs on ("ref", "xnnpack"), by node index;
-  // "folded" for nodes evaluated at prepare time.
+  // "folded" for nodes evaluated at prepare time; "fused" for nodes a graph
+  // pass merged into a neighbour (activation fusion, PAD folding); "in place"
+  // for nodes the memory layout made no-ops (see MemoryStats).
   std::string node_backend(int node_index) const;
 
   class Impl;

@@ -199,8 +199,13 @@ int RunBench(const BenchOptions& opt) {
           {"samples_ms", samples}}},
         {"memory",
          {{"arena_bytes", mem.arena_bytes},
+          {"arena_lower_bound_bytes", mem.arena_lower_bound_bytes},
           {"constant_bytes", mem.constant_bytes},
           {"folded_bytes", mem.folded_bytes},
+          {"fused_activations", mem.fused_activations},
+          {"folded_pads", mem.folded_pads},
+          {"concats_in_place", mem.concats_in_place},
+          {"reshapes_removed", mem.reshapes_removed},
           {"peak_rss_after_init_bytes", peak_rss_after_init},
           {"peak_rss_bytes", peak_rss}}},
         {"fallbacks", fallback_json}};
@@ -226,8 +231,15 @@ int RunBench(const BenchOptions& opt) {
                list);
   }
   fmt::print(
-      "arena        {} bytes; constants {} bytes in place, {} bytes folded\n",
-      mem.arena_bytes, mem.constant_bytes, mem.folded_bytes);
+      "arena        {} bytes (lower bound {}); constants {} bytes in place, "
+      "{} bytes folded\n",
+      mem.arena_bytes, mem.arena_lower_bound_bytes, mem.constant_bytes,
+      mem.folded_bytes);
+  fmt::print(
+      "graph passes {} activations fused, {} pads folded, {} concatenations "
+      "in place, {} reshapes removed\n",
+      mem.fused_activations, mem.folded_pads, mem.concats_in_place,
+      mem.reshapes_removed);
   fmt::print("peak RSS     {:.1f} MB after init, {:.1f} MB at the end\n",
              peak_rss_after_init / 1e6, peak_rss / 1e6);
   if (profile) {

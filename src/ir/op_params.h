@@ -23,14 +23,27 @@ enum class Activation : int8_t {
   kSignBit = 5,
 };
 
-// TFLite's Padding values.
-enum class Padding : int8_t { kSame = 0, kValid = 1 };
+// TFLite's Padding values, plus kExplicit: an internal mode, never read from
+// or written to a .tflite file, set by graph passes (ir/passes/fold_pad.h) on
+// CONV_2D, DEPTHWISE_CONV_2D and the 2D pools only. With kExplicit the op's
+// `explicit_padding` gives the rows/columns of padding on each side, and
+// out = (in + before + after - effective_filter) / stride + 1. Padded cells
+// behave as with TFLite's SAME padding: convolutions see zeros (the input
+// zero point when quantized), pools leave them out of the window.
+enum class Padding : int8_t { kSame = 0, kValid = 1, kExplicit = 2 };
+
+// Padding of the H and W dims when padding == Padding::kExplicit (ignored
+// otherwise). All values >= 0.
+struct ExplicitPadding {
+  int32_t top = 0, bottom = 0, left = 0, right = 0;
+};
 
 struct Conv2DParams {  // CONV_2D
   Padding padding = Padding::kSame;
   int32_t stride_w = 1, stride_h = 1;
   int32_t dilation_w = 1, dilation_h = 1;
   Activation activation = Activation::kNone;
+  ExplicitPadding explicit_padding;  // only with Padding::kExplicit
 };
 
 struct DepthwiseConv2DParams {  // DEPTHWISE_CONV_2D
@@ -39,6 +52,7 @@ struct DepthwiseConv2DParams {  // DEPTHWISE_CONV_2D
   int32_t depth_multiplier = 1;
   int32_t dilation_w = 1, dilation_h = 1;
   Activation activation = Activation::kNone;
+  ExplicitPadding explicit_padding;  // only with Padding::kExplicit
 };
 
 struct TransposeConvParams {  // TRANSPOSE_CONV (inputs: output_shape, weights,
@@ -65,6 +79,7 @@ struct Pool2DParams {  // AVERAGE_POOL_2D, MAX_POOL_2D, L2_POOL_2D
   int32_t stride_w = 1, stride_h = 1;
   int32_t filter_w = 1, filter_h = 1;
   Activation activation = Activation::kNone;
+  ExplicitPadding explicit_padding;  // only with Padding::kExplicit
 };
 
 struct BinaryParams {  // ADD, SUB, MUL, DIV (fused activation)

@@ -1,6 +1,8 @@
 #include "ir/shape_inference.h"
 
+#include <algorithm>
 #include <cstring>
+#include <limits>
 
 #include "ir/shapes/shape_fns.h"
 
@@ -142,6 +144,10 @@ Result<PaddedDim> ComputePaddedDim(Padding padding, int32_t in, int32_t filter,
     return InvalidModel("invalid window: in={} filter={} stride={} dilation={}",
                         in, filter, stride, dilation);
   }
+  if (padding != Padding::kSame && padding != Padding::kValid) {
+    return InvalidArgument("padding mode {} needs explicit amounts",
+                           static_cast<int>(padding));
+  }
   int64_t effective = int64_t{filter - 1} * dilation + 1;
   PaddedDim d;
   if (padding == Padding::kSame) {
@@ -159,6 +165,37 @@ Result<PaddedDim> ComputePaddedDim(Padding padding, int32_t in, int32_t filter,
     return InvalidModel("window (filter {} dilation {}) larger than input {}",
                         filter, dilation, in);
   }
+  return d;
+}
+
+Result<PaddedDim> ComputePaddedDim(Padding padding, int32_t in, int32_t filter,
+                                   int32_t stride, int32_t dilation,
+                                   int32_t explicit_before,
+                                   int32_t explicit_after) {
+  if (padding != Padding::kExplicit) {
+    return ComputePaddedDim(padding, in, filter, stride, dilation);
+  }
+  if (stride < 1 || dilation < 1 || filter < 1 || in < 0 ||
+      explicit_before < 0 || explicit_after < 0) {
+    return InvalidModel(
+        "invalid window: in={} filter={} stride={} dilation={} padding={}+{}",
+        in, filter, stride, dilation, explicit_before, explicit_after);
+  }
+  const int64_t effective = int64_t{filter - 1} * dilation + 1;
+  const int64_t padded = int64_t{in} + explicit_before + explicit_after;
+  if (padded < effective) {
+    return InvalidModel(
+        "window (filter {} dilation {}) larger than padded input {}", filter,
+        dilation, padded);
+  }
+  const int64_t out = (padded - effective) / stride + 1;
+  if (padded > std::numeric_limits<int32_t>::max()) {
+    return InvalidModel("padded input {} is too large", padded);
+  }
+  PaddedDim d;
+  d.out = static_cast<int32_t>(out);
+  d.pad_before = explicit_before;
+  d.pad_total = explicit_before + explicit_after;
   return d;
 }
 

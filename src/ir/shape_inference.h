@@ -83,15 +83,43 @@ Status InferNodeShapes(Graph& graph, int node_index,
 // Infers all nodes in order.
 Status InferShapes(Graph& graph, const CustomShapeFnLookup& custom = {});
 
-// Shape of a 2D conv/pool output dim and the leading padding, as TFLite
-// computes them. Error for non-positive results.
+// Shape of a 2D conv/pool output dim and its padding, as TFLite computes
+// them for SAME/VALID. Error for non-positive results.
 struct PaddedDim {
   int32_t out = 0;
   int32_t pad_before = 0;  // padding added before the first element
-  int32_t pad_total = 0;
+  int32_t pad_total = 0;   // before + after
+  int32_t pad_after() const { return pad_total - pad_before; }
 };
+// SAME or VALID; kExplicit is an error here (its amounts are not known):
+// use the overload below.
 Result<PaddedDim> ComputePaddedDim(Padding padding, int32_t in, int32_t filter,
                                    int32_t stride, int32_t dilation);
+// Any padding mode; `explicit_before`/`explicit_after` (>= 0) are the
+// paddings used with kExplicit and ignored otherwise. Explicit padding gives
+// out = (in + before + after - ((filter - 1) * dilation + 1)) / stride + 1
+// (rounded down), pad_before = before, pad_total = before + after.
+Result<PaddedDim> ComputePaddedDim(Padding padding, int32_t in, int32_t filter,
+                                   int32_t stride, int32_t dilation,
+                                   int32_t explicit_before,
+                                   int32_t explicit_after);
+
+// The H or W window of a conv/pool op: params.padding with the matching
+// explicit amounts (top/bottom for H, left/right for W).
+template <typename Params>
+Result<PaddedDim> ComputePaddedHeight(const Params& p, int32_t in,
+                                      int32_t filter, int32_t stride,
+                                      int32_t dilation) {
+  return ComputePaddedDim(p.padding, in, filter, stride, dilation,
+                          p.explicit_padding.top, p.explicit_padding.bottom);
+}
+template <typename Params>
+Result<PaddedDim> ComputePaddedWidth(const Params& p, int32_t in,
+                                     int32_t filter, int32_t stride,
+                                     int32_t dilation) {
+  return ComputePaddedDim(p.padding, in, filter, stride, dilation,
+                          p.explicit_padding.left, p.explicit_padding.right);
+}
 
 }  // namespace mai::ir
 

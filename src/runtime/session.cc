@@ -10,6 +10,7 @@
 #include "backends/backends.h"
 #include "backends/kernel.h"
 #include "backends/ref/ref_registry.h"
+#include "ir/passes/fold_pad.h"
 #include "ir/passes/fuse_activation.h"
 #include "ir/shape_inference.h"
 #include "planner/lifetimes.h"
@@ -50,10 +51,14 @@ class Session::Impl {
   std::vector<backends::KernelContext> contexts;             // per live node
   std::unique_ptr<uint8_t, AlignedDeleter> arena;
   size_t arena_bytes = 0;
+  size_t arena_lower_bound = 0;
+  int concats_in_place = 0;
+  int reshapes_removed = 0;
   std::vector<uint8_t*> tensor_data;  // per tensor: arena slot / constant
   size_t folded_bytes = 0;
   size_t constant_bytes = 0;  // model constants read in place by live nodes
   int fused_activations = 0;
+  int folded_pads = 0;
 
   ir::ShapeFn CustomShapeFn(const std::string& name) const {
     if (options.custom_ops) {
@@ -104,9 +109,38 @@ Status Session::Impl::Prepare() {
   }
 
   // Graph passes.
+  const std::vector<int> before_passes = live_nodes;
   fused_activations = 0;
+  folded_pads = 0;
   if (options.optimize_graph && !options.keep_all_tensors) {
     fused_activations = ir::FuseActivations(graph, live_nodes);
+    folded_pads = ir::FoldPads(graph, live_nodes);
+  }
+
+  // Lifetimes and in-place layout, before kernels: nodes the layout makes
+  // no-ops (concatenations written in place by their producers, reshapes of
+  // a buffer onto itself) leave live_nodes and get no kernel. Lifetime steps
+  // keep counting the removed nodes, which only orders them.
+  const bool in_place_layout =
+      options.optimize_graph && !options.keep_all_tensors;
+  MAI_ASSIGN_OR_RETURN(
+      planner::TensorLifetimes lifetimes,
+      planner::ComputeLifetimes(graph, live_nodes, !options.keep_all_tensors,
+                                in_place_layout));
+  std::vector<int> in_place_nodes;
+  concats_in_place = 0;
+  reshapes_removed = 0;
+  if (in_place_layout) {
+    concats_in_place = static_cast<int>(lifetimes.concats_in_place.size());
+    reshapes_removed = static_cast<int>(lifetimes.noop_reshapes.size());
+    in_place_nodes = lifetimes.concats_in_place;
+    in_place_nodes.insert(in_place_nodes.end(), lifetimes.noop_reshapes.begin(),
+                          lifetimes.noop_reshapes.end());
+    std::sort(in_place_nodes.begin(), in_place_nodes.end());
+    std::erase_if(live_nodes, [&](int n) {
+      return std::binary_search(in_place_nodes.begin(), in_place_nodes.end(),
+                                n);
+    });
   }
 
   // Constants the live nodes read, in place from the model or folded.
@@ -143,17 +177,21 @@ Status Session::Impl::Prepare() {
     kernels.push_back(std::move(kernel));
   }
 
+  for (int n : before_passes) {
+    if (node_backends[n] == "folded") node_backends[n] = "fused";
+  }
+  for (int n : in_place_nodes) node_backends[n] = "in place";
+
   // Memory plan.
-  MAI_ASSIGN_OR_RETURN(
-      planner::TensorLifetimes lifetimes,
-      planner::ComputeLifetimes(graph, live_nodes, !options.keep_all_tensors));
+  MAI_ASSIGN_OR_RETURN(arena_lower_bound,
+                       planner::ArenaLowerBound(lifetimes.records));
   planner::MemoryPlan plan;
   if (options.keep_all_tensors) {
     MAI_ASSIGN_OR_RETURN(plan,
                          planner::KeepAllPlanner().Plan(lifetimes.records));
   } else {
     MAI_ASSIGN_OR_RETURN(
-        plan, planner::GreedyBySizePlanner().Plan(lifetimes.records));
+        plan, planner::SmallestOfPlanner().Plan(lifetimes.records));
   }
   if (plan.arena_bytes > options.max_arena_bytes) {
     return OutOfRange("activations need {} bytes, more than the {} byte limit",
@@ -173,8 +211,9 @@ Status Session::Impl::Prepare() {
     if (tensor.is_constant()) {
       tensor_data[t] = const_cast<uint8_t*>(tensor.data);
     } else if (lifetimes.record_of_tensor[t] >= 0) {
-      tensor_data[t] =
-          arena.get() + plan.offsets[lifetimes.record_of_tensor[t]];
+      tensor_data[t] = arena.get() +
+                       plan.offsets[lifetimes.record_of_tensor[t]] +
+                       lifetimes.offset_in_record[t];
     }
   }
 
@@ -399,9 +438,13 @@ const ir::Model& Session::model() const { return impl_->model; }
 MemoryStats Session::memory() const {
   MemoryStats m;
   m.arena_bytes = impl_->arena_bytes;
+  m.arena_lower_bound_bytes = impl_->arena_lower_bound;
   m.folded_bytes = impl_->folded_bytes;
   m.constant_bytes = impl_->constant_bytes;
+  m.concats_in_place = impl_->concats_in_place;
+  m.reshapes_removed = impl_->reshapes_removed;
   m.fused_activations = impl_->fused_activations;
+  m.folded_pads = impl_->folded_pads;
   if (impl_->model.storage) m.model_file_bytes = impl_->model.storage->size();
   return m;
 }

@@ -22,7 +22,17 @@ Result<P> ParamsOf(const ir::Node& node) {
 fb::ActivationFunctionType Act(ir::Activation a) {
   return static_cast<fb::ActivationFunctionType>(a);
 }
-fb::Padding Pad(ir::Padding p) { return static_cast<fb::Padding>(p); }
+// The file's Padding value. kExplicit is internal to mai (set by graph
+// passes) and has no representation in the format; other values pass
+// through as they are (tests write out-of-range ones on purpose).
+Result<fb::Padding> Pad(ir::Padding p) {
+  if (p == ir::Padding::kExplicit) {
+    return InvalidArgument(
+        "explicit padding (set by a graph pass) cannot be written to a "
+        ".tflite file");
+  }
+  return static_cast<fb::Padding>(p);
+}
 fb::TensorType Type(DType d) { return static_cast<fb::TensorType>(d); }
 
 template <typename T>
@@ -121,20 +131,23 @@ Result<Written> WriteBuiltinOptions(flatbuffers::FlatBufferBuilder& fbb,
   switch (node.op) {
     case OpCode::kConv2D: {
       MAI_ASSIGN_OR_RETURN(auto p, ParamsOf<ir::Conv2DParams>(node));
-      return Done(fb::CreateConv2DOptions(fbb, Pad(p.padding), p.stride_w,
-                                          p.stride_h, Act(p.activation),
-                                          p.dilation_w, p.dilation_h));
+      MAI_ASSIGN_OR_RETURN(fb::Padding padding, Pad(p.padding));
+      return Done(fb::CreateConv2DOptions(fbb, padding, p.stride_w, p.stride_h,
+                                          Act(p.activation), p.dilation_w,
+                                          p.dilation_h));
     }
     case OpCode::kDepthwiseConv2D: {
       MAI_ASSIGN_OR_RETURN(auto p, ParamsOf<ir::DepthwiseConv2DParams>(node));
+      MAI_ASSIGN_OR_RETURN(fb::Padding padding, Pad(p.padding));
       return Done(fb::CreateDepthwiseConv2DOptions(
-          fbb, Pad(p.padding), p.stride_w, p.stride_h, p.depth_multiplier,
+          fbb, padding, p.stride_w, p.stride_h, p.depth_multiplier,
           Act(p.activation), p.dilation_w, p.dilation_h));
     }
     case OpCode::kTransposeConv: {
       MAI_ASSIGN_OR_RETURN(auto p, ParamsOf<ir::TransposeConvParams>(node));
+      MAI_ASSIGN_OR_RETURN(fb::Padding padding, Pad(p.padding));
       return Done(fb::CreateTransposeConvOptions(
-          fbb, Pad(p.padding), p.stride_w, p.stride_h, Act(p.activation)));
+          fbb, padding, p.stride_w, p.stride_h, Act(p.activation)));
     }
     case OpCode::kFullyConnected: {
       MAI_ASSIGN_OR_RETURN(auto p, ParamsOf<ir::FullyConnectedParams>(node));
@@ -152,8 +165,9 @@ Result<Written> WriteBuiltinOptions(flatbuffers::FlatBufferBuilder& fbb,
     case OpCode::kMaxPool2D:
     case OpCode::kL2Pool2D: {
       MAI_ASSIGN_OR_RETURN(auto p, ParamsOf<ir::Pool2DParams>(node));
-      return Done(fb::CreatePool2DOptions(fbb, Pad(p.padding), p.stride_w,
-                                          p.stride_h, p.filter_w, p.filter_h,
+      MAI_ASSIGN_OR_RETURN(fb::Padding padding, Pad(p.padding));
+      return Done(fb::CreatePool2DOptions(fbb, padding, p.stride_w, p.stride_h,
+                                          p.filter_w, p.filter_h,
                                           Act(p.activation)));
     }
     case OpCode::kAdd: {

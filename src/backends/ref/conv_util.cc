@@ -118,10 +118,13 @@ Result<ConvQuant> PrepareConvQuant(const KernelContext& ctx,
   return q;
 }
 
-Result<ConvGeometry> MakeConvGeometry(
-    const KernelContext& ctx, const TensorView& input, const TensorView& filter,
-    const TensorView& output, ir::Padding padding, int stride_h, int stride_w,
-    int dilation_h, int dilation_w) {
+Result<ConvGeometry> MakeConvGeometry(const KernelContext& ctx,
+                                      const TensorView& input,
+                                      const TensorView& filter,
+                                      const TensorView& output,
+                                      const ConvWindow& window) {
+  const int stride_h = window.stride_h, stride_w = window.stride_w;
+  const int dilation_h = window.dilation_h, dilation_w = window.dilation_w;
   if (input.rank() != 4 || filter.rank() != 4 || output.rank() != 4) {
     return ctx.Error("input, filter and output must have rank 4");
   }
@@ -138,11 +141,13 @@ Result<ConvGeometry> MakeConvGeometry(
   g.stride_w = stride_w;
   g.dilation_h = dilation_h;
   g.dilation_w = dilation_w;
-  auto h =
-      ir::ComputePaddedDim(padding, g.in_h, g.filter_h, stride_h, dilation_h);
+  auto h = ir::ComputePaddedDim(window.padding, g.in_h, g.filter_h, stride_h,
+                                dilation_h, window.explicit_padding.top,
+                                window.explicit_padding.bottom);
   if (!h.ok()) return ctx.Error("{}", h.status().message());
-  auto w =
-      ir::ComputePaddedDim(padding, g.in_w, g.filter_w, stride_w, dilation_w);
+  auto w = ir::ComputePaddedDim(window.padding, g.in_w, g.filter_w, stride_w,
+                                dilation_w, window.explicit_padding.left,
+                                window.explicit_padding.right);
   if (!w.ok()) return ctx.Error("{}", w.status().message());
   // Every input coordinate a tap reaches must fit int (hostile strides and
   // dilations otherwise overflow the index arithmetic).
@@ -158,6 +163,8 @@ Result<ConvGeometry> MakeConvGeometry(
   g.out_w = w->out;
   g.pad_top = h->pad_before;
   g.pad_left = w->pad_before;
+  g.pad_bottom = h->pad_after();
+  g.pad_right = w->pad_after();
   if (output.dim(0) != g.batches || output.dim(1) != g.out_h ||
       output.dim(2) != g.out_w) {
     return ctx.Error("output shape {} does not match the window output {}x{}",

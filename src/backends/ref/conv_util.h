@@ -66,22 +66,37 @@ inline int32_t Requantize(int64_t acc, const QuantizedMultiplier& m,
 // Geometry of a 2D convolution (CONV_2D, DEPTHWISE_CONV_2D) in NHWC.
 // Output pixel (oy, ox) reads input pixel (oy * stride_h - pad_top +
 // fy * dilation_h, ...) through filter tap (fy, fx); taps outside the input
-// are skipped.
+// are skipped. pad_bottom/pad_right complete the padded extent:
+// out_h = (in_h + pad_top + pad_bottom - effective_filter_h) / stride_h + 1.
 struct ConvGeometry {
   int batches = 0, in_h = 0, in_w = 0, in_c = 0;
   int filter_h = 0, filter_w = 0, filter_c = 0;
   int out_h = 0, out_w = 0, out_c = 0;
   int stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1;
   int pad_top = 0, pad_left = 0;
+  int pad_bottom = 0, pad_right = 0;
 };
 
+// The window params of a CONV_2D / DEPTHWISE_CONV_2D node.
+struct ConvWindow {
+  ir::Padding padding = ir::Padding::kSame;
+  ir::ExplicitPadding explicit_padding;  // used with ir::Padding::kExplicit
+  int stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1;
+};
+template <typename Params>  // ir::Conv2DParams, ir::DepthwiseConv2DParams
+ConvWindow ConvWindowOf(const Params& p) {
+  return {p.padding,  p.explicit_padding, p.stride_h,
+          p.stride_w, p.dilation_h,       p.dilation_w};
+}
+
 // Fills a ConvGeometry from NHWC input/output shapes, a rank-4 filter
-// ([.., KH, KW, channels]) and the op's window params, and checks the output
-// shape is the one TFLite computes.
-Result<ConvGeometry> MakeConvGeometry(
-    const KernelContext& ctx, const TensorView& input, const TensorView& filter,
-    const TensorView& output, ir::Padding padding, int stride_h, int stride_w,
-    int dilation_h, int dilation_w);
+// ([.., KH, KW, channels]) and the op's window, and checks the output shape
+// is the one the window gives (TFLite's for SAME/VALID).
+Result<ConvGeometry> MakeConvGeometry(const KernelContext& ctx,
+                                      const TensorView& input,
+                                      const TensorView& filter,
+                                      const TensorView& output,
+                                      const ConvWindow& window);
 
 // Geometry of a 2D transposed convolution in NHWC with OHWI weights. The
 // output pixel (oy, ox) receives input pixel (iy, ix) through filter tap

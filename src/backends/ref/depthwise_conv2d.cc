@@ -84,10 +84,8 @@ class DepthwiseConv2DKernel : public OpKernel {
     const TensorView& filter = ctx.input(1);
     const TensorView* bias = ctx.num_inputs() > 2 ? &ctx.input(2) : nullptr;
     const TensorView& output = ctx.output(0);
-    MAI_ASSIGN_OR_RETURN(
-        geometry_,
-        MakeConvGeometry(ctx, input, filter, output, p->padding, p->stride_h,
-                         p->stride_w, p->dilation_h, p->dilation_w));
+    MAI_ASSIGN_OR_RETURN(geometry_, MakeConvGeometry(ctx, input, filter, output,
+                                                     ConvWindowOf(*p)));
     const ConvGeometry& g = geometry_;
     if (filter.dim(0) != 1 || g.in_c < 1 || g.filter_c != g.out_c ||
         g.out_c % g.in_c != 0) {

@@ -127,11 +127,10 @@ class Pool2DKernel : public OpKernel {
       return ctx.Error("input dtype {} differs from output dtype {}",
                        DTypeName(in.dtype()), DTypeName(out.dtype()));
     }
-    auto h = ir::ComputePaddedDim(p->padding, in.dim(1), p->filter_h,
-                                  p->stride_h, 1);
+    auto h =
+        ir::ComputePaddedHeight(*p, in.dim(1), p->filter_h, p->stride_h, 1);
     if (!h.ok()) return ctx.Error("height: {}", h.status().message());
-    auto w = ir::ComputePaddedDim(p->padding, in.dim(2), p->filter_w,
-                                  p->stride_w, 1);
+    auto w = ir::ComputePaddedWidth(*p, in.dim(2), p->filter_w, p->stride_w, 1);
     if (!w.ok()) return ctx.Error("width: {}", w.status().message());
     if (out.dim(0) != in.dim(0) || out.dim(1) != h->out ||
         out.dim(2) != w->out || out.dim(3) != in.dim(3)) {

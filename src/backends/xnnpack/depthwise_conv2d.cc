@@ -20,11 +20,9 @@ class XnnDepthwiseConv2DKernel : public OpKernel {
     const TensorView& filter = ctx.input(1);
     const TensorView* bias = ctx.num_inputs() > 2 ? &ctx.input(2) : nullptr;
     const TensorView& output = ctx.output(0);
-    MAI_ASSIGN_OR_RETURN(
-        ref::ConvGeometry g,
-        ref::MakeConvGeometry(ctx, input, filter, output, p->padding,
-                              p->stride_h, p->stride_w, p->dilation_h,
-                              p->dilation_w));
+    MAI_ASSIGN_OR_RETURN(ref::ConvGeometry g,
+                         ref::MakeConvGeometry(ctx, input, filter, output,
+                                               ref::ConvWindowOf(*p)));
     if (filter.dim(0) != 1 || g.in_c < 1 || g.filter_c != g.out_c ||
         g.out_c % g.in_c != 0) {
       return ctx.Error("filter {} does not fit input {} and output {}",

@@ -396,19 +396,10 @@ Status FillXnnConvSpec(const KernelContext& ctx, const TensorView& input,
 }
 
 void SetConvWindow(const ref::ConvGeometry& g, XnnConvSpec& spec) {
-  auto pad_total = [](int in, int out, int filter, int stride, int dilation) {
-    const int64_t total =
-        (int64_t{out} - 1) * stride + (int64_t{filter} - 1) * dilation + 1 - in;
-    return static_cast<uint32_t>(std::max<int64_t>(total, 0));
-  };
-  const uint32_t total_h =
-      pad_total(g.in_h, g.out_h, g.filter_h, g.stride_h, g.dilation_h);
-  const uint32_t total_w =
-      pad_total(g.in_w, g.out_w, g.filter_w, g.stride_w, g.dilation_w);
   spec.pad_top = static_cast<uint32_t>(g.pad_top);
   spec.pad_left = static_cast<uint32_t>(g.pad_left);
-  spec.pad_bottom = total_h - spec.pad_top;
-  spec.pad_right = total_w - spec.pad_left;
+  spec.pad_bottom = static_cast<uint32_t>(g.pad_bottom);
+  spec.pad_right = static_cast<uint32_t>(g.pad_right);
   spec.kernel_h = static_cast<uint32_t>(g.filter_h);
   spec.kernel_w = static_cast<uint32_t>(g.filter_w);
   spec.stride_h = static_cast<uint32_t>(g.stride_h);

@@ -127,8 +127,9 @@ Status FillXnnConvSpec(const KernelContext& ctx, const TensorView& input,
                        ir::Activation activation, XnnConvSpec& spec);
 
 // Sets the window of a convolution spec from the reference geometry:
-// kernel, strides, dilations and explicit paddings (TFLite's: the leading
-// half of the total, the odd extra row/column at the end).
+// kernel, strides, dilations and the geometry's paddings on all four sides
+// (for SAME: TFLite's leading half of the total, the odd extra row/column
+// at the end; for explicit padding: the node's own amounts).
 void SetConvWindow(const ref::ConvGeometry& g, XnnConvSpec& spec);
 
 // Kernel factories registered by conv_registry.cc.

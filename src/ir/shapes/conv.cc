@@ -43,9 +43,7 @@ Status CheckStrides(const ShapeContext& ctx, int32_t stride_h, int32_t stride_w,
 }
 
 // Output height/width of a windowed op, or an error naming the node.
-Result<PaddedDim> Window(const ShapeContext& ctx, Padding padding, int32_t in,
-                         int32_t filter, int32_t stride, int32_t dilation) {
-  auto d = ComputePaddedDim(padding, in, filter, stride, dilation);
+Result<PaddedDim> Window(const ShapeContext& ctx, Result<PaddedDim> d) {
   if (!d.ok()) return ctx.Error("{}", d.status().message());
   return d;
 }
@@ -78,10 +76,12 @@ Status Conv2DShape(ShapeContext& ctx) {
                      groups);
   }
   MAI_RETURN_IF_ERROR(CheckBias(ctx, 2, f[0]));
-  MAI_ASSIGN_OR_RETURN(PaddedDim h, Window(ctx, p->padding, in[1], f[1],
-                                           p->stride_h, p->dilation_h));
-  MAI_ASSIGN_OR_RETURN(PaddedDim w, Window(ctx, p->padding, in[2], f[2],
-                                           p->stride_w, p->dilation_w));
+  MAI_ASSIGN_OR_RETURN(
+      PaddedDim h, Window(ctx, ComputePaddedHeight(*p, in[1], f[1], p->stride_h,
+                                                   p->dilation_h)));
+  MAI_ASSIGN_OR_RETURN(
+      PaddedDim w, Window(ctx, ComputePaddedWidth(*p, in[2], f[2], p->stride_w,
+                                                  p->dilation_w)));
   return ctx.SetOutputShape(0, {in[0], h.out, w.out, f[0]});
 }
 
@@ -109,10 +109,12 @@ Status DepthwiseConv2DShape(ShapeContext& ctx) {
         in[3]);
   }
   MAI_RETURN_IF_ERROR(CheckBias(ctx, 2, f[3]));
-  MAI_ASSIGN_OR_RETURN(PaddedDim h, Window(ctx, p->padding, in[1], f[1],
-                                           p->stride_h, p->dilation_h));
-  MAI_ASSIGN_OR_RETURN(PaddedDim w, Window(ctx, p->padding, in[2], f[2],
-                                           p->stride_w, p->dilation_w));
+  MAI_ASSIGN_OR_RETURN(
+      PaddedDim h, Window(ctx, ComputePaddedHeight(*p, in[1], f[1], p->stride_h,
+                                                   p->dilation_h)));
+  MAI_ASSIGN_OR_RETURN(
+      PaddedDim w, Window(ctx, ComputePaddedWidth(*p, in[2], f[2], p->stride_w,
+                                                  p->dilation_w)));
   return ctx.SetOutputShape(0, {in[0], h.out, w.out, f[3]});
 }
 

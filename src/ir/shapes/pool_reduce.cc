@@ -37,11 +37,11 @@ Status Pool2DShape(ShapeContext& ctx) {
                      params->stride_w);
   }
   MAI_RETURN_IF_ERROR(ExpectOutputDType(ctx, 0, input->dtype));
-  auto h = ComputePaddedDim(params->padding, input->shape[1], params->filter_h,
-                            params->stride_h, 1);
+  auto h = ComputePaddedHeight(*params, input->shape[1], params->filter_h,
+                               params->stride_h, 1);
   if (!h.ok()) return ctx.Error("height: {}", h.status().message());
-  auto w = ComputePaddedDim(params->padding, input->shape[2], params->filter_w,
-                            params->stride_w, 1);
+  auto w = ComputePaddedWidth(*params, input->shape[2], params->filter_w,
+                              params->stride_w, 1);
   if (!w.ok()) return ctx.Error("width: {}", w.status().message());
   return ctx.SetOutputShape(0,
                             {input->shape[0], h->out, w->out, input->shape[3]});
