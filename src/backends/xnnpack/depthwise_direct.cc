@@ -6,6 +6,7 @@
 
 #include "backends/ref/conv_util.h"
 #include "backends/ref/quant_util.h"
+#include "backends/xnnpack/dispatch_kernel.h"
 #include "backends/xnnpack/fast_util.h"
 #include "backends/xnnpack/xnn_conv_util.h"
 
@@ -244,33 +245,6 @@ class DepthwiseDirectKernel final : public OpKernel {
   DepthwiseArgs args_;
 };
 
-class DepthwiseDispatchKernel final : public OpKernel {
- public:
-  Status Prepare(const KernelContext& ctx) override {
-    active_ = nullptr;
-    Status direct = direct_->Prepare(ctx);
-    if (direct.ok()) {
-      active_ = direct_.get();
-      return direct;
-    }
-    if (direct.code() != StatusCode::kUnimplemented) return direct;
-    if (!xnn_) xnn_ = CreateXnnDepthwiseConv2DKernel();
-    MAI_RETURN_IF_ERROR(xnn_->Prepare(ctx));
-    active_ = xnn_.get();
-    return Status::Ok();
-  }
-
-  Status Invoke(const KernelContext& ctx) override {
-    if (active_ == nullptr) return ctx.Error("kernel is not prepared");
-    return active_->Invoke(ctx);
-  }
-
- private:
-  std::unique_ptr<OpKernel> direct_ = CreateDepthwiseDirectKernel();
-  std::unique_ptr<OpKernel> xnn_;
-  OpKernel* active_ = nullptr;
-};
-
 }  // namespace
 
 std::unique_ptr<OpKernel> CreateDepthwiseDirectKernel() {
@@ -278,7 +252,8 @@ std::unique_ptr<OpKernel> CreateDepthwiseDirectKernel() {
 }
 
 std::unique_ptr<OpKernel> CreateDepthwiseDispatchKernel() {
-  return std::make_unique<DepthwiseDispatchKernel>();
+  return NewFirstTakerKernel(
+      {CreateDepthwiseDirectKernel, CreateXnnDepthwiseConv2DKernel});
 }
 
 }  // namespace mai::backends::xnnpack

@@ -7,7 +7,9 @@
 
 #include "backends/ref/conv_util.h"
 #include "backends/ref/quant_util.h"
+#include "backends/xnnpack/dispatch_kernel.h"
 #include "backends/xnnpack/fast_util.h"
+#include "backends/xnnpack/simd_tile.h"
 #include "backends/xnnpack/xnn_conv_util.h"
 
 // The vector helpers below are always inlined into the target clones of
@@ -37,60 +39,12 @@ struct SparseConvArgs {
   float out_min = 0, out_max = 0;
 };
 
-// kSparseVector floats as one value: GCC lowers it to one AVX-512 register,
-// two AVX2 registers or four SSE registers, depending on the clone.
-constexpr int kSparseVector = 16;
-typedef float TileVector __attribute__((vector_size(kSparseVector * 4)));
+constexpr int kSparseVector = simd::kLanes;
+using TileVector = simd::Vec16;
 constexpr int kVectorsPerTile = kSparseTile / kSparseVector;
 static_assert(kSparseTile % kSparseVector == 0);
-
-template <typename V = TileVector>
-[[gnu::always_inline]] inline V LoadVector(const float* p) {
-  V v;
-  std::memcpy(&v, p, sizeof(v));
-  return v;
-}
-template <typename V = TileVector>
-[[gnu::always_inline]] inline void StoreVector(float* p, V v) {
-  std::memcpy(p, &v, sizeof(v));
-}
-
-// One stage of the 16x16 transpose: swaps, for every row pair (i, i+D) with
-// bit D of i clear, the elements of row i whose column has bit D set with
-// the elements of row i+D whose column has it clear (the off-diagonal
-// D-blocks). Stages D = 8, 4, 2, 1 transpose the matrix.
-template <int D, size_t... J>
-[[gnu::always_inline]] inline TileVector ShuffleLow(TileVector a, TileVector b,
-                                                    std::index_sequence<J...>) {
-  return __builtin_shufflevector(a, b,
-                                 ((J & D) == 0 ? J : kSparseVector + J - D)...);
-}
-template <int D, size_t... J>
-[[gnu::always_inline]] inline TileVector ShuffleHigh(
-    TileVector a, TileVector b, std::index_sequence<J...>) {
-  return __builtin_shufflevector(a, b,
-                                 ((J & D) == 0 ? J + D : kSparseVector + J)...);
-}
-
-template <int D>
-[[gnu::always_inline]] inline void TransposeStage(TileVector* r) {
-  constexpr auto kLanes = std::make_index_sequence<kSparseVector>();
-  for (int i = 0; i < kSparseVector; ++i) {
-    if (i & D) continue;
-    const TileVector a = r[i], b = r[i + D];
-    r[i] = ShuffleLow<D>(a, b, kLanes);
-    r[i + D] = ShuffleHigh<D>(a, b, kLanes);
-  }
-}
-
-// rows[i][j] <- rows[j][i] for a 16x16 block held in 16 vectors.
-template <typename V = TileVector>
-[[gnu::always_inline]] inline void Transpose16(V* r) {
-  TransposeStage<8>(r);
-  TransposeStage<4>(r);
-  TransposeStage<2>(r);
-  TransposeStage<1>(r);
-}
+using simd::Load;
+using simd::Store;
 
 // Tiles [tile_begin, tile_end) of kSparseTile pixels. A tile is several
 // vectors so that several independent multiply-add chains hide the latency
@@ -109,7 +63,6 @@ template <int kUnused = 0>
   alignas(64) float acc_t[V * kSparseTile];  // 16 output channels x tile
   const TileVector lo = TileVector{} + a.out_min;
   const TileVector hi = TileVector{} + a.out_max;
-  const int in_full = a.in_c / V * V;
   const int out_full = a.out_c / V * V;
   for (int64_t tile = tile_begin; tile < tile_end; ++tile) {
     const int64_t p0 = tile * kSparseTile;
@@ -119,26 +72,8 @@ template <int kUnused = 0>
     float* out = a.output + p0 * a.out_c;
 
     // Input tile -> xt[channel][pixel]; lanes past the last pixel are zero.
-    if (n < kSparseTile) {
-      std::memset(xt, 0, sizeof(float) * a.in_c * kSparseTile);
-    }
+    simd::TransposeToChannelMajor<kSparseTile>(in, a.in_c, n, xt);
     const int full_blocks = n / V;
-    for (int pb = 0; pb < full_blocks; ++pb) {
-      for (int c = 0; c < in_full; c += V) {
-        TileVector r[V];
-        for (int i = 0; i < V; ++i) {
-          r[i] = LoadVector(in + static_cast<int64_t>(pb * V + i) * a.in_c + c);
-        }
-        Transpose16(r);
-        for (int i = 0; i < V; ++i)
-          StoreVector(xt + (c + i) * kSparseTile + pb * V, r[i]);
-      }
-    }
-    for (int p = 0; p < n; ++p) {
-      const float* row = in + static_cast<int64_t>(p) * a.in_c;
-      const int first = p < full_blocks * V ? in_full : 0;
-      for (int i = first; i < a.in_c; ++i) xt[i * kSparseTile + p] = row[i];
-    }
 
     for (int o0 = 0; o0 < a.out_c; o0 += V) {
       const int group = std::min(V, a.out_c - o0);
@@ -151,13 +86,13 @@ template <int kUnused = 0>
           const float w = a.value[k];
           const float* x = xt + a.column[k] * kSparseTile;
           for (int v = 0; v < kVectorsPerTile; ++v) {
-            acc[v] += w * LoadVector(x + v * V);
+            acc[v] += w * Load(x + v * V);
           }
         }
         for (int v = 0; v < kVectorsPerTile; ++v) {
           TileVector r = acc[v] < lo ? lo : acc[v];
           r = r > hi ? hi : r;
-          StoreVector(acc_t + g * kSparseTile + v * V, r);
+          Store(acc_t + g * kSparseTile + v * V, r);
         }
       }
       // acc_t[channel][pixel] -> out[pixel][o0 + channel].
@@ -165,11 +100,10 @@ template <int kUnused = 0>
         for (int pb = 0; pb < full_blocks; ++pb) {
           TileVector r[V];
           for (int i = 0; i < V; ++i)
-            r[i] = LoadVector(acc_t + i * kSparseTile + pb * V);
-          Transpose16(r);
+            r[i] = Load(acc_t + i * kSparseTile + pb * V);
+          simd::Transpose16(r);
           for (int i = 0; i < V; ++i) {
-            StoreVector(out + static_cast<int64_t>(pb * V + i) * a.out_c + o0,
-                        r[i]);
+            Store(out + static_cast<int64_t>(pb * V + i) * a.out_c + o0, r[i]);
           }
         }
       }
@@ -297,34 +231,6 @@ class SparseConv1x1Kernel final : public OpKernel {
   SparseConvArgs args_;
 };
 
-// The sparse kernel where it applies, XNNPACK's dense convolution otherwise.
-class Conv2DDispatchKernel final : public OpKernel {
- public:
-  Status Prepare(const KernelContext& ctx) override {
-    active_ = nullptr;
-    Status sparse = sparse_->Prepare(ctx);
-    if (sparse.ok()) {
-      active_ = sparse_.get();
-      return sparse;
-    }
-    if (sparse.code() != StatusCode::kUnimplemented) return sparse;
-    if (!dense_) dense_ = CreateXnnConv2DKernel();
-    MAI_RETURN_IF_ERROR(dense_->Prepare(ctx));
-    active_ = dense_.get();
-    return Status::Ok();
-  }
-
-  Status Invoke(const KernelContext& ctx) override {
-    if (active_ == nullptr) return ctx.Error("kernel is not prepared");
-    return active_->Invoke(ctx);
-  }
-
- private:
-  std::unique_ptr<OpKernel> sparse_ = CreateSparseConv1x1Kernel();
-  std::unique_ptr<OpKernel> dense_;
-  OpKernel* active_ = nullptr;
-};
-
 }  // namespace
 
 std::unique_ptr<OpKernel> CreateSparseConv1x1Kernel() {
@@ -332,7 +238,8 @@ std::unique_ptr<OpKernel> CreateSparseConv1x1Kernel() {
 }
 
 std::unique_ptr<OpKernel> CreateConv2DDispatchKernel() {
-  return std::make_unique<Conv2DDispatchKernel>();
+  return NewFirstTakerKernel(
+      {CreateSparseConv1x1Kernel, CreateXnnConv2DKernel});
 }
 
 }  // namespace mai::backends::xnnpack
