@@ -379,5 +379,30 @@ TEST(XnnConv2DTest, Int16FallsBack) {
       << strict.status().message();
 }
 
+// A large kernel over a large image: 2048 x 2048 output pixels x 16 x 16
+// taps would need 8 GiB of XNNPACK indirection pointers (a few KB of
+// weights in the file). Declined; the reference kernel runs it.
+TEST(XnnConv2DTest, HugeIndirectionFallsBack) {
+  tflite::ModelBuilder b;
+  const int x = b.AddInput("x", DType::kFloat32, {1, 2048, 2048, 1});
+  const int w = b.AddConstant<float>("w", {1, 16, 16, 1},
+                                     std::vector<float>(256, 1.0f / 256));
+  const int y = b.AddTensor("y", DType::kFloat32, std::nullopt);
+  b.AddOp(ir::OpCode::kConv2D, {x, w, ir::kNoTensor}, {y}, ir::Conv2DParams{});
+  b.MarkOutput(y);
+  auto model = b.Build();
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  SessionOptions autos;
+  autos.backend = "auto";
+  auto session = Session::LoadBytes(*model, autos);
+  ASSERT_TRUE(session.ok()) << session.status().message();
+  ASSERT_TRUE((*session)->Prepare().ok());
+  EXPECT_EQ((*session)->node_backend(0), "ref");
+  ASSERT_EQ((*session)->fallbacks().size(), 1u);
+  EXPECT_NE((*session)->fallbacks()[0].reason.find("indirection"),
+            std::string::npos)
+      << (*session)->fallbacks()[0].reason;
+}
+
 }  // namespace
 }  // namespace mai

@@ -187,5 +187,20 @@ TEST(XnnPoolTest, DeclinedCasesFallBack) {
   }
 }
 
+// A hostile window (found by the fuzzer): 32768 x 32768 taps for each of
+// 9 output pixels would make XNNPACK allocate 72 GiB of indirection
+// pointers. The node is declined and the reference kernel (which clips the
+// window to the image) runs it.
+TEST(XnnPoolTest, HugeWindowFallsBack) {
+  ir::Pool2DParams p;
+  p.padding = ir::Padding::kSame;
+  p.filter_h = p.filter_w = 32768;
+  auto model = PoolModel(ir::OpCode::kMaxPool2D, DType::kFloat32,
+                         {1, 3, 3, 2}, p);
+  Rng rng(7702);
+  HostTensor x = HostTensor::From<float>({1, 3, 3, 2}, rng.Floats(18));
+  testing::ExpectFallsBack(model, {x});
+}
+
 }  // namespace
 }  // namespace mai

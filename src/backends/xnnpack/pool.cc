@@ -83,9 +83,12 @@ class Pool2DKernel final : public OpKernel {
     if (xnn_out_h != out.dim(1) || xnn_out_w != out.dim(2)) {
       return ctx.Unsupported("padding does not reproduce the output size");
     }
-    if (p->filter_h * p->filter_w < 2) {
+    if (int64_t{p->filter_h} * p->filter_w < 2) {
       return ctx.Unsupported("XNNPACK has no 1x1 pooling");
     }
+    MAI_RETURN_IF_ERROR(CheckXnnIndirectionSize(
+        ctx, static_cast<uint64_t>(out.dim(0)) * out.dim(1) * out.dim(2),
+        static_cast<uint64_t>(p->filter_h) * p->filter_w));
     MAI_RETURN_IF_ERROR(EnsureXnnpackInitialized());
     // Nothing to compute: without an operator Invoke does nothing.
     if (out.num_elements() == 0) return Status::Ok();

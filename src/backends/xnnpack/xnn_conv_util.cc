@@ -299,6 +299,29 @@ Status XnnConvRunner::Prepare(const KernelContext& ctx, const XnnConvSpec& spec,
     return Status::Ok();
   }
   MAI_RETURN_IF_ERROR(EnsureXnnpackInitialized());
+  if (spec.kind != XnnConvSpec::Kind::kFullyConnected) {
+    // Output pixels; for a deconvolution, the uncropped output bounds them.
+    auto out_dim = [&](uint64_t in, uint32_t pad_before, uint32_t pad_after,
+                       uint32_t kernel, uint32_t stride, uint32_t dilation,
+                       uint32_t adjustment) -> uint64_t {
+      const uint64_t s = std::max<uint32_t>(stride, 1);
+      const uint64_t k =
+          uint64_t{kernel - 1} * std::max<uint32_t>(dilation, 1) + 1;
+      if (spec.kind == XnnConvSpec::Kind::kDeconvolution) {
+        return s * (in > 0 ? in - 1 : 0) + k + adjustment;
+      }
+      const uint64_t padded = in + pad_before + pad_after;
+      return padded < k ? 0 : (padded - k) / s + 1;
+    };
+    const uint64_t pixels =
+        uint64_t{batch} *
+        out_dim(in_h, spec.pad_top, spec.pad_bottom, spec.kernel_h,
+                spec.stride_h, spec.dilation_h, adjustment_h) *
+        out_dim(in_w, spec.pad_left, spec.pad_right, spec.kernel_w,
+                spec.stride_w, spec.dilation_w, adjustment_w);
+    MAI_RETURN_IF_ERROR(CheckXnnIndirectionSize(
+        ctx, pixels, uint64_t{spec.kernel_h} * spec.kernel_w));
+  }
   if (op_ == nullptr || !(spec == spec_)) {
     MAI_RETURN_IF_ERROR(Create(ctx, spec));
   }

@@ -85,4 +85,16 @@ bool ZeroPointFits(int64_t zero_point, DType dtype) {
   }
 }
 
+Status CheckXnnIndirectionSize(const KernelContext& ctx, uint64_t output_pixels,
+                               uint64_t taps) {
+  const uint64_t limit = kMaxXnnIndirectionBytes / sizeof(void*);
+  if (taps != 0 && output_pixels > limit / taps) {
+    return ctx.Unsupported(
+        "{} output pixels x {} window taps would need more than {} MiB of "
+        "XNNPACK indirection pointers",
+        output_pixels, taps, kMaxXnnIndirectionBytes >> 20);
+  }
+  return Status::Ok();
+}
+
 }  // namespace mai::backends::xnnpack

@@ -52,6 +52,16 @@ inline pthreadpool_t XnnThreadpool(const KernelContext& ctx) {
   return static_cast<pthreadpool_t>(ctx.threadpool);
 }
 
+// XNNPACK's window operators (convolution, deconvolution, pooling, resize)
+// build an indirection buffer of one pointer per output pixel per window
+// tap at setup. A hostile model can ask for terabytes with a small file
+// (a huge pooling window over a modest image), so above this size the node
+// is declined (Unimplemented: the reference kernel, which needs no such
+// buffer, runs it). A 3x3 convolution writing a 4K image needs ~600 MiB.
+inline constexpr uint64_t kMaxXnnIndirectionBytes = uint64_t{1} << 30;
+Status CheckXnnIndirectionSize(const KernelContext& ctx, uint64_t output_pixels,
+                               uint64_t taps);
+
 // Runs a set-up operator (an empty XnnOperator is a no-op: nothing to do).
 Status XnnRun(const KernelContext& ctx, const XnnOperator& op);
 
