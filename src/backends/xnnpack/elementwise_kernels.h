@@ -36,7 +36,11 @@ enum class XnnBinaryOp {
   kSquaredDifference,
 };
 std::unique_ptr<OpKernel> NewXnnBinaryKernel(XnnBinaryOp op);  // binary.cc
-std::unique_ptr<OpKernel> NewXnnPreluKernel();                 // binary.cc
+// mai's threaded float32 kernel for ADD/SUB/MUL/MAXIMUM/MINIMUM on the
+// shapes models use (same shapes, a trailing vector, a scalar); declines
+// the rest (fast_binary.cc).
+std::unique_ptr<OpKernel> NewFastBinaryKernel(XnnBinaryOp op);
+std::unique_ptr<OpKernel> NewXnnPreluKernel();  // binary.cc
 
 // QUANTIZE (float32 -> int8/uint8) and DEQUANTIZE (int8/uint8/float16 ->
 // float32), per-tensor quantization (convert.cc).

@@ -1,6 +1,7 @@
 // Registration of the XNNPACK elementwise family: binary arithmetic, PRELU,
 // activations, unary math, QUANTIZE/DEQUANTIZE (see elementwise_kernels.h for
 // what each runs).
+#include "backends/xnnpack/dispatch_kernel.h"
 #include "backends/xnnpack/elementwise_kernels.h"
 #include "backends/xnnpack/xnnpack_registry.h"
 
@@ -10,7 +11,18 @@ namespace {
 using ir::OpCode;
 
 void RegisterBinary(KernelRegistry& r, OpCode code, XnnBinaryOp op) {
-  r.Register(code, [op] { return NewXnnBinaryKernel(op); });
+  const bool has_fast = op == XnnBinaryOp::kAdd || op == XnnBinaryOp::kSub ||
+                        op == XnnBinaryOp::kMul ||
+                        op == XnnBinaryOp::kMaximum ||
+                        op == XnnBinaryOp::kMinimum;
+  if (!has_fast) {
+    r.Register(code, [op] { return NewXnnBinaryKernel(op); });
+    return;
+  }
+  r.Register(code, [op] {
+    return NewFirstTakerKernel({[op] { return NewFastBinaryKernel(op); },
+                                [op] { return NewXnnBinaryKernel(op); }});
+  });
 }
 void RegisterUnary(KernelRegistry& r, OpCode code, XnnUnaryOp op) {
   r.Register(code, [op] { return NewXnnUnaryKernel(op); });
