@@ -395,7 +395,9 @@ def profile_section(args, profiles):
                  "docs/cli.md, \"Per-op profile\"). % peak = achieved GFLOP/s "
                  "(2 × MACs / time) over the fp32 FMA peak measured by the same process "
                  "at that thread count (`mai device`). Conv-heavy = nodes of at least 1 M "
-                 "MACs; their figure is MAC-weighted (total flops / total time).")
+                 "MACs; their figure is MAC-weighted (total flops / total time). MACs are "
+                 "those of the dense layer: layers run by the sparse 1x1 kernel skip their "
+                 "zero weights, so a pruned model can show more than 100 %.")
     lines.append("")
     lines.append("| model | threads | ms in nodes | peak GFLOP/s | conv-heavy nodes "
                  "| conv-heavy % peak | top op types (share of time, % peak) |")
