@@ -199,7 +199,7 @@ class MaiEngine(Engine):
                 "--num_threads", str(threads),
                 "--num_runs", str(args.ref_num_runs if ref else args.num_runs),
                 "--warmup_runs", str(args.ref_warmup_runs if ref else args.warmup_runs),
-                "--seed", str(args.seed)]
+                "--seed", str(args.seed), "--min_secs", "0", "--warmup_min_secs", "0"]
 
     def parse(self, stdout):
         j = json.loads(stdout)
@@ -363,7 +363,8 @@ def run_profiles(args):
             cmd = [args.mai, "bench", model, "--json", "--backend", "auto",
                    "--num_threads", str(threads), "--num_runs", "5",
                    "--warmup_runs", str(args.warmup_runs), "--seed", str(args.seed),
-                   "--enable_op_profiling", "--profiling_runs", str(args.profile_runs)]
+                   "--enable_op_profiling", "--profiling_runs", str(args.profile_runs),
+                   "--min_secs", "0", "--warmup_min_secs", "0"]
             if threads in peaks:
                 cmd += ["--peak_gflops", f"{peaks[threads]:.3f}"]
             rc, out, err, _ = run_process(cmd, args.timeout)

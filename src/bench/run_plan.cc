@@ -40,7 +40,9 @@ Result<std::vector<double>> RunPhase(const RunPlan& plan,
     const double elapsed = clock.now_secs() - start;
     const bool enough = static_cast<int>(samples.size()) >= plan.min_runs &&
                         elapsed >= plan.min_secs;
-    const bool over_time = plan.max_secs > 0 && elapsed >= plan.max_secs;
+    const bool over_time = (plan.max_secs > 0 && elapsed >= plan.max_secs) ||
+                           (plan.max_runs > 0 &&
+                            static_cast<int>(samples.size()) >= plan.max_runs);
     if (!samples.empty() && (enough || over_time)) break;
     if (samples.empty() && plan.min_runs == 0 && plan.min_secs == 0) break;
     const double t0 = clock.now_secs();

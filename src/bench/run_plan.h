@@ -27,6 +27,9 @@ struct RunPlan {
   double max_secs =
       150;  // stop once this much time has passed (<= 0: no limit)
   double run_delay_secs = 0;  // pause after each run (not timed)
+  // Stop after this many runs even if min_secs is not reached (0: no
+  // limit): keeps a sub-microsecond model from filling memory with samples.
+  int max_runs = 0;
 };
 
 // A source of time and a way to wait; the default is steady_clock and

@@ -14,7 +14,10 @@
 #include <numeric>
 #include <optional>
 
+#include "bench/latency_stats.h"
 #include "bench/op_profiler.h"
+#include "bench/process_memory.h"
+#include "bench/run_plan.h"
 #include "cli/commands.h"
 #include "cli/session_setup.h"
 #include "device/device_info.h"
@@ -31,6 +34,18 @@ struct BenchOptions {
   int num_threads = 1;
   int num_runs = 50;
   int warmup_runs = 1;
+  // benchmark_model's method: each phase runs until both its count and its
+  // time are reached, and stops at its maximum time.
+  double min_secs = 1.0;
+  double max_secs = 150.0;
+  double warmup_min_secs = 0.5;
+  double run_delay = -1;     // seconds between timed runs; < 0: none
+  double cooldown_secs = 0;  // pause before the timed phase
+  int max_runs = 100000;     // per phase, whatever min_secs says
+  std::string cpu_list;
+  std::string use_xnnpack;  // "true"/"false" (benchmark_model spelling)
+  bool report_peak_memory = false;
+  std::string input_layer, input_layer_shape, input_layer_value_files;
   bool json = false;
   bool no_graph_passes = false;
   bool op_profiling = false;
@@ -66,23 +81,6 @@ double MsSince(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
-// Peak resident set size of this process so far (VmHWM in /proc/self/status),
-// in bytes; 0 where the kernel does not report it.
-int64_t PeakRssBytes() {
-  std::FILE* f = std::fopen("/proc/self/status", "r");
-  if (f == nullptr) return 0;
-  char line[256];
-  long long kib = 0;
-  while (std::fgets(line, sizeof(line), f) != nullptr) {
-    if (std::strncmp(line, "VmHWM:", 6) == 0) {
-      if (std::sscanf(line + 6, "%lld", &kib) != 1) kib = 0;
-      break;
-    }
-  }
-  std::fclose(f);
-  return static_cast<int64_t>(kib) * 1024;
-}
-
 int RunBench(const BenchOptions& opt) {
   auto fail = [](const Status& s) {
     fmt::print(stderr, "mai bench: {}\n", s.message());
@@ -95,22 +93,49 @@ int RunBench(const BenchOptions& opt) {
     return fail(InvalidArgument("--profiling_runs must be >= 0"));
   if (opt.peak_gflops < 0)
     return fail(InvalidArgument("--peak_gflops must be >= 0"));
+  if (opt.min_secs < 0 || opt.warmup_min_secs < 0 || opt.cooldown_secs < 0)
+    return fail(InvalidArgument("times must be >= 0"));
+  if (opt.max_secs > 0 && opt.max_secs < opt.min_secs)
+    return fail(InvalidArgument("--max_secs {} is below --min_secs {}",
+                                opt.max_secs, opt.min_secs));
+  std::string backend = opt.backend;
+  if (!opt.use_xnnpack.empty()) {
+    if (opt.use_xnnpack == "true" || opt.use_xnnpack == "1") {
+      if (backend == "ref") backend = "auto";
+    } else if (opt.use_xnnpack == "false" || opt.use_xnnpack == "0") {
+      backend = "ref";
+    } else {
+      return fail(InvalidArgument("--use_xnnpack takes true or false, not '{}'",
+                                  opt.use_xnnpack));
+    }
+  }
+  if (!opt.cpu_list.empty()) {
+    auto cpus = bench::ParseCpuList(opt.cpu_list);
+    if (!cpus.ok()) return fail(cpus.status());
+    // Before the session exists, so its thread pool inherits the mask.
+    if (Status st = bench::SetCpuAffinity(*cpus); !st.ok()) return fail(st);
+  }
+  auto tflite_inputs = ParseTfliteInputFlags(
+      opt.input_layer, opt.input_layer_shape, opt.input_layer_value_files);
+  if (!tflite_inputs.ok()) return fail(tflite_inputs.status());
   // Measured before the model is loaded, so that nothing else runs then.
   double peak_gflops = opt.peak_gflops;
   if (opt.op_profiling && peak_gflops == 0 && opt.num_threads >= 1) {
     peak_gflops = MeasurePeakGflops(opt.num_threads);
   }
   SessionOptions so;
-  so.backend = opt.backend;
+  so.backend = backend;
   so.allow_fallback = !opt.no_fallback;
   so.num_threads = opt.num_threads;
   so.optimize_graph = !opt.no_graph_passes;
 
+  bench::RssSampler sampler;
+  if (opt.report_peak_memory) sampler.Start();
   Clock::time_point t0 = Clock::now();
   auto session = Session::LoadFile(opt.model, so);
   if (!session.ok()) return fail(session.status());
   double load_ms = MsSince(t0);
-  std::vector<InputSpec> specs;
+  std::vector<InputSpec> specs = tflite_inputs->files;
   for (const std::string& flag : opt.inputs) {
     auto spec = ParseInputFlag(flag);
     if (!spec.ok()) return fail(spec.status());
@@ -118,33 +143,53 @@ int RunBench(const BenchOptions& opt) {
   }
   Session& s = **session;
   t0 = Clock::now();
-  if (Status st = PrepareAndFillInputs(s, specs, opt.seed); !st.ok())
+  if (Status st =
+          PrepareAndFillInputs(s, specs, opt.seed, tflite_inputs->shapes);
+      !st.ok())
     return fail(st);
   double prepare_ms = MsSince(t0);
-  int64_t peak_rss_after_init = PeakRssBytes();
+  int64_t peak_rss_after_init = bench::PeakRssBytes();
+  int64_t sampled_peak_after_init = 0;
+  if (opt.report_peak_memory) {
+    sampler.Stop();
+    sampled_peak_after_init = sampler.peak_bytes();
+    sampler.Start();
+  }
 
+  auto invoke = [&s] { return s.Invoke(); };
   t0 = Clock::now();
   if (Status st = s.Invoke(); !st.ok()) return fail(st);
   double first_ms = MsSince(t0);
-  for (int i = 0; i < opt.warmup_runs; ++i) {
-    if (Status st = s.Invoke(); !st.ok()) return fail(st);
+  auto warmup = bench::RunPhase({.min_runs = opt.warmup_runs,
+                                 .min_secs = opt.warmup_min_secs,
+                                 .max_secs = opt.max_secs,
+                                 .max_runs = opt.max_runs},
+                                invoke);
+  if (!warmup.ok()) return fail(warmup.status());
+  if (opt.cooldown_secs > 0) {
+    bench::Clock::Steady().sleep_secs(opt.cooldown_secs);
   }
-  std::vector<double> samples;
-  samples.reserve(opt.num_runs);
-  for (int i = 0; i < opt.num_runs; ++i) {
-    t0 = Clock::now();
-    if (Status st = s.Invoke(); !st.ok()) return fail(st);
-    samples.push_back(MsSince(t0));
+  // The load average includes this process: read it before the timed runs.
+  const bench::MachineLoad load = bench::ReadMachineLoad();
+  bench::RunPlan plan;
+  plan.min_runs = opt.num_runs;
+  plan.min_secs = opt.min_secs;
+  plan.max_secs = opt.max_secs;
+  plan.run_delay_secs = opt.run_delay > 0 ? opt.run_delay : 0;
+  plan.max_runs = std::max(opt.max_runs, opt.num_runs);
+  auto timed = bench::RunPhase(plan, invoke);
+  if (!timed.ok()) return fail(timed.status());
+  std::vector<double> samples = std::move(*timed);
+  const bench::LatencyStats stats = bench::Summarize(samples);
+  const std::vector<std::string> warnings =
+      bench::StabilityWarnings(stats, load);
+  int64_t sampled_peak = 0;
+  if (opt.report_peak_memory) {
+    sampler.Stop();
+    sampled_peak = std::max(sampled_peak_after_init, sampler.peak_bytes());
   }
-  std::vector<double> sorted = samples;
-  std::sort(sorted.begin(), sorted.end());
-  double mean =
-      std::accumulate(samples.begin(), samples.end(), 0.0) / samples.size();
-  size_t n = sorted.size();
-  double median =
-      n % 2 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
   MemoryStats mem = s.memory();
-  int64_t peak_rss = PeakRssBytes();
+  int64_t peak_rss = bench::PeakRssBytes();
 
   std::optional<bench::OpProfile> profile;
   if (opt.op_profiling) {
@@ -185,18 +230,24 @@ int RunBench(const BenchOptions& opt) {
   if (opt.json) {
     nlohmann::json j = {
         {"model", opt.model},
-        {"backend", opt.backend},
+        {"backend", backend},
         {"num_threads", opt.num_threads},
         {"init_ms", {{"load", load_ms}, {"prepare", prepare_ms}}},
         {"first_run_ms", first_ms},
-        {"warmup_runs", opt.warmup_runs},
+        {"warmup_runs", warmup->size()},
         {"runs",
-         {{"count", n},
-          {"mean_ms", mean},
-          {"median_ms", median},
-          {"min_ms", sorted.front()},
-          {"max_ms", sorted.back()},
+         {{"count", stats.count},
+          {"mean_ms", stats.mean},
+          {"std_ms", stats.std},
+          {"min_ms", stats.min},
+          {"median_ms", stats.p50},
+          {"p90_ms", stats.p90},
+          {"p99_ms", stats.p99},
+          {"max_ms", stats.max},
+          {"cv", stats.cv},
           {"samples_ms", samples}}},
+        {"machine_load", {{"load1", load.load1}, {"cpus", load.cpus}}},
+        {"warnings", warnings},
         {"memory",
          {{"arena_bytes", mem.arena_bytes},
           {"arena_lower_bound_bytes", mem.arena_lower_bound_bytes},
@@ -207,22 +258,28 @@ int RunBench(const BenchOptions& opt) {
           {"concats_in_place", mem.concats_in_place},
           {"reshapes_removed", mem.reshapes_removed},
           {"peak_rss_after_init_bytes", peak_rss_after_init},
-          {"peak_rss_bytes", peak_rss}}},
+          {"peak_rss_bytes", peak_rss},
+          {"sampled_peak_rss_after_init_bytes", sampled_peak_after_init},
+          {"sampled_peak_rss_bytes", sampled_peak}}},
         {"fallbacks", fallback_json}};
     if (profile) j["op_profile"] = bench::OpProfileJson(*profile);
     fmt::print("{}\n", j.dump(2));
     return 0;
   }
   fmt::print("model        {}\n", opt.model);
-  fmt::print("backend      {} ({} thread{})\n", opt.backend, opt.num_threads,
+  fmt::print("backend      {} ({} thread{})\n", backend, opt.num_threads,
              opt.num_threads == 1 ? "" : "s");
   fmt::print("init         load {:.2f} ms, prepare {:.2f} ms\n", load_ms,
              prepare_ms);
   fmt::print("first run    {:.3f} ms\n", first_ms);
-  fmt::print("runs         {} after {} warm-up\n", n, opt.warmup_runs);
+  fmt::print("runs         {} after {} warm-up\n", stats.count, warmup->size());
   fmt::print(
-      "latency ms   mean {:.3f}  median {:.3f}  min {:.3f}  max {:.3f}\n", mean,
-      median, sorted.front(), sorted.back());
+      "latency ms   mean {:.3f}  std {:.3f}  min {:.3f}  p50 {:.3f}  p90 "
+      "{:.3f}  "
+      "p99 {:.3f}  max {:.3f}  (CV {:.1f}%)\n",
+      stats.mean, stats.std, stats.min, stats.p50, stats.p90, stats.p99,
+      stats.max, 100 * stats.cv);
+  for (const std::string& w : warnings) fmt::print("warning      {}\n", w);
   if (!fallback_ops.empty()) {
     std::string list;
     for (auto& [op, count] : fallback_ops)
@@ -242,6 +299,10 @@ int RunBench(const BenchOptions& opt) {
       mem.reshapes_removed);
   fmt::print("peak RSS     {:.1f} MB after init, {:.1f} MB at the end\n",
              peak_rss_after_init / 1e6, peak_rss / 1e6);
+  if (opt.report_peak_memory) {
+    fmt::print("sampled RSS  peak {:.1f} MB during init, {:.1f} MB overall\n",
+               sampled_peak_after_init / 1e6, sampled_peak / 1e6);
+  }
   if (profile) {
     fmt::print("\n{}", bench::FormatOpProfile(*profile, opt.profile_top,
                                               opt.profile_all_nodes));
@@ -270,6 +331,36 @@ void SetupBench(CLI::App& app, int* exit_code) {
   cmd->add_option("--warmup_runs", opt->warmup_runs,
                   "Untimed runs after the first")
       ->default_val(1);
+  cmd->add_option("--min_secs", opt->min_secs,
+                  "Timed runs last at least this long (with --num_runs)")
+      ->default_val(1.0);
+  cmd->add_option("--max_secs", opt->max_secs,
+                  "Each phase stops after this long (0: no limit)")
+      ->default_val(150.0);
+  cmd->add_option("--warmup_min_secs", opt->warmup_min_secs,
+                  "Warm-up lasts at least this long (with --warmup_runs)")
+      ->default_val(0.5);
+  cmd->add_option("--run_delay", opt->run_delay,
+                  "Seconds to wait after each timed run (cooldown)")
+      ->default_val(-1.0);
+  cmd->add_option("--cooldown_secs", opt->cooldown_secs,
+                  "Seconds to wait between warm-up and the timed runs")
+      ->default_val(0.0);
+  cmd->add_option("--max_runs", opt->max_runs,
+                  "At most this many runs per phase (at least --num_runs)")
+      ->default_val(100000);
+  cmd->add_option("--cpu_list", opt->cpu_list,
+                  "Run on these CPUs only, e.g. 0 or 2-3");
+  cmd->add_option("--use_xnnpack", opt->use_xnnpack,
+                  "true: --backend auto, false: --backend ref");
+  cmd->add_flag("--report_peak_memory_footprint", opt->report_peak_memory,
+                "Sample resident memory every 50 ms (init and overall)");
+  cmd->add_option("--input_layer", opt->input_layer,
+                  "Input names, comma-separated (with the two below)");
+  cmd->add_option("--input_layer_shape", opt->input_layer_shape,
+                  "Shapes for --input_layer, e.g. 1,224,224,3:1,10");
+  cmd->add_option("--input_layer_value_files", opt->input_layer_value_files,
+                  "NAME:FILE,... raw or .npy input values");
   cmd->add_flag("--json", opt->json, "Print JSON");
   cmd->add_flag("--no_graph_passes", opt->no_graph_passes,
                 "Run the graph as written (no fusion or folding passes)");

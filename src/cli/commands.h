@@ -11,6 +11,7 @@ void SetupInspect(CLI::App& app, int* exit_code);
 void SetupRun(CLI::App& app, int* exit_code);
 void SetupBench(CLI::App& app, int* exit_code);
 void SetupDevice(CLI::App& app, int* exit_code);
+void SetupCompare(CLI::App& app, int* exit_code);
 
 }  // namespace mai::cli
 

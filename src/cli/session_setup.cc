@@ -53,9 +53,63 @@ bool IsNpy(const std::string& path) {
 
 }  // namespace
 
-Status PrepareAndFillInputs(Session& session,
-                            const std::vector<InputSpec>& inputs,
-                            uint32_t seed) {
+Result<TfliteInputFlags> ParseTfliteInputFlags(
+    const std::string& input_layer, const std::string& input_layer_shape,
+    const std::string& input_layer_value_files) {
+  auto split = [](const std::string& s, char sep) {
+    std::vector<std::string> parts;
+    if (s.empty()) return parts;
+    size_t pos = 0;
+    while (true) {
+      size_t next = s.find(sep, pos);
+      parts.push_back(s.substr(pos, next - pos));
+      if (next == std::string::npos) break;
+      pos = next + 1;
+    }
+    return parts;
+  };
+  TfliteInputFlags flags;
+  const std::vector<std::string> names = split(input_layer, ',');
+  const std::vector<std::string> shapes = split(input_layer_shape, ':');
+  if (!shapes.empty() && shapes.size() != names.size()) {
+    return InvalidArgument(
+        "--input_layer_shape has {} shapes for {} --input_layer names",
+        shapes.size(), names.size());
+  }
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    Shape shape;
+    for (const std::string& d : split(shapes[i], ',')) {
+      const bool digits =
+          !d.empty() && d.size() < 10 &&
+          d.find_first_not_of("0123456789") == std::string::npos;
+      if (!digits) {
+        return InvalidArgument("--input_layer_shape '{}': '{}' is not a size",
+                               shapes[i], d);
+      }
+      shape.push_back(std::stoi(d));
+    }
+    if (names[i].empty())
+      return InvalidArgument("--input_layer has an empty name");
+    flags.shapes.emplace_back(names[i], shape);
+  }
+  for (const std::string& item : split(input_layer_value_files, ',')) {
+    const size_t colon = item.find(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == item.size()) {
+      return InvalidArgument(
+          "--input_layer_value_files item '{}' is not NAME:FILE", item);
+    }
+    flags.files.push_back({item.substr(0, colon), item.substr(colon + 1)});
+  }
+  return flags;
+}
+
+Status PrepareAndFillInputs(
+    Session& session, const std::vector<InputSpec>& inputs, uint32_t seed,
+    const std::vector<std::pair<std::string, Shape>>& shapes) {
+  for (const auto& [key, shape] : shapes) {
+    MAI_ASSIGN_OR_RETURN(int i, ResolveInput(session, key, 0));
+    MAI_RETURN_IF_ERROR(session.ResizeInput(i, shape));
+  }
   std::vector<std::vector<uint8_t>> data(session.num_inputs());
   std::vector<bool> given(session.num_inputs(), false);
   int next = 0;

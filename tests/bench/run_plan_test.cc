@@ -53,6 +53,17 @@ TEST(RunPlanTest, MaxTimeStopsEarly) {
   EXPECT_EQ(ms->size(), 4u);
 }
 
+TEST(RunPlanTest, MaxRunsCapsATimeBoundPhase) {
+  // 1 ms runs for at least 10 s would be 10000 runs; capped at 500.
+  FakeTime t;
+  t.run_secs = 0.001;
+  auto ms = RunPhase(
+      {.min_runs = 1, .min_secs = 10, .max_secs = 100, .max_runs = 500},
+      t.invoke(), t.clock());
+  ASSERT_TRUE(ms.ok());
+  EXPECT_EQ(ms->size(), 500u);
+}
+
 TEST(RunPlanTest, AlwaysOneRunEvenPastMaxTime) {
   FakeTime t;
   t.run_secs = 5;

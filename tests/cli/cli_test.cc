@@ -220,15 +220,73 @@ TEST(CliTest, BadInputGivesOneLineAndExitOne) {
 
 TEST(CliTest, BenchReportsStatistics) {
   CommandResult r =
-      RunMai("bench " + Corpus("conv_relu") + " --num_runs 5 --json");
+      RunMai("bench " + Corpus("conv_relu") +
+             " --num_runs 5 --min_secs 0 --warmup_min_secs 0 --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
-  EXPECT_EQ(j["runs"]["count"], 5);
-  EXPECT_EQ(j["runs"]["samples_ms"].size(), 5u);
-  EXPECT_LE(j["runs"]["min_ms"].get<double>(),
-            j["runs"]["median_ms"].get<double>());
-  EXPECT_LE(j["runs"]["median_ms"].get<double>(),
-            j["runs"]["max_ms"].get<double>());
+  const auto& runs = j["runs"];
+  EXPECT_EQ(runs["count"], 5);
+  EXPECT_EQ(runs["samples_ms"].size(), 5u);
+  EXPECT_LE(runs["min_ms"].get<double>(), runs["median_ms"].get<double>());
+  EXPECT_LE(runs["median_ms"].get<double>(), runs["p90_ms"].get<double>());
+  EXPECT_LE(runs["p90_ms"].get<double>(), runs["p99_ms"].get<double>());
+  EXPECT_LE(runs["p99_ms"].get<double>(), runs["max_ms"].get<double>());
+  EXPECT_GE(runs["std_ms"].get<double>(), 0.0);
+  // Five samples are too few to trust: the report says so.
+  bool few = false;
+  for (const auto& w : j["warnings"]) {
+    few = few || w.get<std::string>().find("samples") != std::string::npos;
+  }
+  EXPECT_TRUE(few) << j["warnings"].dump();
+  EXPECT_TRUE(j["machine_load"].contains("load1"));
+}
+
+TEST(CliTest, BenchRunsUntilCountAndTimeAreReached) {
+  // One run wanted but at least 0.2 s: a microsecond model runs many times.
+  CommandResult r =
+      RunMai("bench " + Corpus("conv_relu") +
+             " --num_runs 1 --min_secs 0.2 --warmup_runs 0 --warmup_min_secs 0"
+             " --max_runs 300 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["runs"]["count"], 300);  // capped by --max_runs
+  CommandResult ref = RunMai("bench " + Corpus("conv_relu") +
+                             " --num_runs 2 --min_secs 0 --warmup_min_secs 0"
+                             " --use_xnnpack false --json");
+  ASSERT_EQ(ref.exit_code, 0) << ref.err;
+  EXPECT_EQ(nlohmann::json::parse(ref.out)["backend"], "ref");
+  ExpectOneLineError(
+      RunMai("bench " + Corpus("conv_relu") + " --min_secs 5 --max_secs 1"),
+      "--max_secs");
+  ExpectOneLineError(
+      RunMai("bench " + Corpus("conv_relu") + " --use_xnnpack maybe"),
+      "--use_xnnpack");
+  ExpectOneLineError(RunMai("bench " + Corpus("conv_relu") + " --cpu_list x"),
+                     "CPU list");
+}
+
+TEST(CliTest, BenchTakesTfliteInputFlags) {
+  // benchmark_model's spelling: resize input x and read its values.
+  fs::path dir = fs::temp_directory_path() /
+                 ("mai_cli_inputs_" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  fs::path values = dir / "x.bin";
+  ASSERT_TRUE(WriteFileBytes(values.string(),
+                             std::vector<uint8_t>(2 * 7 * 7 * 2 * 4, 0))
+                  .ok());
+  CommandResult r =
+      RunMai("bench " + Corpus("conv_relu") +
+             " --num_runs 2 --min_secs 0 --warmup_min_secs 0 --input_layer x"
+             " --input_layer_shape 2,7,7,2 --input_layer_value_files x:" +
+             values.string());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  ExpectOneLineError(RunMai("bench " + Corpus("conv_relu") +
+                            " --input_layer x --input_layer_shape 1,a,5,2"),
+                     "input_layer_shape");
+  ExpectOneLineError(RunMai("bench " + Corpus("conv_relu") +
+                            " --input_layer_value_files nocolon"),
+                     "NAME:FILE");
+  fs::remove_all(dir);
 }
 
 TEST(CliTest, BenchOpProfileExportsJsonCsvAndTrace) {
@@ -238,7 +296,8 @@ TEST(CliTest, BenchOpProfileExportsJsonCsvAndTrace) {
   fs::path csv = dir / "p.csv", trace = dir / "t.json";
   CommandResult r =
       RunMai("bench " + Corpus("conv_relu") +
-             " --num_runs 3 --json --enable_op_profiling"
+             " --num_runs 3 --min_secs 0 --warmup_min_secs 0 --json"
+             " --enable_op_profiling"
              " --peak_gflops 50 --profiling_output_csv_file " +
              csv.string() + " --profiling_trace_file " + trace.string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -254,7 +313,8 @@ TEST(CliTest, BenchOpProfileExportsJsonCsvAndTrace) {
   EXPECT_GT(t["traceEvents"].size(), 1u);
   ExpectOneLineError(
       RunMai("bench " + Corpus("conv_relu") +
-             " --enable_op_profiling --profiling_output_csv_file " +
+             " --min_secs 0 --warmup_min_secs 0 --enable_op_profiling"
+             " --profiling_output_csv_file " +
              (dir / "no" / "such" / "dir.csv").string()),
       "cannot write");
   fs::remove_all(dir);
