@@ -16,6 +16,7 @@
 
 #include "bench/latency_stats.h"
 #include "bench/op_profiler.h"
+#include "bench/power/power_source.h"
 #include "bench/process_memory.h"
 #include "bench/run_plan.h"
 #include "cli/commands.h"
@@ -42,6 +43,8 @@ struct BenchOptions {
   double run_delay = -1;     // seconds between timed runs; < 0: none
   double cooldown_secs = 0;  // pause before the timed phase
   int max_runs = 100000;     // per phase, whatever min_secs says
+  std::string power_source =
+      "auto";  // auto, none, rapl, hwmon, battery, command:CMD
   std::string cpu_list;
   std::string use_xnnpack;  // "true"/"false" (benchmark_model spelling)
   bool report_peak_memory = false;
@@ -74,6 +77,26 @@ Status WriteTextFile(const std::string& path, const std::string& text) {
   f.close();
   if (!f) return IoError("cannot write {}", path);
   return Status::Ok();
+}
+
+// The "power" object of the JSON report.
+nlohmann::json PowerJson(const bench::PowerSource* source,
+                         const std::optional<bench::PowerReading>& reading,
+                         const std::string& unavailable,
+                         const bench::LatencyStats& stats) {
+  if (!reading || source == nullptr) {
+    return {{"available", false}, {"reason", unavailable}};
+  }
+  return {{"available", true},
+          {"source", source->name()},
+          {"description", source->description()},
+          {"method", reading->method},
+          {"watts", reading->watts},
+          {"joules", reading->joules},
+          {"seconds", reading->seconds},
+          {"samples", reading->samples},
+          {"joules_per_inference",
+           stats.count > 0 ? reading->joules / stats.count : 0.0}};
 }
 
 using Clock = std::chrono::steady_clock;
@@ -177,7 +200,30 @@ int RunBench(const BenchOptions& opt) {
   plan.max_secs = opt.max_secs;
   plan.run_delay_secs = opt.run_delay > 0 ? opt.run_delay : 0;
   plan.max_runs = std::max(opt.max_runs, opt.num_runs);
+  // Power over the timed phase, from a source that exists or not at all.
+  std::unique_ptr<bench::PowerSource> power;
+  std::string power_unavailable;
+  if (auto src = bench::OpenPowerSource(opt.power_source); src.ok()) {
+    power = std::move(*src);
+    if (Status st = power->Start(); !st.ok()) {
+      power_unavailable = st.message();
+      power.reset();
+    }
+  } else if (src.status().code() == StatusCode::kNotFound) {
+    power_unavailable = src.status().message();
+  } else {
+    return fail(src.status());
+  }
   auto timed = bench::RunPhase(plan, invoke);
+  std::optional<bench::PowerReading> power_reading;
+  if (power) {
+    auto r = power->Stop();
+    if (r.ok()) {
+      power_reading = *r;
+    } else {
+      power_unavailable = r.status().message();
+    }
+  }
   if (!timed.ok()) return fail(timed.status());
   std::vector<double> samples = std::move(*timed);
   const bench::LatencyStats stats = bench::Summarize(samples);
@@ -247,6 +293,8 @@ int RunBench(const BenchOptions& opt) {
           {"cv", stats.cv},
           {"samples_ms", samples}}},
         {"machine_load", {{"load1", load.load1}, {"cpus", load.cpus}}},
+        {"power",
+         PowerJson(power.get(), power_reading, power_unavailable, stats)},
         {"warnings", warnings},
         {"memory",
          {{"arena_bytes", mem.arena_bytes},
@@ -280,6 +328,17 @@ int RunBench(const BenchOptions& opt) {
       stats.mean, stats.std, stats.min, stats.p50, stats.p90, stats.p99,
       stats.max, 100 * stats.cv);
   for (const std::string& w : warnings) fmt::print("warning      {}\n", w);
+  if (power_reading) {
+    fmt::print(
+        "power        {:.3f} W average, {:.3f} mJ per inference ({})\n",
+        power_reading->watts,
+        stats.count > 0 ? 1e3 * power_reading->joules / stats.count : 0.0,
+        power->description());
+  } else {
+    std::string why = power_unavailable;
+    if (why.rfind("power: ", 0) == 0) why = why.substr(7);
+    fmt::print("power        {}\n", why);
+  }
   if (!fallback_ops.empty()) {
     std::string list;
     for (auto& [op, count] : fallback_ops)
@@ -349,6 +408,10 @@ void SetupBench(CLI::App& app, int* exit_code) {
   cmd->add_option("--max_runs", opt->max_runs,
                   "At most this many runs per phase (at least --num_runs)")
       ->default_val(100000);
+  cmd->add_option("--power_source", opt->power_source,
+                  "auto, none, rapl, hwmon[:CHIP], battery[:NAME], "
+                  "command:CMD (prints watts); see docs/power.md")
+      ->default_val("auto");
   cmd->add_option("--cpu_list", opt->cpu_list,
                   "Run on these CPUs only, e.g. 0 or 2-3");
   cmd->add_option("--use_xnnpack", opt->use_xnnpack,

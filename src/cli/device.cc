@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bench/power/power_source.h"
 #include "cli/commands.h"
 #include "device/device_info.h"
 
@@ -84,12 +85,28 @@ int RunDevice(const DeviceOptions& opt) {
   po.num_threads = opt.num_threads;
   Result<device::MachinePeaks> peaks = device::MeasurePeaks(po);
   if (!peaks.ok()) return fail(peaks.status());
+  // Power sources `mai bench --power_source auto` would use, first = auto's.
+  const std::vector<bench::PowerSourceInfo> power = bench::ListPowerSources();
   if (opt.json) {
+    nlohmann::json sources = nlohmann::json::array();
+    for (const auto& p : power) {
+      sources.push_back({{"spec", p.spec}, {"description", p.description}});
+    }
     nlohmann::json j = {{"device", device::ToJson(*info)},
-                        {"peaks", device::ToJson(*peaks)}};
+                        {"peaks", device::ToJson(*peaks)},
+                        {"power_sources", sources}};
     fmt::print("{}\n", j.dump(2));
   } else {
     PrintText(*info, *peaks);
+    if (power.empty()) {
+      fmt::print(
+          "power        unavailable (no RAPL, hwmon or battery reading; "
+          "an external meter can be given to mai bench, see "
+          "docs/power.md)\n");
+    }
+    for (const auto& p : power) {
+      fmt::print("power        {}: {}\n", p.spec, p.description);
+    }
   }
   return 0;
 }

@@ -320,5 +320,26 @@ TEST(CliTest, BenchOpProfileExportsJsonCsvAndTrace) {
   fs::remove_all(dir);
 }
 
+TEST(CliTest, BenchReportsPowerFromAMeterOrSaysUnavailable) {
+  const std::string base = "bench " + Corpus("conv_relu") +
+                           " --num_runs 5 --min_secs 0.2 --warmup_min_secs 0"
+                           " --json --power_source ";
+  CommandResult meter = RunMai(base + "'command:echo 2.5'");
+  ASSERT_EQ(meter.exit_code, 0) << meter.err;
+  auto p = nlohmann::json::parse(meter.out)["power"];
+  EXPECT_TRUE(p["available"].get<bool>()) << p.dump();
+  EXPECT_NEAR(p["watts"].get<double>(), 2.5, 1e-9);
+  EXPECT_GT(p["joules_per_inference"].get<double>(), 0.0);
+  CommandResult none = RunMai(base + "none");
+  ASSERT_EQ(none.exit_code, 0) << none.err;
+  auto q = nlohmann::json::parse(none.out)["power"];
+  EXPECT_FALSE(q["available"].get<bool>());
+  EXPECT_NE(q["reason"].get<std::string>().find("unavailable"),
+            std::string::npos);
+  ExpectOneLineError(
+      RunMai("bench " + Corpus("conv_relu") + " --power_source bogus"),
+      "unknown source");
+}
+
 }  // namespace
 }  // namespace mai
