@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   flatbuffers-compiler libflatbuffers-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev
-  libxnnpack-dev libpthreadpool-dev libcpuinfo-dev
+  libxnnpack-dev libpthreadpool-dev libcpuinfo-dev libssl-dev
   libgtest-dev libgmock-dev
   clang-14 libclang-rt-14-dev
   python3-numpy python3-skimage

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -21,6 +22,7 @@
 #include "bench/run_plan.h"
 #include "cli/commands.h"
 #include "cli/session_setup.h"
+#include "core/sha256.h"
 #include "device/device_info.h"
 
 namespace mai::cli {
@@ -98,6 +100,10 @@ nlohmann::json PowerJson(const bench::PowerSource* source,
           {"joules_per_inference",
            stats.count > 0 ? reading->joules / stats.count : 0.0}};
 }
+
+// The JSON report's schema id; docs/bench_report.schema.json describes it.
+// Bump the number when a field changes meaning or disappears.
+constexpr const char* kBenchReportSchema = "mai.bench.report/1";
 
 using Clock = std::chrono::steady_clock;
 double MsSince(Clock::time_point t0) {
@@ -274,13 +280,42 @@ int RunBench(const BenchOptions& opt) {
   }
 
   if (opt.json) {
+    auto sha = Sha256HexOfFile(opt.model);
+    nlohmann::json device_json = nullptr;
+    if (auto d = device::DescribeDevice(); d.ok()) {
+      device_json = device::ToJson(*d);
+    }
     nlohmann::json j = {
-        {"model", opt.model},
+        {"schema", kBenchReportSchema},
+        {"tool", {{"name", "mai"}, {"version", MAI_VERSION}}},
+        {"model",
+         {{"path", opt.model},
+          {"file", std::filesystem::path(opt.model).filename().string()},
+          {"sha256", sha.ok() ? *sha : ""},
+          {"bytes", mem.model_file_bytes}}},
         {"backend", backend},
         {"num_threads", opt.num_threads},
+        {"options",
+         {{"backend", opt.backend},
+          {"no_fallback", opt.no_fallback},
+          {"graph_passes", !opt.no_graph_passes},
+          {"seed", opt.seed},
+          {"inputs_from_files", !specs.empty()},
+          {"num_runs", opt.num_runs},
+          {"min_secs", opt.min_secs},
+          {"max_secs", opt.max_secs},
+          {"max_runs", opt.max_runs},
+          {"warmup_runs", opt.warmup_runs},
+          {"warmup_min_secs", opt.warmup_min_secs},
+          {"run_delay", opt.run_delay},
+          {"cooldown_secs", opt.cooldown_secs},
+          {"cpu_list", opt.cpu_list},
+          {"power_source", opt.power_source}}},
+        {"device", device_json},
         {"init_ms", {{"load", load_ms}, {"prepare", prepare_ms}}},
         {"first_run_ms", first_ms},
         {"warmup_runs", warmup->size()},
+        {"warmup", {{"count", warmup->size()}, {"samples_ms", *warmup}}},
         {"runs",
          {{"count", stats.count},
           {"mean_ms", stats.mean},

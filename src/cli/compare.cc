@@ -72,7 +72,12 @@ Result<std::string> StringField(const nlohmann::json& j, const char* key) {
 Result<BenchFile> ParseBenchJson(const nlohmann::json& j) {
   if (!j.is_object()) return InvalidArgument("not a JSON object");
   BenchFile f;
-  MAI_ASSIGN_OR_RETURN(f.model, StringField(j, "model"));
+  // "model": the report's object (schema mai.bench.report/1) or a path.
+  if (auto m = j.find("model"); m != j.end() && m->is_object()) {
+    MAI_ASSIGN_OR_RETURN(f.model, StringField(*m, "file"));
+  } else {
+    MAI_ASSIGN_OR_RETURN(f.model, StringField(j, "model"));
+  }
   MAI_ASSIGN_OR_RETURN(f.backend, StringField(j, "backend"));
   auto threads = j.find("num_threads");
   if (threads == j.end()) return InvalidArgument("missing field num_threads");
