@@ -2,8 +2,11 @@
 // per-op profile (separate runs after the timed ones, so that the timer
 // calls never touch the latency figures).
 #include <fmt/format.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -45,8 +48,11 @@ struct BenchOptions {
   double run_delay = -1;     // seconds between timed runs; < 0: none
   double cooldown_secs = 0;  // pause before the timed phase
   int max_runs = 100000;     // per phase, whatever min_secs says
-  std::string power_source =
-      "auto";  // auto, none, rapl, hwmon, battery, command:CMD
+  // auto, none, rapl, hwmon, battery, command:CMD (docs/power.md)
+  std::string power_source = "auto";
+  bool isolate = false;
+  bool csv = false;
+  bool markdown = false;
   std::string cpu_list;
   std::string use_xnnpack;  // "true"/"false" (benchmark_model spelling)
   bool report_peak_memory = false;
@@ -110,11 +116,45 @@ double MsSince(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
+// `mai bench --isolate ...`: the same command without --isolate in a child
+// process, so the measurement starts from a fresh process whatever ran
+// before; its output and exit status become ours.
+int RunIsolated() {
+  std::vector<std::string> args;
+  for (const std::string& a : CommandLine()) {
+    if (a != "--isolate") args.push_back(a);
+  }
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::fflush(stdout);
+  const pid_t pid = fork();
+  if (pid < 0) {
+    fmt::print(stderr, "mai bench: cannot start the isolated process\n");
+    return 1;
+  }
+  if (pid == 0) {
+    execv("/proc/self/exe", argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  fmt::print(stderr, "mai bench: the isolated measurement died ({})\n",
+             WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : "unknown");
+  return 1;
+}
+
 int RunBench(const BenchOptions& opt) {
   auto fail = [](const Status& s) {
     fmt::print(stderr, "mai bench: {}\n", s.message());
     return 1;
   };
+  if (opt.isolate) return RunIsolated();
+  if (int(opt.json) + int(opt.csv) + int(opt.markdown) > 1) {
+    return fail(InvalidArgument("choose one of --json, --csv, --markdown"));
+  }
   if (opt.num_runs < 1) return fail(InvalidArgument("--num_runs must be >= 1"));
   if (opt.warmup_runs < 0)
     return fail(InvalidArgument("--warmup_runs must be >= 0"));
@@ -349,6 +389,43 @@ int RunBench(const BenchOptions& opt) {
     fmt::print("{}\n", j.dump(2));
     return 0;
   }
+  if (opt.csv || opt.markdown) {
+    const std::vector<std::pair<std::string, std::string>> rows = {
+        {"model", std::filesystem::path(opt.model).filename().string()},
+        {"backend", backend},
+        {"num_threads", std::to_string(opt.num_threads)},
+        {"init_ms", fmt::format("{:.3f}", load_ms + prepare_ms)},
+        {"first_run_ms", fmt::format("{:.3f}", first_ms)},
+        {"runs", std::to_string(stats.count)},
+        {"mean_ms", fmt::format("{:.4f}", stats.mean)},
+        {"std_ms", fmt::format("{:.4f}", stats.std)},
+        {"min_ms", fmt::format("{:.4f}", stats.min)},
+        {"p50_ms", fmt::format("{:.4f}", stats.p50)},
+        {"p90_ms", fmt::format("{:.4f}", stats.p90)},
+        {"p99_ms", fmt::format("{:.4f}", stats.p99)},
+        {"max_ms", fmt::format("{:.4f}", stats.max)},
+        {"cv", fmt::format("{:.4f}", stats.cv)},
+        {"arena_bytes", std::to_string(mem.arena_bytes)},
+        {"peak_rss_bytes", std::to_string(peak_rss)},
+        {"power_w", power_reading ? fmt::format("{:.3f}", power_reading->watts)
+                                  : std::string("unavailable")},
+        {"warnings", std::to_string(warnings.size())},
+    };
+    if (opt.csv) {
+      std::string header, values;
+      for (const auto& [k, v] : rows) {
+        header += (header.empty() ? "" : ",") + k;
+        values += (values.empty() ? "" : ",") +
+                  (v.find(',') != std::string::npos ? "\"" + v + "\"" : v);
+      }
+      fmt::print("{}\n{}\n", header, values);
+    } else {
+      fmt::print("| metric | value |\n|---|---|\n");
+      for (const auto& [k, v] : rows) fmt::print("| {} | {} |\n", k, v);
+      for (const std::string& w : warnings) fmt::print("\n> warning: {}\n", w);
+    }
+    return 0;
+  }
   fmt::print("model        {}\n", opt.model);
   fmt::print("backend      {} ({} thread{})\n", backend, opt.num_threads,
              opt.num_threads == 1 ? "" : "s");
@@ -459,7 +536,12 @@ void SetupBench(CLI::App& app, int* exit_code) {
                   "Shapes for --input_layer, e.g. 1,224,224,3:1,10");
   cmd->add_option("--input_layer_value_files", opt->input_layer_value_files,
                   "NAME:FILE,... raw or .npy input values");
-  cmd->add_flag("--json", opt->json, "Print JSON");
+  cmd->add_flag("--json", opt->json,
+                "Print the report as JSON (docs/bench_report.schema.json)");
+  cmd->add_flag("--csv", opt->csv, "Print a header line and one CSV row");
+  cmd->add_flag("--markdown", opt->markdown, "Print a Markdown table");
+  cmd->add_flag("--isolate", opt->isolate,
+                "Measure in a fresh child process (same flags)");
   cmd->add_flag("--no_graph_passes", opt->no_graph_passes,
                 "Run the graph as written (no fusion or folding passes)");
   cmd->add_flag("--enable_op_profiling", opt->op_profiling,

@@ -4,6 +4,8 @@
 #define MAI_CLI_COMMANDS_H_
 
 #include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
 
 namespace mai::cli {
 
@@ -12,6 +14,11 @@ void SetupRun(CLI::App& app, int* exit_code);
 void SetupBench(CLI::App& app, int* exit_code);
 void SetupDevice(CLI::App& app, int* exit_code);
 void SetupCompare(CLI::App& app, int* exit_code);
+
+// The process's command line as main() received it (for `mai bench
+// --isolate`, which runs the same command again in a child process).
+void SetCommandLine(int argc, char** argv);
+const std::vector<std::string>& CommandLine();
 
 }  // namespace mai::cli
 

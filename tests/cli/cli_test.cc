@@ -341,5 +341,36 @@ TEST(CliTest, BenchReportsPowerFromAMeterOrSaysUnavailable) {
       "unknown source");
 }
 
+TEST(CliTest, BenchCsvMarkdownAndIsolate) {
+  const std::string base = "bench " + Corpus("conv_relu") +
+                           " --num_runs 3 --min_secs 0 --warmup_min_secs 0"
+                           " --power_source none ";
+  CommandResult csv = RunMai(base + "--csv");
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  std::istringstream lines(csv.out);
+  std::string header, row, extra;
+  std::getline(lines, header);
+  std::getline(lines, row);
+  EXPECT_FALSE(std::getline(lines, extra));
+  EXPECT_EQ(header.rfind("model,backend,num_threads,", 0), 0u) << header;
+  EXPECT_EQ(std::count(header.begin(), header.end(), ','),
+            std::count(row.begin(), row.end(), ','));
+  EXPECT_EQ(row.rfind("conv_relu.tflite,auto,1,", 0), 0u) << row;
+
+  CommandResult md = RunMai(base + "--markdown");
+  ASSERT_EQ(md.exit_code, 0) << md.err;
+  EXPECT_NE(md.out.find("| p50_ms | "), std::string::npos) << md.out;
+
+  // The isolated child prints the same report; its failure is ours.
+  CommandResult iso = RunMai(base + "--isolate --json");
+  ASSERT_EQ(iso.exit_code, 0) << iso.err;
+  EXPECT_EQ(nlohmann::json::parse(iso.out)["runs"]["count"], 3);
+  CommandResult iso_bad =
+      RunMai("bench --isolate /no/such/model.tflite --min_secs 0");
+  EXPECT_EQ(iso_bad.exit_code, 1);
+  EXPECT_NE(iso_bad.err.find("mai bench:"), std::string::npos);
+  ExpectOneLineError(RunMai(base + "--csv --json"), "choose one");
+}
+
 }  // namespace
 }  // namespace mai
