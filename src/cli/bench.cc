@@ -23,6 +23,7 @@
 #include "bench/power/power_source.h"
 #include "bench/process_memory.h"
 #include "bench/run_plan.h"
+#include "bench/sustained.h"
 #include "cli/commands.h"
 #include "cli/session_setup.h"
 #include "core/sha256.h"
@@ -51,6 +52,12 @@ struct BenchOptions {
   // auto, none, rapl, hwmon, battery, command:CMD (docs/power.md)
   std::string power_source = "auto";
   bool isolate = false;
+  // Sustained mode: frames paced at `fps` for `duration` seconds instead of
+  // back-to-back timed runs.
+  bool sustained = false;
+  double fps = 30;
+  double duration_secs = 60;
+  double window_secs = 1;
   bool csv = false;
   bool markdown = false;
   std::string cpu_list;
@@ -260,7 +267,23 @@ int RunBench(const BenchOptions& opt) {
   } else {
     return fail(src.status());
   }
-  auto timed = bench::RunPhase(plan, invoke);
+  std::optional<bench::SustainedResult> sustained;
+  Result<std::vector<double>> timed = std::vector<double>{};
+  if (opt.sustained) {
+    auto r = bench::RunSustained({.fps = opt.fps,
+                                  .duration_secs = opt.duration_secs,
+                                  .window_secs = opt.window_secs},
+                                 invoke);
+    if (!r.ok()) return fail(r.status());
+    std::vector<double> ms;
+    for (const bench::SustainedFrame& f : r->frames) {
+      if (!f.dropped) ms.push_back(f.latency_ms);
+    }
+    sustained = std::move(*r);
+    timed = std::move(ms);
+  } else {
+    timed = bench::RunPhase(plan, invoke);
+  }
   std::optional<bench::PowerReading> power_reading;
   if (power) {
     auto r = power->Stop();
@@ -386,6 +409,7 @@ int RunBench(const BenchOptions& opt) {
           {"sampled_peak_rss_bytes", sampled_peak}}},
         {"fallbacks", fallback_json}};
     if (profile) j["op_profile"] = bench::OpProfileJson(*profile);
+    if (sustained) j["sustained"] = bench::ToJson(*sustained);
     fmt::print("{}\n", j.dump(2));
     return 0;
   }
@@ -474,6 +498,7 @@ int RunBench(const BenchOptions& opt) {
     fmt::print("sampled RSS  peak {:.1f} MB during init, {:.1f} MB overall\n",
                sampled_peak_after_init / 1e6, sampled_peak / 1e6);
   }
+  if (sustained) fmt::print("\n{}", bench::FormatSustained(*sustained));
   if (profile) {
     fmt::print("\n{}", bench::FormatOpProfile(*profile, opt.profile_top,
                                               opt.profile_all_nodes));
@@ -540,6 +565,16 @@ void SetupBench(CLI::App& app, int* exit_code) {
                 "Print the report as JSON (docs/bench_report.schema.json)");
   cmd->add_flag("--csv", opt->csv, "Print a header line and one CSV row");
   cmd->add_flag("--markdown", opt->markdown, "Print a Markdown table");
+  cmd->add_flag(
+      "--sustained", opt->sustained,
+      "Pace frames at --fps for --duration seconds (docs/sustained.md)");
+  cmd->add_option("--fps", opt->fps, "Target frame rate of --sustained")
+      ->default_val(30.0);
+  cmd->add_option("--duration", opt->duration_secs, "Seconds of --sustained")
+      ->default_val(60.0);
+  cmd->add_option("--window", opt->window_secs,
+                  "Seconds per statistics window of --sustained")
+      ->default_val(1.0);
   cmd->add_flag("--isolate", opt->isolate,
                 "Measure in a fresh child process (same flags)");
   cmd->add_flag("--no_graph_passes", opt->no_graph_passes,

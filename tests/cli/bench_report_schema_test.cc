@@ -83,6 +83,25 @@ TEST(BenchReportSchemaTest, RealModelsConformAndProfilesAddUp) {
   fs::remove(trace);
 }
 
+TEST(BenchReportSchemaTest, SustainedRunConformsAndReportsWindows) {
+  // 2 s at 30 FPS in windows of 1 s: 60 frames released, 2 windows.
+  const std::string model =
+      testing::OracleModelsDir() + "/face_detection_short_range.tflite";
+  const nlohmann::json report = nlohmann::json::parse(
+      Mai("bench " + model +
+          " --json --sustained --fps 30 --duration 2 --window 1"
+          " --warmup_min_secs 0 --power_source none"));
+  for (const std::string& e : testing::ValidateJson(report, Schema())) {
+    ADD_FAILURE() << e;
+  }
+  const auto& s = report["sustained"];
+  EXPECT_EQ(s["frames_released"], 60);
+  EXPECT_EQ(s["windows"].size(), 2u);
+  EXPECT_EQ(s["frames"].size(), 60u);
+  EXPECT_EQ(report["runs"]["count"], s["frames_run"]);
+  EXPECT_FALSE(s["verdict"].get<std::string>().empty());
+}
+
 TEST(BenchReportSchemaTest, CheckerRejectsBrokenReports) {
   const nlohmann::json schema = Schema();
   const std::string model =
