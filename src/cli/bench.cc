@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <numeric>
@@ -21,6 +22,7 @@
 #include "bench/latency_stats.h"
 #include "bench/op_profiler.h"
 #include "bench/power/power_source.h"
+#include "bench/power_curve.h"
 #include "bench/process_memory.h"
 #include "bench/run_plan.h"
 #include "bench/sustained.h"
@@ -52,6 +54,12 @@ struct BenchOptions {
   // auto, none, rapl, hwmon, battery, command:CMD (docs/power.md)
   std::string power_source = "auto";
   bool isolate = false;
+  // Power-performance curve: sustained runs at each of these frame rates.
+  bool power_curve = false;
+  std::string fps_list = "5,10,15,30,60";
+  double curve_duration_secs = 10;
+  std::string curve_csv, curve_svg;
+  double power_budget = 0;  // W; 0: none
   // Sustained mode: frames paced at `fps` for `duration` seconds instead of
   // back-to-back timed runs.
   bool sustained = false;
@@ -151,6 +159,133 @@ int RunIsolated() {
   fmt::print(stderr, "mai bench: the isolated measurement died ({})\n",
              WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : "unknown");
   return 1;
+}
+
+// Sustained runs at each --fps_list rate with the power over each; writes
+// the curve's CSV and SVG and reads off the best rate within
+// --power_budget.
+int RunPowerCurve(const BenchOptions& opt,
+                  const std::function<Status()>& invoke) {
+  auto fail = [](const Status& s) {
+    fmt::print(stderr, "mai bench: {}\n", s.message());
+    return 1;
+  };
+  std::vector<double> rates;
+  std::string list = opt.fps_list;
+  for (size_t pos = 0; pos <= list.size();) {
+    size_t comma = list.find(',', pos);
+    if (comma == std::string::npos) comma = list.size();
+    const std::string item = list.substr(pos, comma - pos);
+    char* end = nullptr;
+    const double v = std::strtod(item.c_str(), &end);
+    if (item.empty() || end != item.c_str() + item.size() || !(v > 0) ||
+        v > 10000) {
+      return fail(InvalidArgument("--fps_list '{}': '{}' is not a rate",
+                                  opt.fps_list, item));
+    }
+    rates.push_back(v);
+    pos = comma + 1;
+  }
+  std::vector<bench::CurvePoint> points;
+  std::string power_note;
+  for (double fps : rates) {
+    std::unique_ptr<bench::PowerSource> power;
+    if (auto src = bench::OpenPowerSource(opt.power_source); src.ok()) {
+      power = std::move(*src);
+      if (Status st = power->Start(); !st.ok()) {
+        power_note = st.message();
+        power.reset();
+      }
+    } else if (src.status().code() == StatusCode::kNotFound) {
+      power_note = src.status().message();
+    } else {
+      return fail(src.status());
+    }
+    auto run = bench::RunSustained({.fps = fps,
+                                    .duration_secs = opt.curve_duration_secs,
+                                    .window_secs = opt.window_secs},
+                                   invoke);
+    if (!run.ok()) return fail(run.status());
+    bench::CurvePoint p;
+    p.target_fps = fps;
+    p.achieved_fps = run->achieved_fps;
+    p.p50_ms = run->latency_ms.p50;
+    p.p90_ms = run->latency_ms.p90;
+    p.miss_fraction = run->miss_fraction;
+    p.verdict = run->verdict;
+    if (power) {
+      if (auto r = power->Stop(); r.ok()) {
+        p.watts = r->watts;
+      } else {
+        power_note = r.status().message();
+      }
+    }
+    points.push_back(p);
+  }
+  const std::string title =
+      std::filesystem::path(opt.model).filename().string();
+  if (!opt.curve_csv.empty()) {
+    if (Status st = WriteTextFile(opt.curve_csv, bench::CurveCsv(points));
+        !st.ok())
+      return fail(st);
+  }
+  if (!opt.curve_svg.empty()) {
+    if (Status st =
+            WriteTextFile(opt.curve_svg, bench::CurveSvg(points, title));
+        !st.ok())
+      return fail(st);
+  }
+  std::optional<bench::CurvePoint> best;
+  if (opt.power_budget > 0)
+    best = bench::BestUnderBudget(points, opt.power_budget);
+  if (opt.json) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& p : points) {
+      j.push_back({{"target_fps", p.target_fps},
+                   {"achieved_fps", p.achieved_fps},
+                   {"p50_ms", p.p50_ms},
+                   {"p90_ms", p.p90_ms},
+                   {"miss_fraction", p.miss_fraction},
+                   {"watts", p.watts ? nlohmann::json(*p.watts) : nullptr},
+                   {"verdict", p.verdict}});
+    }
+    nlohmann::json out = {
+        {"model", title}, {"power_curve", j}, {"power_note", power_note}};
+    if (opt.power_budget > 0) {
+      out["power_budget_w"] = opt.power_budget;
+      out["best_fps_within_budget"] =
+          best ? nlohmann::json(best->achieved_fps) : nullptr;
+    }
+    fmt::print("{}\n", out.dump(2));
+    return 0;
+  }
+  fmt::print("power curve  {} ({} s per rate)\n", title,
+             opt.curve_duration_secs);
+  fmt::print(
+      "target fps  achieved fps    p50 ms    p90 ms  missed   power W  "
+      "verdict\n");
+  for (const auto& p : points) {
+    fmt::print(
+        "{:>10g}  {:>12.2f}  {:>8.3f}  {:>8.3f}  {:>5.1f}%  {:>8}  {}\n",
+        p.target_fps, p.achieved_fps, p.p50_ms, p.p90_ms, 100 * p.miss_fraction,
+        p.watts ? fmt::format("{:.3f}", *p.watts) : "unavailable", p.verdict);
+  }
+  if (!power_note.empty()) {
+    std::string why = power_note;
+    if (why.rfind("power: ", 0) == 0) why = why.substr(7);
+    fmt::print("power        {}\n", why);
+  }
+  if (opt.power_budget > 0) {
+    if (best) {
+      fmt::print(
+          "budget       {:.2f} fps sustained within {:g} W (target {:g})\n",
+          best->achieved_fps, opt.power_budget, best->target_fps);
+    } else {
+      fmt::print("budget       no rate fits {:g} W{}\n", opt.power_budget,
+                 power_note.empty() ? "" : " (power unavailable)");
+    }
+  }
+  return 0;
 }
 
 int RunBench(const BenchOptions& opt) {
@@ -253,6 +388,8 @@ int RunBench(const BenchOptions& opt) {
   plan.max_secs = opt.max_secs;
   plan.run_delay_secs = opt.run_delay > 0 ? opt.run_delay : 0;
   plan.max_runs = std::max(opt.max_runs, opt.num_runs);
+  if (opt.power_curve) return RunPowerCurve(opt, invoke);
+
   // Power over the timed phase, from a source that exists or not at all.
   std::unique_ptr<bench::PowerSource> power;
   std::string power_unavailable;
@@ -575,6 +712,17 @@ void SetupBench(CLI::App& app, int* exit_code) {
   cmd->add_option("--window", opt->window_secs,
                   "Seconds per statistics window of --sustained")
       ->default_val(1.0);
+  cmd->add_flag("--power_curve", opt->power_curve,
+                "Sustained runs at each --fps_list rate, with power: CSV/SVG");
+  cmd->add_option("--fps_list", opt->fps_list, "Frame rates of --power_curve")
+      ->default_val("5,10,15,30,60");
+  cmd->add_option("--curve_duration", opt->curve_duration_secs,
+                  "Seconds per rate of --power_curve")
+      ->default_val(10.0);
+  cmd->add_option("--curve_csv", opt->curve_csv, "Write the curve as CSV");
+  cmd->add_option("--curve_svg", opt->curve_svg, "Write the curve as SVG");
+  cmd->add_option("--power_budget", opt->power_budget,
+                  "W: report the best sustained rate within it");
   cmd->add_flag("--isolate", opt->isolate,
                 "Measure in a fresh child process (same flags)");
   cmd->add_flag("--no_graph_passes", opt->no_graph_passes,

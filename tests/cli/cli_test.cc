@@ -372,5 +372,39 @@ TEST(CliTest, BenchCsvMarkdownAndIsolate) {
   ExpectOneLineError(RunMai(base + "--csv --json"), "choose one");
 }
 
+TEST(CliTest, BenchPowerCurveWritesCsvAndSvg) {
+  fs::path dir =
+      fs::temp_directory_path() / ("mai_cli_curve_" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  const fs::path csv = dir / "curve.csv", svg = dir / "curve.svg";
+  const std::string base =
+      "bench " + Corpus("conv_relu") +
+      " --power_curve --fps_list 20,50 --curve_duration 0.3 --warmup_min_secs 0"
+      " --curve_csv " +
+      csv.string() + " --curve_svg " + svg.string();
+  // No power source: the column says so, the plot too.
+  CommandResult none = RunMai(base + " --power_source none");
+  ASSERT_EQ(none.exit_code, 0) << none.err;
+  const std::string table = ReadText(csv);
+  EXPECT_EQ(table.rfind("target_fps,achieved_fps,", 0), 0u) << table;
+  EXPECT_NE(table.find("\n20,"), std::string::npos) << table;
+  EXPECT_NE(table.find("\n50,"), std::string::npos) << table;
+  EXPECT_NE(table.find(",unavailable,"), std::string::npos) << table;
+  EXPECT_NE(ReadText(svg).find("power: unavailable"), std::string::npos);
+  // A meter that says 1.5 W: the budget read-off picks the faster rate.
+  CommandResult meter = RunMai(base +
+                               " --power_source 'command:echo 1.5'"
+                               " --power_budget 2 --json");
+  ASSERT_EQ(meter.exit_code, 0) << meter.err;
+  auto j = nlohmann::json::parse(meter.out);
+  ASSERT_EQ(j["power_curve"].size(), 2u);
+  EXPECT_NEAR(j["power_curve"][1]["watts"].get<double>(), 1.5, 1e-9);
+  EXPECT_NEAR(j["best_fps_within_budget"].get<double>(), 50, 1.0);
+  ExpectOneLineError(
+      RunMai("bench " + Corpus("conv_relu") + " --power_curve --fps_list 10,x"),
+      "--fps_list");
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace mai
