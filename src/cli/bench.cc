@@ -27,6 +27,7 @@
 #include "bench/run_plan.h"
 #include "bench/sustained.h"
 #include "cli/commands.h"
+#include "cli/progress.h"
 #include "cli/session_setup.h"
 #include "core/sha256.h"
 #include "device/device_info.h"
@@ -406,11 +407,18 @@ int RunBench(const BenchOptions& opt) {
   }
   std::optional<bench::SustainedResult> sustained;
   Result<std::vector<double>> timed = std::vector<double>{};
+  // A progress line on a terminal for phases of a few seconds or more.
+  ProgressLine progress(opt.sustained ? "sustained" : "timed runs",
+                        opt.sustained ? opt.duration_secs : opt.min_secs);
+  auto counted = [&] {
+    progress.Tick();
+    return s.Invoke();
+  };
   if (opt.sustained) {
     auto r = bench::RunSustained({.fps = opt.fps,
                                   .duration_secs = opt.duration_secs,
                                   .window_secs = opt.window_secs},
-                                 invoke);
+                                 counted);
     if (!r.ok()) return fail(r.status());
     std::vector<double> ms;
     for (const bench::SustainedFrame& f : r->frames) {
@@ -419,8 +427,9 @@ int RunBench(const BenchOptions& opt) {
     sustained = std::move(*r);
     timed = std::move(ms);
   } else {
-    timed = bench::RunPhase(plan, invoke);
+    timed = bench::RunPhase(plan, counted);
   }
+  progress.Finish();
   std::optional<bench::PowerReading> power_reading;
   if (power) {
     auto r = power->Stop();
