@@ -162,6 +162,24 @@ int RunIsolated() {
   return 1;
 }
 
+// Opens and starts the power source `spec`. A source that does not exist
+// or cannot be read gives a null pointer and the reason in `unavailable`;
+// a malformed spec is an error.
+Result<std::unique_ptr<bench::PowerSource>> StartPower(
+    const std::string& spec, std::string& unavailable) {
+  auto src = bench::OpenPowerSource(spec);
+  if (!src.ok()) {
+    if (src.status().code() != StatusCode::kNotFound) return src.status();
+    unavailable = src.status().message();
+    return std::unique_ptr<bench::PowerSource>();
+  }
+  if (Status st = (*src)->Start(); !st.ok()) {
+    unavailable = st.message();
+    return std::unique_ptr<bench::PowerSource>();
+  }
+  return std::move(*src);
+}
+
 // Sustained runs at each --fps_list rate with the power over each; writes
 // the curve's CSV and SVG and reads off the best rate within
 // --power_budget.
@@ -190,18 +208,8 @@ int RunPowerCurve(const BenchOptions& opt,
   std::vector<bench::CurvePoint> points;
   std::string power_note;
   for (double fps : rates) {
-    std::unique_ptr<bench::PowerSource> power;
-    if (auto src = bench::OpenPowerSource(opt.power_source); src.ok()) {
-      power = std::move(*src);
-      if (Status st = power->Start(); !st.ok()) {
-        power_note = st.message();
-        power.reset();
-      }
-    } else if (src.status().code() == StatusCode::kNotFound) {
-      power_note = src.status().message();
-    } else {
-      return fail(src.status());
-    }
+    auto power = StartPower(opt.power_source, power_note);
+    if (!power.ok()) return fail(power.status());
     auto run = bench::RunSustained({.fps = fps,
                                     .duration_secs = opt.curve_duration_secs,
                                     .window_secs = opt.window_secs},
@@ -214,8 +222,8 @@ int RunPowerCurve(const BenchOptions& opt,
     p.p90_ms = run->latency_ms.p90;
     p.miss_fraction = run->miss_fraction;
     p.verdict = run->verdict;
-    if (power) {
-      if (auto r = power->Stop(); r.ok()) {
+    if (*power) {
+      if (auto r = (*power)->Stop(); r.ok()) {
         p.watts = r->watts;
       } else {
         power_note = r.status().message();
@@ -392,19 +400,10 @@ int RunBench(const BenchOptions& opt) {
   if (opt.power_curve) return RunPowerCurve(opt, invoke);
 
   // Power over the timed phase, from a source that exists or not at all.
-  std::unique_ptr<bench::PowerSource> power;
   std::string power_unavailable;
-  if (auto src = bench::OpenPowerSource(opt.power_source); src.ok()) {
-    power = std::move(*src);
-    if (Status st = power->Start(); !st.ok()) {
-      power_unavailable = st.message();
-      power.reset();
-    }
-  } else if (src.status().code() == StatusCode::kNotFound) {
-    power_unavailable = src.status().message();
-  } else {
-    return fail(src.status());
-  }
+  auto started_power = StartPower(opt.power_source, power_unavailable);
+  if (!started_power.ok()) return fail(started_power.status());
+  std::unique_ptr<bench::PowerSource> power = std::move(*started_power);
   std::optional<bench::SustainedResult> sustained;
   Result<std::vector<double>> timed = std::vector<double>{};
   // A progress line on a terminal for phases of a few seconds or more.

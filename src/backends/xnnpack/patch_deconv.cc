@@ -8,6 +8,7 @@
 #include "backends/ref/quant_util.h"
 #include "backends/xnnpack/dispatch_kernel.h"
 #include "backends/xnnpack/fast_util.h"
+#include "backends/xnnpack/float_conv_operands.h"
 #include "backends/xnnpack/simd_tile.h"
 #include "backends/xnnpack/xnn_conv_util.h"
 
@@ -88,19 +89,16 @@ class PatchDeconvKernel final : public OpKernel {
   explicit PatchDeconvKernel(bool mediapipe) : mediapipe_(mediapipe) {}
 
   Status Prepare(const KernelContext& ctx) override {
-    const int in_index = mediapipe_ ? 0 : 2;
-    const int min_inputs = 3;
-    if (ctx.num_inputs() < min_inputs || ctx.num_outputs() != 1) {
-      return ctx.Error("expects at least {} inputs and 1 output", min_inputs);
-    }
-    const TensorView& input = ctx.input(in_index);
-    const TensorView& weights = ctx.input(1);
-    const TensorView* bias = nullptr;
-    const int bias_index = mediapipe_ ? 2 : 3;
-    if (ctx.num_inputs() > bias_index && ctx.input(bias_index).present()) {
-      bias = &ctx.input(bias_index);
-    }
-    const TensorView& output = ctx.output(0);
+    MAI_ASSIGN_OR_RETURN(
+        FloatConvOperands ops,
+        GetFloatConvOperands(ctx, /*input_index=*/mediapipe_ ? 0 : 2,
+                             /*weights_index=*/1,
+                             /*bias_index=*/mediapipe_ ? 2 : 3,
+                             /*min_inputs=*/3, "patch deconvolution"));
+    const TensorView& input = *ops.input;
+    const TensorView& weights = *ops.weights;
+    const TensorView* bias = ops.bias;
+    const TensorView& output = *ops.output;
     int stride_h = 1, stride_w = 1;
     ir::Activation activation = ir::Activation::kNone;
     if (mediapipe_) {
@@ -115,16 +113,6 @@ class PatchDeconvKernel final : public OpKernel {
       stride_h = p->stride_h;
       stride_w = p->stride_w;
       activation = p->activation;
-    }
-    if (input.dtype() != DType::kFloat32 ||
-        weights.dtype() != DType::kFloat32 ||
-        output.dtype() != DType::kFloat32 ||
-        (bias != nullptr && bias->dtype() != DType::kFloat32)) {
-      return ctx.Unsupported("patch deconvolution is float32 only");
-    }
-    if (!weights.tensor->is_constant() ||
-        (bias != nullptr && !bias->tensor->is_constant())) {
-      return ctx.Unsupported("weights are computed at run time");
     }
     if (input.rank() != 4 || weights.rank() != 4 || output.rank() != 4) {
       return ctx.Error("input, weights and output must have rank 4");

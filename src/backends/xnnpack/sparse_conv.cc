@@ -9,6 +9,7 @@
 #include "backends/ref/quant_util.h"
 #include "backends/xnnpack/dispatch_kernel.h"
 #include "backends/xnnpack/fast_util.h"
+#include "backends/xnnpack/float_conv_operands.h"
 #include "backends/xnnpack/simd_tile.h"
 #include "backends/xnnpack/xnn_conv_util.h"
 
@@ -126,26 +127,17 @@ SparseConvTiles(const SparseConvArgs& a, int64_t tile_begin, int64_t tile_end) {
 class SparseConv1x1Kernel final : public OpKernel {
  public:
   Status Prepare(const KernelContext& ctx) override {
-    if (ctx.num_inputs() < 2 || ctx.num_outputs() != 1) {
-      return ctx.Error("expects 2 or 3 inputs and 1 output");
-    }
     const auto* p = ctx.params_if<ir::Conv2DParams>();
     if (p == nullptr) return ctx.Error("missing Conv2DOptions");
-    const TensorView& input = ctx.input(0);
-    const TensorView& filter = ctx.input(1);
-    const TensorView* bias = ctx.num_inputs() > 2 && ctx.input(2).present()
-                                 ? &ctx.input(2)
-                                 : nullptr;
-    const TensorView& output = ctx.output(0);
-    if (input.dtype() != DType::kFloat32 || filter.dtype() != DType::kFloat32 ||
-        output.dtype() != DType::kFloat32 ||
-        (bias != nullptr && bias->dtype() != DType::kFloat32)) {
-      return ctx.Unsupported("sparse 1x1 convolution is float32 only");
-    }
-    if (!filter.tensor->is_constant() ||
-        (bias != nullptr && !bias->tensor->is_constant())) {
-      return ctx.Unsupported("weights are computed at run time");
-    }
+    MAI_ASSIGN_OR_RETURN(
+        FloatConvOperands ops,
+        GetFloatConvOperands(ctx, /*input_index=*/0, /*weights_index=*/1,
+                             /*bias_index=*/2, /*min_inputs=*/2,
+                             "sparse 1x1 convolution"));
+    const TensorView& input = *ops.input;
+    const TensorView& filter = *ops.weights;
+    const TensorView* bias = ops.bias;
+    const TensorView& output = *ops.output;
     MAI_ASSIGN_OR_RETURN(ref::ConvGeometry g,
                          ref::MakeConvGeometry(ctx, input, filter, output,
                                                ref::ConvWindowOf(*p)));
