@@ -12,6 +12,7 @@
 #include "core/npy.h"
 #include "mai/session.h"
 #include "oracle/tflite_oracle.h"
+#include "testing/cli_runner.h"
 #include "tflite/model_builder.h"
 
 namespace mai {
@@ -19,34 +20,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-std::string ReadText(const fs::path& p) {
-  std::ifstream f(p);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-CommandResult RunMai(const std::string& args) {
-  static int counter = 0;
-  fs::path dir =
-      fs::temp_directory_path() / ("mai_cli_test_" + std::to_string(getpid()));
-  fs::create_directories(dir);
-  std::string tag = std::to_string(counter++);
-  fs::path out = dir / (tag + ".out"), err = dir / (tag + ".err");
-  std::string cmd = std::string(MAI_BINARY) + " " + args + " >" + out.string() +
-                    " 2>" + err.string();
-  int status = std::system(cmd.c_str());
-  CommandResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = ReadText(out);
-  r.err = ReadText(err);
-  return r;
-}
+using testing::CommandResult;
+using testing::ExpectOneLineError;
+using testing::ReadText;
+using testing::RunMai;
 
 std::string Corpus(const std::string& name) {
   return std::string(MAI_SOURCE_DIR) + "/tests/fuzz/corpus/" + name + ".tflite";
@@ -183,12 +160,6 @@ TEST(CliTest, InspectReportsOpsMaiCannotRun) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("MysteryOp"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("n/a"), std::string::npos) << r.out;
-}
-
-void ExpectOneLineError(const CommandResult& r, const std::string& fragment) {
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find(fragment), std::string::npos) << r.err;
-  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
 }
 
 TEST(CliTest, BadInputGivesOneLineAndExitOne) {

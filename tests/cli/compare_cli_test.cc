@@ -11,43 +11,22 @@
 #include <random>
 #include <sstream>
 
+#include "testing/cli_runner.h"
+
 namespace mai {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-std::string ReadText(const fs::path& p) {
-  std::ifstream f(p);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
+using testing::CommandResult;
+using testing::ReadText;
+using testing::RunMai;
 
 fs::path TestDir() {
   fs::path dir = fs::temp_directory_path() /
                  ("mai_compare_cli_test_" + std::to_string(getpid()));
   fs::create_directories(dir);
   return dir;
-}
-
-CommandResult RunMai(const std::string& args) {
-  static int counter = 0;
-  fs::path dir = TestDir();
-  std::string tag = std::to_string(counter++);
-  fs::path out = dir / (tag + ".out"), err = dir / (tag + ".err");
-  std::string cmd = std::string(MAI_BINARY) + " " + args + " >" + out.string() +
-                    " 2>" + err.string();
-  int status = std::system(cmd.c_str());
-  CommandResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = ReadText(out);
-  r.err = ReadText(err);
-  return r;
 }
 
 std::string WriteFile(const std::string& name, const std::string& text) {
