@@ -158,7 +158,8 @@ SustainedResult AnalyzeSustained(const SustainedOptions& options,
     const size_t third = std::max<size_t>(1, ran.size() / 3);
     const double head = MeanP50(ran, 0, third);
     const double tail = MeanP50(ran, ran.size() - third, ran.size());
-    r.throttling = r.drift > kThrottleDrift && head > 0 &&
+    r.throttling = ran.size() >= kMinThrottleWindows &&
+                   r.drift > kThrottleDrift && head > 0 &&
                    (tail - head) / head > kThrottleDrift;
   }
   if (r.throttling) {

@@ -60,6 +60,10 @@ struct SustainedOptions {
 // (so a single slow window at the end does not count; with 2 windows each
 // "third" is one window).
 inline constexpr double kThrottleDrift = 0.10;
+// A throttling verdict needs at least this many windows that ran frames:
+// over a few seconds, cache and frequency noise on a shared machine moves
+// the median by tens of percent (seen: +35% over three 1-s windows).
+inline constexpr size_t kMinThrottleWindows = 6;
 // Cannot keep up: more than 5% of the released frames missed their deadline
 // (finished late, or were dropped without running).
 inline constexpr double kMaxMissFraction = 0.05;

@@ -226,7 +226,7 @@ TEST(SustainedTest, ThrottlingAndCannotKeepUpTogether) {
   // 20 ms for the first second, then 50 ms (> 33.3 ms period).
   FakeTime t;
   t.latency_secs = [](int n) { return n < 30 ? 0.020 : 0.050; };
-  auto r = RunSustained({.fps = 30, .duration_secs = 3, .window_secs = 1},
+  auto r = RunSustained({.fps = 30, .duration_secs = 6, .window_secs = 1},
                         t.invoke(), t.clock());
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->throttling);
@@ -237,6 +237,18 @@ TEST(SustainedTest, ThrottlingAndCannotKeepUpTogether) {
                              0),
             0u)
       << r->verdict;
+}
+
+TEST(SustainedTest, TooFewWindowsToCallThrottling) {
+  // The same slowdown over 3 windows: too short to tell, no verdict.
+  FakeTime t;
+  t.latency_secs = [](int n) { return n < 30 ? 0.010 : 0.025; };
+  auto r = RunSustained({.fps = 30, .duration_secs = 3, .window_secs = 1},
+                        t.invoke(), t.clock());
+  ASSERT_TRUE(r.ok());
+  EXPECT_NEAR(r->drift, 1.5, 1e-6);
+  EXPECT_FALSE(r->throttling);
+  EXPECT_EQ(r->verdict, "stable");
 }
 
 TEST(SustainedTest, InvalidOptions) {
