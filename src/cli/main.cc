@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   mai::cli::SetupBench(app, &exit_code);
   mai::cli::SetupDevice(app, &exit_code);
   mai::cli::SetupCompare(app, &exit_code);
+  mai::cli::SetupZoo(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
