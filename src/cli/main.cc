@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   mai::cli::SetupDevice(app, &exit_code);
   mai::cli::SetupCompare(app, &exit_code);
   mai::cli::SetupZoo(app, &exit_code);
+  mai::cli::SetupQuantize(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
