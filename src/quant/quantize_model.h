@@ -46,6 +46,9 @@ struct QuantizeOptions {
   // true: float32 model inputs/outputs with QUANTIZE/DEQUANTIZE inside;
   // false: int8 inputs/outputs (their parameters are in the file).
   bool keep_float_io = true;
+  // Fuse RELU / RELU6 / RELU_N1_TO_1 into the op producing their input
+  // before quantizing, as TFLite's converter does (see quantize_model.cc).
+  bool fuse_activations = true;
 };
 
 // The quantized model as .tflite bytes. The result is checked to load and
