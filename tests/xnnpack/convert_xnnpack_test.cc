@@ -1,7 +1,7 @@
 // XNNPACK QUANTIZE / DEQUANTIZE against the reference backend: float32 ->
 // int8/uint8 within one step (XNNPACK rounds ties to even, TFLite away from
-// zero), int8/uint8/float16 -> float32 exactly; per-channel and
-// requantizing nodes fall back.
+// zero), int8/uint8/float16 -> float32 exactly, int8/uint8 requantization
+// byte for byte; per-channel nodes fall back.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -122,15 +122,43 @@ TEST(XnnConvertTest, DequantizeFloat16Input) {
   EXPECT_EQ(v[4], 65504.0f);
 }
 
-TEST(XnnConvertTest, RequantizeAndPerChannelFallBack) {
+// int8/uint8 -> int8/uint8 QUANTIZE (requantization): on the xnnpack
+// backend through a table, byte for byte the reference kernel's values, for
+// every input byte and scale ratios above and below 1.
+TEST(XnnConvertTest, RequantizeMatchesReferenceExactly) {
+  struct Case {
+    DType in, out;
+    float in_scale, out_scale;
+    int in_zp, out_zp;
+  };
+  const Case cases[] = {
+      {DType::kInt8, DType::kInt8, 0.1f, 0.2f, 2, -3},
+      {DType::kInt8, DType::kInt8, 0.05f, 0.013f, -128, 10},
+      {DType::kUInt8, DType::kInt8, 0.1f, 0.07f, 128, 0},
+      {DType::kInt8, DType::kUInt8, 0.02f, 0.5f, 5, 100},
+      {DType::kUInt8, DType::kUInt8, 0.3f, 0.3f, 7, 9},
+  };
+  const Shape shape = {2, 128};  // every byte value once
+  for (const Case& c : cases) {
+    SCOPED_TRACE(::testing::Message() << c.in_scale << " -> " << c.out_scale);
+    auto model =
+        OneOpModel(ir::OpCode::kQuantize, c.in, Quant(c.in_scale, c.in_zp),
+                   c.out, Quant(c.out_scale, c.out_zp), shape);
+    HostTensor x;
+    x.dtype = c.in;
+    x.shape = shape;
+    x.bytes.resize(256);
+    for (int i = 0; i < 256; ++i) x.bytes[i] = static_cast<uint8_t>(i);
+    EXPECT_EQ(AutoNodeBackend(model), "xnnpack");
+    ExpectXnnMatchesRefExactly(model, {x});
+  }
+}
+
+TEST(XnnConvertTest, PerChannelFallsBack) {
   Rng rng(9203);
   Shape shape = {2, 6};
   std::vector<int8_t> q(12);
   for (auto& v : q) v = static_cast<int8_t>(rng.Int(-128, 127));
-  ExpectFallsBack(
-      OneOpModel(ir::OpCode::kQuantize, DType::kInt8, Quant(0.1f, 2),
-                 DType::kInt8, Quant(0.2f, -3), shape),
-      {HostTensor::From<int8_t>(shape, q)});
   ExpectFallsBack(
       OneOpModel(ir::OpCode::kDequantize, DType::kInt8,
                  PerChannelQuant({0.1f, 0.2f, 0.3f, 0.1f, 0.2f, 0.3f},

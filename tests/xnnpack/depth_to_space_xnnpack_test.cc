@@ -58,12 +58,25 @@ TEST(XnnDepthToSpaceTest, HandComputedOrder) {
   EXPECT_EQ(y->at(0).values<float>(), (std::vector<float>{1, 2, 3, 4}));
 }
 
-TEST(XnnDepthToSpaceTest, Int8FallsBack) {
+// XNNPACK has only a 4-byte operator: int8/uint8 (and block size 1) run on
+// mai's strided-copy kernel, still on the xnnpack backend, byte for byte.
+TEST(XnnDepthToSpaceTest, Int8AndUInt8RunOnTheFastKernel) {
   Rng rng(7702);
-  const Shape in = {1, 2, 3, 8};
-  auto model = DepthToSpaceModel(DType::kInt8, in, 2, testing::Quant(0.1f, 0));
-  HostTensor x = HostTensor::From<int8_t>(in, rng.Ints<int8_t>(48, -128, 127));
-  testing::ExpectFallsBack(model, {x});
+  for (int iter = 0; iter < 12; ++iter) {
+    const int b = rng.Int(1, 4);
+    const Shape in = {rng.Int(1, 2), rng.Int(1, 7), rng.Int(1, 7),
+                      rng.Int(1, 5) * b * b};
+    const bool int8 = iter % 2 == 0;
+    auto model = DepthToSpaceModel(int8 ? DType::kInt8 : DType::kUInt8, in, b,
+                                   testing::Quant(0.1f, int8 ? -3 : 128));
+    const int64_t n = NumElementsUnchecked(in);
+    HostTensor x =
+        int8 ? HostTensor::From<int8_t>(in, rng.Ints<int8_t>(n, -128, 127))
+             : HostTensor::From<uint8_t>(in, rng.Ints<uint8_t>(n, 0, 255));
+    SCOPED_TRACE(::testing::Message() << ShapeToString(in) << " block " << b);
+    EXPECT_EQ(testing::AutoNodeBackend(model), "xnnpack");
+    testing::ExpectXnnMatchesRefExactly(model, {x});
+  }
 }
 
 }  // namespace

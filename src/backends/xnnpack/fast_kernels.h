@@ -50,6 +50,8 @@ std::unique_ptr<OpKernel> NewFastGatherKernel();         // fast_gather.cc
 std::unique_ptr<OpKernel>
 NewFastResizeNearestKernel();                        // fast_resize_nearest.cc
 std::unique_ptr<OpKernel> NewFastMirrorPadKernel();  // fast_mirror_pad.cc
+// DEPTH_TO_SPACE for 1/2/4/8-byte types (fast_depth_to_space.cc).
+std::unique_ptr<OpKernel> NewFastDepthToSpaceKernel();
 // `op` is kMean, kSum, kReduceMax or kReduceMin (fast_reduce.cc).
 std::unique_ptr<OpKernel> NewFastReduceKernel(ir::OpCode op);
 

@@ -1,5 +1,7 @@
 // Registration of the XNNPACK pooling / data-movement family (see
 // pool_kernels.h for what each kernel runs).
+#include "backends/xnnpack/dispatch_kernel.h"
+#include "backends/xnnpack/fast_kernels.h"
 #include "backends/xnnpack/pool_kernels.h"
 #include "backends/xnnpack/xnnpack_registry.h"
 
@@ -14,7 +16,10 @@ void RegisterXnnPoolKernels(KernelRegistry& registry) {
   r.Register(OpCode::kSoftmax, [] { return NewXnnSoftmaxKernel(); });
   r.Register(OpCode::kResizeBilinear,
              [] { return NewXnnResizeBilinearKernel(); });
-  r.Register(OpCode::kDepthToSpace, [] { return NewXnnDepthToSpaceKernel(); });
+  r.Register(OpCode::kDepthToSpace, [] {
+    return NewFirstTakerKernel(
+        {NewXnnDepthToSpaceKernel, NewFastDepthToSpaceKernel});
+  });
   r.Register(OpCode::kPad, [] { return NewXnnPadKernel(); });
   r.Register(OpCode::kPadv2, [] { return NewXnnPadKernel(); });
   r.Register(OpCode::kReshape, [] { return NewXnnCopyKernel(); });
