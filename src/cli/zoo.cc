@@ -10,7 +10,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "core/npy.h"
 #include "ir/op_cost.h"
+#include "quant/quantize_model.h"
 #include "tflite/model_reader.h"
 
 namespace mai::cli {
@@ -25,6 +27,8 @@ struct ZooCliOptions {
   std::string name;
   std::string out;
   zoo::ZooOptions model;
+  bool int8 = false;            // also write NAME.int8.tflite
+  int calibration_samples = 4;  // seeded calibration inputs for --int8
 };
 
 struct Stats {
@@ -131,6 +135,26 @@ int RunBuild(const ZooCliOptions& opt) {
                  Shp(stats->input), Shp(stats->output), stats->params,
                  stats->macs / 1e9);
     }
+    if (opt.int8) {
+      // `mai quantize` with seeded calibration inputs.
+      quant::QuantizeOptions qo;
+      qo.calibration.num_seeded_samples = opt.calibration_samples;
+      qo.calibration.seed = opt.model.seed;
+      auto q = quant::QuantizeModel(*bytes, qo);
+      if (!q.ok()) {
+        fmt::print(stderr, "mai zoo build: {} --int8: {}\n", name,
+                   q.status().message());
+        return 1;
+      }
+      const std::string qpath =
+          (std::filesystem::path(opt.out) / (name + ".int8.tflite")).string();
+      if (Status st = WriteFileBytes(qpath, *q); !st.ok()) {
+        fmt::print(stderr, "mai zoo build: {}\n", st.message());
+        return 1;
+      }
+      fmt::print("{}: int8 ({} calibration samples), {} bytes\n", qpath,
+                 opt.calibration_samples, q->size());
+    }
   }
   fmt::print("note: {}\n", kRandomWeightsNote);
   return 0;
@@ -164,6 +188,13 @@ void SetupZoo(CLI::App& app, int* exit_code) {
   build->add_option("name", opt->name, "Model name or 'all'")->required();
   build->add_option("--out", opt->out, "Output directory")->required();
   AddShapeOptions(build, opt.get());
+  build->add_flag("--int8", opt->int8,
+                  "Also write NAME.int8.tflite (mai quantize, seeded "
+                  "calibration)");
+  build
+      ->add_option("--calibration_samples", opt->calibration_samples,
+                   "Seeded calibration inputs for --int8")
+      ->default_val(4);
   build->callback([opt, exit_code] { *exit_code = RunBuild(*opt); });
 }
 

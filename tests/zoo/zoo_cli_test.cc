@@ -1,5 +1,6 @@
 // `mai zoo list` and `mai zoo build` through the real binary.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -64,6 +65,26 @@ TEST(ZooCliTest, BuildWritesLoadableModelsAtTheGivenSize) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* name : {"fsrcnn_x3", "fastdepth", "mobilenet_v2"})
     EXPECT_TRUE(std::filesystem::exists(dir / (std::string(name) + ".tflite")));
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ZooCliTest, BuildInt8WritesAQuantizedModelThatRunsOnTheFastBackend) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() /
+      ("mai_zoo_int8_" + std::to_string(getpid()));
+  auto r = RunMai("zoo build video_sr_x4 --height 12 --width 16 --int8 --out " +
+                  dir.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string path = (dir / "video_sr_x4.int8.tflite").string();
+  auto model = tflite::ReadModelFile(path);
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  int int8_tensors = 0;
+  for (const ir::Tensor& t : model->main_graph().tensors) {
+    int8_tensors += t.dtype == DType::kInt8;
+  }
+  EXPECT_GT(int8_tensors, 5);
+  auto run = RunMai("run " + path + " --backend xnnpack --no_fallback");
+  EXPECT_EQ(run.exit_code, 0) << run.err;
   std::filesystem::remove_all(dir);
 }
 
