@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "backends/ref/mediapipe/transpose_conv_bias.h"
 #include "ir/passes/fuse_activation.h"
 #include "mai/session.h"
 #include "quant/quant_math.h"
@@ -421,6 +422,74 @@ class Rewriter {
   tflite::ModelBuilder b_;
 };
 
+// MediaPipe's Convolution2DTransposeBias (input, weights, bias; custom
+// options padding/stride) has no int8 form; TFLite's builtin TRANSPOSE_CONV
+// with its optional bias input computes the same thing when both place the
+// output the same way. Rewrites such nodes into TRANSPOSE_CONV (adding the
+// output_shape constant) where the leading padding TFLite derives from the
+// output size equals MediaPipe's; others are left (and refused later).
+Status RewriteMediaPipeTransposeConvs(ir::Graph& g,
+                                      const std::vector<int>& live_nodes) {
+  for (int n : live_nodes) {
+    ir::Node& node = g.nodes[n];
+    if (node.op != OpCode::kCustom ||
+        node.custom_name != "Convolution2DTransposeBias" ||
+        node.inputs.size() != 3 || node.outputs.size() != 1) {
+      continue;
+    }
+    auto options = backends::ref::mediapipe::ParseTransposeConvBiasOptions(
+        node.custom_options);
+    if (!options.ok()) continue;
+    const ir::Tensor& in = g.tensors[node.inputs[0]];
+    const ir::Tensor& w = g.tensors[node.inputs[1]];
+    const ir::Tensor& out = g.tensors[node.outputs[0]];
+    if (in.shape.size() != 4 || w.shape.size() != 4 || out.shape.size() != 4) {
+      continue;
+    }
+    // MediaPipe: SAME crops max(0, K - (H - 1) % s - 1), half before.
+    // TFLite: pad_before = max(0, (conv_out - 1) * s + K - OH) / 2 with
+    // conv_out = ceil(OH / s) (SAME) or (OH + s - K) / s (VALID).
+    auto same_placement = [&](int64_t h, int64_t k, int64_t s, int64_t oh) {
+      const int64_t mp_pad =
+          options->same ? std::max<int64_t>(0, k - (h - 1) % s - 1) : 0;
+      const int64_t conv_out =
+          options->same ? (oh + s - 1) / s : (oh + s - k) / s;
+      const int64_t tfl_total =
+          std::max<int64_t>(0, (conv_out - 1) * s + k - oh);
+      return conv_out == h && mp_pad / 2 == tfl_total / 2;
+    };
+    if (!same_placement(in.shape[1], w.shape[1], options->stride_h,
+                        out.shape[1]) ||
+        !same_placement(in.shape[2], w.shape[2], options->stride_w,
+                        out.shape[2])) {
+      continue;
+    }
+    ir::Tensor shape_tensor;
+    shape_tensor.name = out.name + "/output_shape";
+    shape_tensor.dtype = DType::kInt32;
+    shape_tensor.shape = {4};
+    std::vector<int32_t> dims(out.shape.begin(), out.shape.end());
+    std::vector<uint8_t> bytes(dims.size() * sizeof(int32_t));
+    std::memcpy(bytes.data(), dims.data(), bytes.size());
+    shape_tensor.SetOwnedData(std::move(bytes));
+    const int shape_index = static_cast<int>(g.tensors.size());
+    g.tensors.push_back(std::move(shape_tensor));
+    ir::TransposeConvParams params;
+    params.padding = options->same ? ir::Padding::kSame : ir::Padding::kValid;
+    params.stride_h = options->stride_h;
+    params.stride_w = options->stride_w;
+    ir::Node& rewritten = g.nodes[n];  // `node` still valid: only tensors grew
+    rewritten.inputs = {shape_index, rewritten.inputs[1], rewritten.inputs[0],
+                        rewritten.inputs[2]};
+    rewritten.op = OpCode::kTransposeConv;
+    rewritten.custom_name.clear();
+    rewritten.custom_options.clear();
+    rewritten.params = params;
+    rewritten.version = 3;  // the bias input
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<std::vector<uint8_t>> QuantizeModel(
@@ -454,6 +523,7 @@ Result<std::vector<uint8_t>> QuantizeModel(
                     ranges.size(), graph.tensors.size());
   }
 
+  MAI_RETURN_IF_ERROR(RewriteMediaPipeTransposeConvs(graph, live_nodes));
   Rewriter rewriter(graph, session->model(), ranges, options);
   MAI_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, rewriter.Run(live_nodes));
 

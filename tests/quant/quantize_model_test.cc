@@ -198,6 +198,50 @@ TEST(QuantizeModelTest, FaceDetectorInt8MatchesTfliteOnTheFastBackend) {
   }
 }
 
+// The selfie models' MediaPipe Convolution2DTransposeBias has no int8
+// form: the quantizer turns it into TRANSPOSE_CONV with a bias input, which
+// real TFLite runs; mai gives TFLite's outputs within one step.
+TEST(QuantizeModelTest, SelfieSegmentationQuantizesThroughTransposeConv) {
+  auto bytes =
+      ReadFileBytes(testing::OracleModelsDir() + "/selfie_segmentation.tflite");
+  ASSERT_TRUE(bytes.ok()) << bytes.status().message();
+  QuantizeOptions o;
+  o.calibration.num_seeded_samples = 2;
+  auto q = QuantizeModel(*bytes, o);
+  ASSERT_TRUE(q.ok()) << q.status().message();
+  auto model = tflite::ReadModelBytes(*q);
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  const ir::Graph& g = model->main_graph();
+  int transpose_convs = 0;
+  for (const ir::Node& node : g.nodes) {
+    EXPECT_NE(node.op, OpCode::kCustom) << node.OpName();
+    if (node.op == OpCode::kTransposeConv) {
+      ++transpose_convs;
+      EXPECT_EQ(node.inputs.size(), 4u);  // with its bias
+      EXPECT_EQ(g.tensors[node.inputs[2]].dtype, DType::kInt8);
+    }
+  }
+  EXPECT_EQ(transpose_convs, 1);
+  const ir::Tensor& in = g.tensors[g.inputs[0]];
+  testing::Rng rng(13);
+  const HostTensor input = HostTensor::From<float>(
+      in.shape, rng.Floats(NumElementsUnchecked(in.shape), 0.0f, 1.0f));
+  auto theirs = testing::RunTflite(*q, {input});
+  ASSERT_TRUE(theirs.ok()) << theirs.status().message();
+  SessionOptions fast;
+  fast.backend = "auto";
+  auto ours = testing::RunMai(*q, {input}, fast);
+  ASSERT_TRUE(ours.ok()) << ours.status().message();
+  const std::vector<float> a = ours->at(0).values<float>();
+  const std::vector<float> b = theirs->at(0).values<float>();
+  ASSERT_EQ(a.size(), b.size());
+  double worst = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    worst = std::max(worst, std::fabs(double{a[i]} - b[i]));
+  }
+  EXPECT_LE(worst, 1.0 / 256 * 1.001);  // the fixed LOGISTIC step
+}
+
 TEST(QuantizeModelTest, Int8CloseToFloatOnSmallModel) {
   const std::vector<uint8_t> f = SmallModel();
   for (bool float_io : {true, false}) {
