@@ -18,12 +18,15 @@
 #ifndef MAI_BACKENDS_REF_TRANSFORM_KERNELS_H_
 #define MAI_BACKENDS_REF_TRANSFORM_KERNELS_H_
 
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <vector>
 
 #include "backends/kernel.h"
+#include "backends/ref/quant_util.h"
 
 namespace mai::backends::ref {
 
@@ -57,6 +60,44 @@ std::vector<int64_t> ContiguousStrides(const Shape& shape);
 
 // Product of shape[begin, end) (1 for an empty range).
 int64_t DimProduct(const Shape& shape, int begin, int end);
+
+// CONCATENATION's validated layout and requantization (concat.cc), shared
+// by the reference and the fast kernel. The output is `outer` steps of the
+// inputs' chunks back to back; an input whose quantization differs from the
+// output's is requantized with TFLite's ConcatenationWithScaling rule.
+struct ConcatRescale {
+  bool active = false;
+  float scale = 1.0f;
+  float bias = 0.0f;
+};
+struct ConcatPlan {
+  DType dtype = DType::kFloat32;
+  size_t element_size = 4;
+  int axis = 0;
+  int64_t outer = 0;
+  std::vector<int64_t> chunks;         // elements per outer step, per input
+  std::vector<ConcatRescale> rescale;  // per input
+  bool any_rescale = false;
+  int32_t out_zero_point = 0;
+  bool clamp = false;                // a fused activation
+  int32_t act_min = 0, act_max = 0;  // its quantized range
+  FloatRange float_range;            // its float range
+};
+Result<ConcatPlan> PlanConcat(const KernelContext& ctx);
+
+// round(q * scale + bias), saturated, plus the output zero point, saturated
+// to the dtype (the clamp of a fused activation comes after).
+template <typename T>
+inline T RequantizeConcatValue(T q, const ConcatRescale& r,
+                               const ConcatPlan& plan) {
+  const int32_t qmin = QuantMin(plan.dtype), qmax = QuantMax(plan.dtype);
+  const float lo = static_cast<float>(qmin - plan.out_zero_point) - 1;
+  const float hi = static_cast<float>(qmax - plan.out_zero_point) + 1;
+  const float v = std::round(static_cast<float>(q) * r.scale + r.bias);
+  const int32_t out =
+      static_cast<int32_t>(std::clamp(v, lo, hi)) + plan.out_zero_point;
+  return static_cast<T>(std::clamp(out, qmin, qmax));
+}
 
 // GATHER's validated geometry (gather.cc), shared by the reference and the
 // fast kernel: output rows are batch × outer × coords copies of row_bytes.
