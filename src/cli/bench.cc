@@ -488,7 +488,12 @@ int RunBench(const BenchOptions& opt) {
   }
 
   if (opt.json) {
-    auto sha = Sha256HexOfFile(opt.model);
+    // The bytes that were measured: the model as mapped, not a second read.
+    const auto& storage = s.model().storage;
+    Result<std::string> sha =
+        storage
+            ? Result<std::string>(Sha256Hex({storage->data(), storage->size()}))
+            : Sha256HexOfFile(opt.model);
     nlohmann::json device_json = nullptr;
     if (auto d = device::DescribeDevice(); d.ok()) {
       device_json = device::ToJson(*d);
