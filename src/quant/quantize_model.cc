@@ -253,10 +253,18 @@ class Rewriter {
     return ChooseInt8Asymmetric(lo, hi);
   }
 
+  // Per-channel weights for the convolutions; FULLY_CONNECTED weights are
+  // per-tensor, as TFLite's converter writes them: TFLite runtimes before
+  // 2.10 (2.9 measured) read only the first scale of a per-channel dense
+  // layer and give wrong results.
+  bool PerChannel(int n) const {
+    return options_.per_channel && g_.nodes[n].op != OpCode::kFullyConnected;
+  }
+
   Result<std::vector<float>> WeightScales(int n, int t, int dim) const {
     const ir::Tensor& w = g_.tensors[t];
     const float* data = w.ConstValues<float>().data();
-    if (options_.per_channel) {
+    if (PerChannel(n)) {
       return SymmetricPerChannelScales(data, w.shape, dim);
     }
     MAI_ASSIGN_OR_RETURN(int64_t count, NumElements(w.shape));
@@ -297,7 +305,7 @@ class Rewriter {
       ir::QuantParams wq;
       wq.scale = weight_scales;
       wq.zero_point.assign(weight_scales.size(), 0);
-      wq.quantized_dimension = options_.per_channel ? layout.channel_dim : 0;
+      wq.quantized_dimension = PerChannel(n) ? layout.channel_dim : 0;
       inputs[layout.weights] =
           b_.AddConstantBytes(w.name, DType::kInt8, w.shape, Int8Bytes(q), wq);
 

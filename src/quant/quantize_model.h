@@ -41,7 +41,9 @@ struct QuantizeOptions {
   CalibrationInputs calibration;  // seeded samples or explicit ones
   CalibrationMethod method = CalibrationMethod::kMinMax;
   RangeOptions range;
-  // Weights: one scale per output channel (true) or one per tensor.
+  // Convolution weights: one scale per output channel (true) or one per
+  // tensor. FULLY_CONNECTED weights are always per tensor (TFLite's
+  // convention; TFLite 2.9 ignores per-channel dense scales).
   bool per_channel = true;
   // true: float32 model inputs/outputs with QUANTIZE/DEQUANTIZE inside;
   // false: int8 inputs/outputs (their parameters are in the file).

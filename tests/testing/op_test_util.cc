@@ -41,18 +41,10 @@ Result<std::vector<HostTensor>> RunMai(const std::vector<uint8_t>& model,
   return outputs;
 }
 
-Result<std::vector<HostTensor>> RunTflite(
-    const std::vector<uint8_t>& model, const std::vector<HostTensor>& inputs) {
-  std::string why;
-  TfliteOracle* oracle = SharedOracle(&why);
-  if (oracle == nullptr) {
-    return NotFound(
-        "TFLite oracle unavailable ({}); run scripts/fetch_models.sh", why);
-  }
-  std::vector<std::vector<uint8_t>> raw;
-  for (const HostTensor& t : inputs) raw.push_back(t.bytes);
-  MAI_ASSIGN_OR_RETURN(std::vector<OracleTensor> results,
-                       oracle->Run(model, raw));
+namespace {
+
+Result<std::vector<HostTensor>> ToHostTensors(
+    std::vector<OracleTensor> results) {
   std::vector<HostTensor> outputs;
   for (OracleTensor& r : results) {
     HostTensor t;
@@ -64,6 +56,41 @@ Result<std::vector<HostTensor>> RunTflite(
     outputs.push_back(std::move(t));
   }
   return outputs;
+}
+
+std::vector<std::vector<uint8_t>> RawBytes(
+    const std::vector<HostTensor>& inputs) {
+  std::vector<std::vector<uint8_t>> raw;
+  for (const HostTensor& t : inputs) raw.push_back(t.bytes);
+  return raw;
+}
+
+}  // namespace
+
+Result<std::vector<HostTensor>> RunTflite(
+    const std::vector<uint8_t>& model, const std::vector<HostTensor>& inputs) {
+  std::string why;
+  TfliteOracle* oracle = SharedOracle(&why);
+  if (oracle == nullptr) {
+    return NotFound(
+        "TFLite oracle unavailable ({}); run scripts/fetch_models.sh", why);
+  }
+  MAI_ASSIGN_OR_RETURN(std::vector<OracleTensor> results,
+                       oracle->Run(model, RawBytes(inputs)));
+  return ToHostTensors(std::move(results));
+}
+
+Result<std::vector<HostTensor>> RunTfliteNative(
+    const std::vector<uint8_t>& model, const std::vector<HostTensor>& inputs,
+    NativeKernels kernels) {
+  std::string why;
+  TfliteNative* native = SharedTfliteNative(&why);
+  if (native == nullptr) {
+    return NotFound("native TFLite unavailable ({})", why);
+  }
+  MAI_ASSIGN_OR_RETURN(std::vector<OracleTensor> results,
+                       native->Run(model, RawBytes(inputs), kernels));
+  return ToHostTensors(std::move(results));
 }
 
 template <typename E>

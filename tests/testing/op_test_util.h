@@ -23,6 +23,7 @@
 #include "core/status.h"
 #include "ir/graph.h"
 #include "mai/session.h"
+#include "oracle/tflite_native.h"
 
 namespace mai::testing {
 
@@ -62,6 +63,13 @@ Result<std::vector<HostTensor>> RunMai(const std::vector<uint8_t>& model,
 // scripts/fetch_models.sh first.
 Result<std::vector<HostTensor>> RunTflite(
     const std::vector<uint8_t>& model, const std::vector<HostTensor>& inputs);
+
+// Runs `model` in native TensorFlow Lite (oracle/tflite_native.h) with its
+// builtin kernels or with its XNNPACK delegate. Fails like RunTflite when
+// the library is unavailable.
+Result<std::vector<HostTensor>> RunTfliteNative(
+    const std::vector<uint8_t>& model, const std::vector<HostTensor>& inputs,
+    NativeKernels kernels);
 
 // max_i |a_i - e_i| <= tol * max(1, max_i |e_i|): the fp32 criterion.
 ::testing::AssertionResult NearRelative(std::span<const float> actual,

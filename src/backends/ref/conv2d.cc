@@ -116,6 +116,7 @@ class Conv2DKernel : public OpKernel {
     MAI_ASSIGN_OR_RETURN(
         quant_, PrepareConvQuant(ctx, input, filter, bias, output, g.out_c,
                                  /*channel_dim=*/0, p->activation));
+    quant_.rounding = ConvRounding::kRuy;  // TFLite runs it through ruy
     return Status::Ok();
   }
 

@@ -2,9 +2,11 @@
 // (conv2d.cc, depthwise_conv2d.cc, transpose_conv.cc, fully_connected.cc,
 // batch_matmul.cc, mediapipe/transpose_conv_bias.cc).
 //
-// Quantized semantics follow TensorFlow Lite's reference kernels:
+// Quantized semantics follow TensorFlow Lite's builtin kernels:
 //   acc  = sum((filter + filter_offset) * (input + input_offset)) + bias
 //   out  = clamp(MultiplyByQuantizedMultiplier(acc, M[c]) + output_zero_point)
+// where CONV_2D and FULLY_CONNECTED, which TFLite runs through ruy's GEMM,
+// round the final shift as ruy does (ConvRounding::kRuy, quant_util.h).
 // with M[c] = input_scale * filter_scale[c] / output_scale computed in
 // double, input_offset = -input_zero_point, and filter_offset =
 // -filter_zero_point (0 for int8, whose weights are symmetric). Padded
@@ -23,8 +25,15 @@
 
 namespace mai::backends::ref {
 
+// How the accumulator's product with the multiplier is rounded.
+enum class ConvRounding {
+  kGemmlowp,  // MultiplyByQuantizedMultiplier: DEPTHWISE_CONV_2D, TRANSPOSE_CONV
+  kRuy,       // MultiplyByQuantizedMultiplierRuy: CONV_2D, FULLY_CONNECTED
+};
+
 // Requantization parameters of a conv-like op.
 struct ConvQuant {
+  ConvRounding rounding = ConvRounding::kGemmlowp;
   int32_t input_offset = 0;   // -input zero point
   int32_t filter_offset = 0;  // -filter zero point (0 for int8)
   int32_t output_offset = 0;  // output zero point
@@ -58,7 +67,10 @@ Result<FloatRange> PrepareFloat(const KernelContext& ctx,
 // Requantizes one accumulator (already including the bias).
 inline int32_t Requantize(int64_t acc, const QuantizedMultiplier& m,
                           const ConvQuant& q) {
-  int32_t v = MultiplyByQuantizedMultiplier(static_cast<int32_t>(acc), m) +
+  const int32_t x = static_cast<int32_t>(acc);
+  int32_t v = (q.rounding == ConvRounding::kRuy
+                   ? MultiplyByQuantizedMultiplierRuy(x, m)
+                   : MultiplyByQuantizedMultiplier(x, m)) +
               q.output_offset;
   return std::min(std::max(v, q.range.min), q.range.max);
 }

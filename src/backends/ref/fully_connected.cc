@@ -85,6 +85,7 @@ class FullyConnectedKernel : public OpKernel {
     MAI_ASSIGN_OR_RETURN(
         quant_, PrepareConvQuant(ctx, input, weights, bias, output, units_,
                                  /*channel_dim=*/0, p->activation));
+    quant_.rounding = ConvRounding::kRuy;  // TFLite runs it through ruy
     return Status::Ok();
   }
 

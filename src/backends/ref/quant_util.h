@@ -59,6 +59,25 @@ inline int32_t MultiplyByQuantizedMultiplier(int32_t x, QuantizedMultiplier m) {
   return MultiplyByQuantizedMultiplier(x, m.multiplier, m.shift);
 }
 
+// The same product as ruy's x86 GEMM kernels compute it, which TFLite's
+// builtin int8/uint8 CONV_2D and FULLY_CONNECTED run through on x86: the
+// rounding doubling high multiply, then a right shift rounding ties upward
+// (+2^(s-1), arithmetic shift) where gemmlowp rounds them away from zero.
+// The two differ only when x * M lands exactly on a negative half.
+inline int32_t MultiplyByQuantizedMultiplierRuy(int32_t x,
+                                                QuantizedMultiplier m) {
+  const int left_shift = m.shift > 0 ? m.shift : 0;
+  const int right_shift = m.shift > 0 ? 0 : -m.shift;
+  const int32_t high = SaturatingRoundingDoublingHighMul(
+      static_cast<int32_t>(static_cast<int64_t>(x) *
+                           (int64_t{1} << left_shift)),
+      m.multiplier);
+  if (right_shift == 0) return high;
+  return static_cast<int32_t>(
+      (static_cast<int64_t>(high) + (int64_t{1} << (right_shift - 1))) >>
+      right_shift);
+}
+
 // Integer range [min, max] of a quantized output after a fused activation,
 // as TFLite's CalculateActivationRangeQuantized: the activation's real range
 // quantized with the output's scale/zero point, clamped to the dtype.

@@ -7,6 +7,11 @@
 //   int8/uint8 (TFLite's builtin kernels, float requantization):
 //     MEAN with identical input/output quantization: sum(q) / n truncated
 //       toward zero.
+//     int8 MEAN over H and W of a 4D tensor with keep_dims (global average
+//       pooling; TFLite's integer Mean, whatever the quantization):
+//       a = MultiplyByQuantizedMultiplier(sum(q - zp_in), scale_in /
+//       scale_out), then a / n rounded half away from zero, + zp_out,
+//       clamped.
 //     MEAN otherwise: round(mean(q) * s - zp_in * s) + zp_out, clamped, with
 //       s = scale_in / scale_out in float.
 //     SUM with different quantization: round(sum(q) * s - zp_in * s * n) +
@@ -77,6 +82,10 @@ class ReduceKernel : public OpKernel {
                        DTypeName(out.dtype()), DTypeName(dtype_));
     }
     MAI_RETURN_IF_ERROR(ResolveAxes(ctx, in, axis));
+    const auto* params = ctx.params_if<ir::ReducerParams>();
+    spatial_mean_ = op_ == ir::OpCode::kMean && dtype_ == DType::kInt8 &&
+                    params != nullptr && params->keep_dims && in.rank() == 4 &&
+                    axes_ == 0b0110;
     if (out.num_elements() != num_outputs_) {
       return ctx.Error("output shape {} does not match the reduced input",
                        ShapeToString(out.shape()));
@@ -154,6 +163,10 @@ class ReduceKernel : public OpKernel {
       reduced[d] = true;
     }
     copy_ = num_reduced == 0;
+    axes_ = 0;
+    for (int d = 0; d < rank && d < 32; ++d) {
+      if (reduced[d]) axes_ |= 1u << d;
+    }
     // Output stride of every input dim (0 for reduced dims), row-major over
     // the kept dims.
     out_stride_.assign(rank, 0);
@@ -239,6 +252,10 @@ class ReduceKernel : public OpKernel {
         return ctx.Error("quantization scales must be positive");
       }
       same_quant_ = same;
+      if (spatial_mean_ && count_ > 0) {
+        multiplier_ = QuantizeMultiplier(static_cast<double>(in_scale_) /
+                                         static_cast<double>(out_scale_));
+      }
     }
     return Status::Ok();
   }
@@ -401,9 +418,20 @@ class ReduceKernel : public OpKernel {
       }
       return;
     }
-    // Requantized MEAN / SUM, in float as TFLite's builtin kernels.
     std::fill(acc_i_.begin(), acc_i_.end(), 0);
+    if (spatial_mean_ && total_ > 0) {
+      ForEach([&](int64_t i, int64_t o) { acc_i_[o] += x[i] - in_zp_; });
+      const int32_t n = static_cast<int32_t>(count_);
+      for (int64_t o = 0; o < num_outputs_; ++o) {
+        int32_t acc = MultiplyByQuantizedMultiplier(
+            static_cast<int32_t>(acc_i_[o]), multiplier_);
+        acc = acc > 0 ? (acc + n / 2) / n : (acc - n / 2) / n;
+        y[o] = static_cast<T>(std::clamp(acc + out_zp_, kMin, kMax));
+      }
+      return;
+    }
     ForEach([&](int64_t i, int64_t o) { acc_i_[o] += x[i]; });
+    // Requantized MEAN / SUM, in float as TFLite's builtin kernels.
     const float scale = in_scale_ / out_scale_;
     const float count = static_cast<float>(count_);
     for (int64_t o = 0; o < num_outputs_; ++o) {
@@ -438,6 +466,8 @@ class ReduceKernel : public OpKernel {
   int64_t num_outputs_ = 0;
   int64_t total_ = 0;
   int64_t count_ = 1;  // input elements per output
+  uint32_t axes_ = 0;  // bit d set when dim d is reduced
+  bool spatial_mean_ = false;  // int8 MEAN over H, W of NHWC with keep_dims
   int32_t in_zp_ = 0, out_zp_ = 0;
   float in_scale_ = 1.0f, out_scale_ = 1.0f;
   bool same_quant_ = false;
