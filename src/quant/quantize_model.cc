@@ -589,6 +589,24 @@ Result<std::vector<OutputError>> CompareQuantized(
     const std::vector<uint8_t>& quantized_tflite, uint32_t seed) {
   MAI_ASSIGN_OR_RETURN(std::unique_ptr<Session> fs,
                        Session::LoadBytes(float_tflite));
+  MAI_RETURN_IF_ERROR(fs->Prepare());
+  std::vector<std::vector<float>> inputs;
+  for (int i = 0; i < fs->num_inputs(); ++i) {
+    std::vector<float> values(fs->input_data(i).size() / sizeof(float));
+    FillDeterministic(DType::kFloat32, seed, i,
+                      {reinterpret_cast<uint8_t*>(values.data()),
+                       values.size() * sizeof(float)});
+    inputs.push_back(std::move(values));
+  }
+  return CompareQuantized(float_tflite, quantized_tflite, inputs);
+}
+
+Result<std::vector<OutputError>> CompareQuantized(
+    const std::vector<uint8_t>& float_tflite,
+    const std::vector<uint8_t>& quantized_tflite,
+    const std::vector<std::vector<float>>& inputs) {
+  MAI_ASSIGN_OR_RETURN(std::unique_ptr<Session> fs,
+                       Session::LoadBytes(float_tflite));
   MAI_ASSIGN_OR_RETURN(std::unique_ptr<Session> qs,
                        Session::LoadBytes(quantized_tflite));
   MAI_RETURN_IF_ERROR(fs->Prepare());
@@ -600,10 +618,18 @@ Result<std::vector<OutputError>> CompareQuantized(
         fs->num_inputs(), fs->num_outputs(), qs->num_inputs(),
         qs->num_outputs());
   }
+  if (static_cast<int>(inputs.size()) != fs->num_inputs()) {
+    return InvalidArgument("{} inputs given, the model has {}", inputs.size(),
+                           fs->num_inputs());
+  }
   const std::vector<TensorInfo> q_inputs = qs->inputs();
   for (int i = 0; i < fs->num_inputs(); ++i) {
     std::span<uint8_t> fb = fs->input_data(i);
-    FillDeterministic(DType::kFloat32, seed, i, fb);
+    if (inputs[i].size() * sizeof(float) != fb.size()) {
+      return InvalidArgument("input {} has {} values, the model needs {}", i,
+                             inputs[i].size(), fb.size() / sizeof(float));
+    }
+    std::memcpy(fb.data(), inputs[i].data(), fb.size());
     std::span<uint8_t> qb = qs->input_data(i);
     const TensorInfo& qi = q_inputs[i];
     if (qi.dtype == DType::kFloat32 && qb.size() == fb.size()) {
@@ -613,7 +639,7 @@ Result<std::vector<OutputError>> CompareQuantized(
       AsymmetricParams p;
       p.scale = qi.quant.scale[0];
       p.zero_point = static_cast<int32_t>(qi.quant.zero_point[0]);
-      const float* x = reinterpret_cast<const float*>(fb.data());
+      const float* x = inputs[i].data();
       for (size_t k = 0; k < qb.size(); ++k) {
         qb[k] = static_cast<uint8_t>(QuantizeInt8(x[k], p));
       }

@@ -82,6 +82,12 @@ struct OutputError {
 Result<std::vector<OutputError>> CompareQuantized(
     const std::vector<uint8_t>& float_tflite,
     const std::vector<uint8_t>& quantized_tflite, uint32_t seed);
+// Same on explicit float values, one vector per model input (exactly the
+// input's element count; int8 inputs get them quantized).
+Result<std::vector<OutputError>> CompareQuantized(
+    const std::vector<uint8_t>& float_tflite,
+    const std::vector<uint8_t>& quantized_tflite,
+    const std::vector<std::vector<float>>& inputs);
 
 // PSNR of `actual` against `expected`, peak = max(expected) - min(expected)
 // (1 when that is 0); +inf when they are equal.

@@ -78,6 +78,53 @@ TEST_F(QuantizeCliTest, Int8IoAndPerTensor) {
   }
 }
 
+// Real photographs (Debian's python3-skimage) as calibration images: the
+// first two files calibrate, the third is the held-out validation image.
+TEST_F(QuantizeCliTest, CalibratesOnAFolderOfPhotographs) {
+  const fs::path skimage = "/usr/lib/python3/dist-packages/skimage/data";
+  if (!fs::exists(skimage / "astronaut.png")) {
+    GTEST_SKIP() << "python3-skimage photographs not installed";
+  }
+  const fs::path photos = dir_ / "photos";
+  fs::create_directories(photos);
+  for (const char* name : {"astronaut.png", "chelsea.png", "coffee.png"}) {
+    fs::copy_file(skimage / name, photos / name);
+  }
+  // fsrcnn_x3 has a 1-channel input: the photographs enter as luma.
+  const std::string out = (dir_ / "photo.tflite").string();
+  auto r = testing::RunMai("quantize " + float_path_ + " --out " + out +
+                           " --calibration " + photos.string() +
+                           " --calibration_samples 2 --input_range 0,1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("calibration: 2 files of"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("coffee.png:"), std::string::npos) << r.out;
+  EXPECT_TRUE(tflite::ReadModelFile(out).ok());
+
+  // Every file used: the validation is the last one, said so.
+  r = testing::RunMai("quantize " + float_path_ + " --out " + out +
+                      " --calibration " + photos.string() +
+                      " --calibration_samples 8");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("calibration: 3 files"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("coffee.png (a calibration file too)"),
+            std::string::npos)
+      << r.out;
+
+  testing::ExpectOneLineError(
+      testing::RunMai("quantize " + float_path_ + " --out " + out +
+                      " --calibration " + (dir_ / "nowhere").string()),
+      "nowhere");
+  testing::ExpectOneLineError(
+      testing::RunMai("quantize " + float_path_ + " --out " + out +
+                      " --calibration " + photos.string() +
+                      " --input_range 1,0"),
+      "input range");
+  testing::ExpectOneLineError(
+      testing::RunMai("quantize " + float_path_ + " --out " + out +
+                      " --int8_io --keep_float_io"),
+      "exclude");
+}
+
 TEST_F(QuantizeCliTest, BadInputIsOneLine) {
   const std::string out = (dir_ / "x.tflite").string();
   testing::ExpectOneLineError(

@@ -152,8 +152,8 @@ TEST(QuantizeModelTest, FloatIoModelMatchesTfliteWithinOneStep) {
 // A real model: the int8 face detector runs in real TFLite, and mai's fast
 // backend (XNNPACK's qs8 kernels, the arithmetic of the oracle's XNNPACK
 // delegate) gives the same outputs within one output step. (mai's ref
-// backend follows TFLite's reference fixed-point kernels and is not held
-// to this bound; see docs/quantization.md.)
+// backend follows TFLite's builtin fixed-point kernels, checked bit for bit
+// against native TFLite in int8_native_oracle_test.cc.)
 TEST(QuantizeModelTest, FaceDetectorInt8MatchesTfliteOnTheFastBackend) {
   const std::string path =
       testing::OracleModelsDir() + "/face_detection_short_range.tflite";
@@ -293,9 +293,10 @@ TEST_P(QuantizeZooTest, Int8CloseToFloat) {
                 oe.psnr_db, oe.max_abs_error);
   }
   // Real TFLite runs what mai writes, and mai's reference backend stays
-  // close to it (float I/O). Whole deep int8 networks are compared, so a
-  // one-step difference inside can grow: the bound is 4 output steps (the
-  // one-op and small-model tests above hold mai to 1).
+  // close to it (float I/O). This oracle runs XNNPACK's int8 arithmetic and
+  // mai's reference backend TFLite's builtin one (matched exactly against
+  // native TFLite in int8_native_oracle_test.cc); over a deep network their
+  // one-step rounding differences grow: the bound is 4 output steps.
   testing::Rng rng(9);
   auto model = tflite::ReadModelBytes(*q);
   ASSERT_TRUE(model.ok());
