@@ -26,6 +26,7 @@ struct QuantizeCliOptions {
   std::string calibration_dir;
   std::string validation_file;
   std::string input_range = "0,1";
+  std::string calibration_backend = "ref";
   uint32_t seed = 1;
   int samples = 8;
   std::string method = "minmax";
@@ -108,6 +109,11 @@ int RunQuantize(const QuantizeCliOptions& opt) {
     folder = std::move(*loaded);
     qo.calibration.samples = folder.calibration;
   }
+  if (opt.calibration_backend != "ref" && opt.calibration_backend != "auto") {
+    return Fail("--calibration_backend must be ref or auto, not '" +
+                opt.calibration_backend + "'");
+  }
+  qo.calibration_run.backend = opt.calibration_backend;
   qo.method = *method;
   qo.per_channel = !opt.per_tensor;
   qo.keep_float_io = !opt.int8_io;
@@ -184,6 +190,9 @@ void SetupQuantize(CLI::App& app, int* exit_code) {
   cmd->add_option("--calibration_samples", opt->samples,
                   "Number of calibration samples (seeded, or the first files "
                   "of --calibration)");
+  cmd->add_option("--calibration_backend", opt->calibration_backend,
+                  "Backend running the float model on the samples: ref "
+                  "(reproducible, the default) or auto (fast)");
   cmd->add_option("--calibration_method", opt->method,
                   "Range method: minmax, percentile or mse");
   cmd->add_flag("--per_tensor", opt->per_tensor,

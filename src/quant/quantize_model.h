@@ -39,6 +39,10 @@ namespace mai::quant {
 
 struct QuantizeOptions {
   CalibrationInputs calibration;  // seeded samples or explicit ones
+  // How the float model runs on them: the reference backend by default (the
+  // same ranges, so the same int8 file, on every machine); "auto" is
+  // faster on big models, with ranges that may differ in the last bits.
+  CalibrationOptions calibration_run;
   CalibrationMethod method = CalibrationMethod::kMinMax;
   RangeOptions range;
   // Convolution weights: one scale per output channel (true) or one per
