@@ -15,6 +15,7 @@
 #include "core/npy.h"
 #include "mai/session.h"
 #include "quant/calibration_folder.h"
+#include "quant/layer_error.h"
 #include "quant/quantize_model.h"
 
 namespace mai::cli {
@@ -33,6 +34,7 @@ struct QuantizeCliOptions {
   bool per_tensor = false;
   bool int8_io = false;
   bool keep_float_io = false;
+  bool layer_report = false;
 };
 
 // The float model's only input shape, for folder samples.
@@ -122,8 +124,6 @@ int RunQuantize(const QuantizeCliOptions& opt) {
   Status written = WriteFileBytes(opt.out, *q);
   if (!written.ok()) return Fail(written.message());
 
-  const uint32_t validation_seed =
-      opt.seed + static_cast<uint32_t>(opt.samples);
   if (!opt.validation_file.empty()) {
     auto range = quant::ParseSampleRange(opt.input_range);
     if (!range.ok()) return Fail(range.status().message());
@@ -134,9 +134,14 @@ int RunQuantize(const QuantizeCliOptions& opt) {
     folder.validation = {std::move(*x)};
     folder.validation_file = opt.validation_file;
   }
-  auto errors = folder.validation.empty()
-                    ? quant::CompareQuantized(*bytes, *q, validation_seed)
-                    : quant::CompareQuantized(*bytes, *q, folder.validation);
+  const uint32_t validation_seed =
+      opt.seed + static_cast<uint32_t>(opt.samples);
+  if (folder.validation.empty()) {
+    auto seeded = quant::SeededFloatInputs(*bytes, validation_seed);
+    if (!seeded.ok()) return Fail(seeded.status().message());
+    folder.validation = std::move(*seeded);
+  }
+  auto errors = quant::CompareQuantized(*bytes, *q, folder.validation);
   if (!errors.ok()) return Fail(errors.status().message());
   fmt::print("wrote {} ({} bytes; float model {} bytes)\n", opt.out, q->size(),
              bytes->size());
@@ -163,6 +168,17 @@ int RunQuantize(const QuantizeCliOptions& opt) {
   for (const quant::OutputError& e : *errors) {
     fmt::print("  {}: PSNR {:.2f} dB, max abs error {:.6g}\n", e.name,
                e.psnr_db, e.max_abs_error);
+  }
+  if (opt.layer_report) {
+    auto layers = quant::CompareLayers(*bytes, *q, folder.validation);
+    if (!layers.ok()) return Fail(layers.status().message());
+    fmt::print("per layer (int8 activation vs float, same input):\n");
+    fmt::print("  {:>5} {:<18} {:>9} {:>11} {:>8}  {}\n", "node", "op",
+               "SQNR dB", "RMSE steps", "clipped", "tensor");
+    for (const quant::LayerError& l : *layers) {
+      fmt::print("  {:>5} {:<18} {:>9.2f} {:>11.2f} {:>7.2f}%  {}\n", l.node,
+                 l.op, l.sqnr_db, l.rmse_steps, 100.0 * l.clipped, l.tensor);
+    }
   }
   return 0;
 }
@@ -202,6 +218,10 @@ void SetupQuantize(CLI::App& app, int* exit_code) {
   cmd->add_flag("--int8_io", opt->int8_io,
                 "int8 model inputs/outputs (default: float32 with "
                 "QUANTIZE/DEQUANTIZE inside)");
+  cmd->add_flag("--layer_report", opt->layer_report,
+                "Also print every int8 activation's error against float "
+                "(SQNR, RMSE in steps, clipped values) on the validation "
+                "input");
   cmd->add_flag("--keep_float_io", opt->keep_float_io,
                 "float32 model inputs/outputs (the default)");
   cmd->callback([opt, exit_code] { *exit_code = RunQuantize(*opt); });

@@ -585,9 +585,8 @@ std::vector<float> OutputAsFloat(const Session& s, int i) {
 
 }  // namespace
 
-Result<std::vector<OutputError>> CompareQuantized(
-    const std::vector<uint8_t>& float_tflite,
-    const std::vector<uint8_t>& quantized_tflite, uint32_t seed) {
+Result<std::vector<std::vector<float>>> SeededFloatInputs(
+    const std::vector<uint8_t>& float_tflite, uint32_t seed) {
   MAI_ASSIGN_OR_RETURN(std::unique_ptr<Session> fs,
                        Session::LoadBytes(float_tflite));
   MAI_RETURN_IF_ERROR(fs->Prepare());
@@ -599,6 +598,14 @@ Result<std::vector<OutputError>> CompareQuantized(
                        values.size() * sizeof(float)});
     inputs.push_back(std::move(values));
   }
+  return inputs;
+}
+
+Result<std::vector<OutputError>> CompareQuantized(
+    const std::vector<uint8_t>& float_tflite,
+    const std::vector<uint8_t>& quantized_tflite, uint32_t seed) {
+  MAI_ASSIGN_OR_RETURN(std::vector<std::vector<float>> inputs,
+                       SeededFloatInputs(float_tflite, seed));
   return CompareQuantized(float_tflite, quantized_tflite, inputs);
 }
 

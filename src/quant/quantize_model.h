@@ -86,6 +86,9 @@ struct OutputError {
 Result<std::vector<OutputError>> CompareQuantized(
     const std::vector<uint8_t>& float_tflite,
     const std::vector<uint8_t>& quantized_tflite, uint32_t seed);
+// The float values of seeded input i: FillDeterministic(float32, seed, i).
+Result<std::vector<std::vector<float>>> SeededFloatInputs(
+    const std::vector<uint8_t>& float_tflite, uint32_t seed);
 // Same on explicit float values, one vector per model input (exactly the
 // input's element count; int8 inputs get them quantized).
 Result<std::vector<OutputError>> CompareQuantized(

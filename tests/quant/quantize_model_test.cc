@@ -16,6 +16,7 @@
 
 #include "core/npy.h"
 #include "oracle/tflite_oracle.h"
+#include "quant/layer_error.h"
 #include "quant/quant_math.h"
 #include "testing/op_test_util.h"
 #include "tflite/model_builder.h"
@@ -439,6 +440,33 @@ TEST(QuantizeModelTest, UnsupportedOpIsNamed) {
       << q.status().message();
   EXPECT_NE(q.status().message().find("node 0"), std::string::npos)
       << q.status().message();
+}
+
+// The per-layer report: every int8 activation of the small model is found
+// by name; the first convolution's error is rounding only (its input is
+// exact in int8 up to the input's own rounding), and the last layer's
+// RMSE equals the output error CompareQuantized measures on the same input.
+TEST(QuantizeModelTest, LayerReportCoversEveryActivation) {
+  const std::vector<uint8_t> f = SmallModel();
+  auto q = QuantizeModel(f, Options(/*keep_float_io=*/false));
+  ASSERT_TRUE(q.ok()) << q.status().message();
+  auto inputs = SeededFloatInputs(f, 100);
+  ASSERT_TRUE(inputs.ok()) << inputs.status().message();
+  auto layers = CompareLayers(f, *q, *inputs);
+  ASSERT_TRUE(layers.ok()) << layers.status().message();
+  std::vector<std::string> names;
+  for (const LayerError& l : *layers) names.push_back(l.tensor);
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"conv", "dw", "add", "cat", "y"}));
+  const LayerError& conv = layers->front();
+  EXPECT_EQ(conv.op, "CONV_2D");
+  EXPECT_GT(conv.sqnr_db, 30.0);
+  EXPECT_LT(conv.rmse_steps, 1.0);
+  EXPECT_EQ(conv.clipped, 0.0);  // seeded inputs span what calibration saw
+  auto errors = CompareQuantized(f, *q, *inputs);
+  ASSERT_TRUE(errors.ok());
+  EXPECT_NEAR(layers->back().rmse * layers->back().rmse, errors->at(0).mse,
+              1e-6 * errors->at(0).mse + 1e-12);
 }
 
 TEST(QuantizeModelTest, PsnrOfKnownError) {
