@@ -69,12 +69,24 @@ Result<std::vector<LayerError>> CompareLayers(
       float_by_name.emplace(x.name, t);
     }
   }
+  // With float I/O the quantizer names the DEQUANTIZE output after the
+  // float output; the int8 tensor it reads stands for that float tensor.
+  std::map<int, std::string> dequantized_as;
+  for (const ir::Node& node : qg.nodes) {
+    if (node.op == ir::OpCode::kDequantize && !node.inputs.empty() &&
+        !node.outputs.empty()) {
+      dequantized_as[node.inputs[0]] = qg.tensors[node.outputs[0]].name;
+    }
+  }
   std::vector<LayerError> layers;
   for (int n = 0; n < static_cast<int>(qg.nodes.size()); ++n) {
     const ir::Node& node = qg.nodes[n];
     for (int t : node.outputs) {
       const ir::Tensor& q = qg.tensors[t];
       auto it = float_by_name.find(q.name);
+      if (it == float_by_name.end() && dequantized_as.count(t) > 0) {
+        it = float_by_name.find(dequantized_as[t]);
+      }
       if (q.dtype != DType::kInt8 || q.quant.empty() ||
           it == float_by_name.end()) {
         continue;
@@ -99,7 +111,7 @@ Result<std::vector<LayerError>> CompareLayers(
       LayerError e;
       e.node = n;
       e.op = node.OpName();
-      e.tensor = q.name;
+      e.tensor = it->first;
       e.sqnr_db = noise == 0 ? std::numeric_limits<double>::infinity()
                              : 10 * std::log10(signal / noise);
       e.rmse = std::sqrt(noise / static_cast<double>(qb.size()));

@@ -26,8 +26,10 @@ struct LayerError {
 // tensor kept, on `inputs` (float values, one vector per model input; int8
 // inputs get them quantized), and returns one LayerError per int8
 // activation whose name a float32 activation of the same element count
-// carries, in the quantized graph's node order (tensors the quantizer added,
-// e.g. requantizations, have no float counterpart and are skipped). Errors:
+// carries (or, for an int8 output read by a DEQUANTIZE, whose float
+// counterpart carries the DEQUANTIZE output's name), in the quantized
+// graph's node order; tensors the quantizer added, e.g. requantizations,
+// have no float counterpart and are skipped. Errors:
 // the models do not load or run, or the inputs do not fit.
 Result<std::vector<LayerError>> CompareLayers(
     const std::vector<uint8_t>& float_tflite,

@@ -110,6 +110,24 @@ TEST_F(QuantizeCliTest, CalibratesOnAFolderOfPhotographs) {
             std::string::npos)
       << r.out;
 
+  // An explicit validation image and the per-layer report.
+  r = testing::RunMai("quantize " + float_path_ + " --out " + out +
+                      " --calibration " + photos.string() +
+                      " --calibration_samples 1 --validation " +
+                      (photos / "chelsea.png").string() + " --layer_report");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("int8 vs float on " + (photos / "chelsea.png").string() +
+                       ":"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("per layer"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("CONV_2D"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("DEPTH_TO_SPACE"), std::string::npos) << r.out;
+
+  testing::ExpectOneLineError(
+      testing::RunMai("quantize " + float_path_ + " --out " + out +
+                      " --validation " + (dir_ / "none.png").string()),
+      "none.png");
   testing::ExpectOneLineError(
       testing::RunMai("quantize " + float_path_ + " --out " + out +
                       " --calibration " + (dir_ / "nowhere").string()),

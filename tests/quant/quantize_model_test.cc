@@ -467,6 +467,15 @@ TEST(QuantizeModelTest, LayerReportCoversEveryActivation) {
   ASSERT_TRUE(errors.ok());
   EXPECT_NEAR(layers->back().rmse * layers->back().rmse, errors->at(0).mse,
               1e-6 * errors->at(0).mse + 1e-12);
+
+  // Float I/O: the int8 output behind the DEQUANTIZE stands for "y".
+  auto qf = QuantizeModel(f, Options(/*keep_float_io=*/true));
+  ASSERT_TRUE(qf.ok());
+  auto float_io = CompareLayers(f, *qf, *inputs);
+  ASSERT_TRUE(float_io.ok()) << float_io.status().message();
+  ASSERT_FALSE(float_io->empty());
+  EXPECT_EQ(float_io->back().tensor, "y");
+  EXPECT_EQ(float_io->back().op, "DEPTH_TO_SPACE");
 }
 
 TEST(QuantizeModelTest, PsnrOfKnownError) {
