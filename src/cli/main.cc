@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
   mai::cli::SetupCompare(app, &exit_code);
   mai::cli::SetupZoo(app, &exit_code);
   mai::cli::SetupQuantize(app, &exit_code);
+  mai::cli::SetupChallenge(app, &exit_code);
+  mai::cli::SetupMetrics(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

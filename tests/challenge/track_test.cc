@@ -1,0 +1,178 @@
+// Track files (challenge/track.h): every built-in track parses and its
+// formula evaluates; malformed files fail with one line naming the file and
+// the field.
+#include "challenge/track.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace mai::challenge {
+namespace {
+
+using nlohmann::json;
+
+TEST(TrackTest, BuiltinTracksParse) {
+  const std::vector<Track>& tracks = BuiltinTracks();
+  ASSERT_EQ(tracks.size(), 7u);  // a broken file would be left out
+  std::set<std::string> tasks;
+  for (const Track& t : tracks) {
+    SCOPED_TRACE(t.id);
+    tasks.insert(t.task);
+    EXPECT_FALSE(t.source.empty());
+    EXPECT_FALSE(t.metrics.empty());
+    // The formula evaluates with every figure it names set to 1.
+    std::map<std::string, double, std::less<>> figures;
+    for (const std::string& v : t.score.expression.Variables()) {
+      figures[v] = 1.0;
+    }
+    EXPECT_TRUE(t.score.expression.Evaluate(figures).ok());
+  }
+  EXPECT_EQ(tasks, (std::set<std::string>{"isp", "denoising",
+                                          "super_resolution",
+                                          "video_super_resolution", "depth",
+                                          "bokeh", "classification"}));
+}
+
+TEST(TrackTest, PowerTrackReproducesThePublishedEntry) {
+  auto t = LoadTrack("mai2022-video-sr-x4-power");
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  std::map<std::string, double, std::less<>> figures = {
+      {"PSNR", 27.34}, {"power_W", 0.09}};
+  for (const auto& [name, p] : t->score.parameters) figures[name] = p.value;
+  auto score = t->score.expression.Evaluate(figures);
+  ASSERT_TRUE(score.ok()) << score.status().message();
+  EXPECT_NEAR(*score, 90.9, 0.05);  // 1.66 * 27.34 + 50 * 0.91 = 90.884
+  EXPECT_TRUE(t->runtime.power);
+}
+
+TEST(TrackTest, PsnrTrackFormula) {
+  auto t = LoadTrack("mai2021-quantized-sr-x3");
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  EXPECT_TRUE(t->constraints.int8_only);
+  EXPECT_EQ(t->scale, 3);
+  // 2^(2*5) / (1 * 4) = 256.
+  auto score = t->score.expression.Evaluate(
+      {{"PSNR", 5.0}, {"runtime_ms", 4.0}, {"C", 1.0}});
+  ASSERT_TRUE(score.ok());
+  EXPECT_DOUBLE_EQ(*score, 256.0);
+}
+
+json MinimalTrack() {
+  return json::parse(R"({
+    "schema": "mai.track/1", "id": "t", "title": "T", "task": "denoising",
+    "source": "test",
+    "model": {"input": {"shape": [1, -1, -1, 3]},
+              "output": {"shape": [1, -1, -1, 3]}},
+    "data": {"input_dir": "a", "target_dir": "b"},
+    "metrics": [{"name": "PSNR", "metric": "psnr"}],
+    "score": {"formula": "PSNR - runtime_ms"}
+  })");
+}
+
+void ExpectError(const json& j, const std::string& needle) {
+  auto t = ParseTrack(j.dump(), "bad.json");
+  ASSERT_FALSE(t.ok()) << "accepted: " << j.dump();
+  EXPECT_EQ(t.status().code(), StatusCode::kInvalidArgument);
+  const std::string m = t.status().message();
+  EXPECT_EQ(m.rfind("bad.json: ", 0), 0u) << m;
+  EXPECT_NE(m.find(needle), std::string::npos) << m;
+  EXPECT_EQ(m.find('\n'), std::string::npos) << m;
+}
+
+TEST(TrackTest, MinimalTrackParsesWithDefaults) {
+  auto t = ParseTrack(MinimalTrack().dump(), "t.json");
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  EXPECT_EQ(t->input.dtypes, std::vector<std::string>{"float32"});
+  EXPECT_EQ(t->runtime.statistic, "median");
+  EXPECT_TRUE(t->score.higher_is_better);
+  EXPECT_EQ(t->preprocess.input, InputKind::kRgb);
+}
+
+TEST(TrackTest, MalformedFilesNameTheField) {
+  ExpectError(json::parse("[1]"), "JSON object");
+  EXPECT_NE(ParseTrack("{", "bad.json").status().message().find("JSON"),
+            std::string::npos);
+  json j = MinimalTrack();
+  j["schema"] = "mai.track/2";
+  ExpectError(j, "schema");
+  j = MinimalTrack();
+  j.erase("id");
+  ExpectError(j, "id: is required");
+  j = MinimalTrack();
+  j["id"] = "../etc";
+  ExpectError(j, "id:");
+  j = MinimalTrack();
+  j["task"] = "dancing";
+  ExpectError(j, "task: unknown task 'dancing'");
+  j = MinimalTrack();
+  j["model"]["input"]["shape"] = json::array({1, 0, 3});
+  ExpectError(j, "model.input.shape");
+  j = MinimalTrack();
+  j["model"]["output"]["dtype"] = "float64";
+  ExpectError(j, "model.output.dtype");
+  j = MinimalTrack();
+  j["model"]["input"]["range"] = json::array({1, 0});
+  ExpectError(j, "model.input.range");
+  j = MinimalTrack();
+  j["data"]["target_dir"] = "../../secret";
+  ExpectError(j, "data.target_dir");
+  j = MinimalTrack();
+  j["metrics"][0]["metric"] = "lpips";
+  ExpectError(j, "metrics[0].metric: unknown metric 'lpips'");
+  j = MinimalTrack();
+  j["metrics"][0]["crop_border"] = -1;
+  ExpectError(j, "metrics[0].crop_border");
+  j = MinimalTrack();
+  j["metrics"].push_back({{"name", "PSNR"}, {"metric", "ssim"}});
+  ExpectError(j, "metrics[1].name");
+  j = MinimalTrack();
+  j["score"]["formula"] = "2^(2*PSNR";
+  ExpectError(j, "score.formula: ");
+  j = MinimalTrack();
+  j["score"]["formula"] = "eval(PSNR)";
+  ExpectError(j, "score.formula: ");
+  j = MinimalTrack();
+  j["score"]["formula"] = "PSNR2 / runtime_ms";
+  ExpectError(j, "PSNR2");
+  j = MinimalTrack();
+  j["score"]["direction"] = "up";
+  ExpectError(j, "score.direction");
+  j = MinimalTrack();
+  j["score"]["tie_breaks"] = json::array({"-SSIM"});
+  ExpectError(j, "unknown figure 'SSIM'");
+  j = MinimalTrack();
+  j["score"]["parameters"] = {{"C", {{"valu", 1}}}};
+  ExpectError(j, "score.parameters.C");
+  j = MinimalTrack();
+  j["runtime"] = {{"statistic", "max"}};
+  ExpectError(j, "runtime.statistic");
+  j = MinimalTrack();
+  j["constraints"] = {{"max_model_bytes", -5}};
+  ExpectError(j, "constraints.max_model_bytes");
+  j = MinimalTrack();
+  j["preprocess"] = {{"input", "cmyk"}};
+  ExpectError(j, "preprocess.input");
+  j = MinimalTrack();
+  j["scroe"] = 1;  // a typo is an unknown field, not silently ignored
+  ExpectError(j, "scroe: unknown field");
+  j = MinimalTrack();
+  j["data"]["layout"] = "labels";
+  ExpectError(j, "data.labels_file: is required");
+}
+
+TEST(TrackTest, LoadTrackByIdOrFile) {
+  EXPECT_TRUE(LoadTrack("mai2022-depth").ok());
+  auto missing = LoadTrack("no-such-track");
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(missing.status().message().find("mai2022-depth"),
+            std::string::npos);  // lists the built-ins
+  EXPECT_FALSE(LoadTrack("/nonexistent/track.json").ok());
+}
+
+}  // namespace
+}  // namespace mai::challenge
