@@ -325,6 +325,28 @@ TEST_F(EvalTest, MisfitModelsAndBrokenDataNameFileAndField) {
             std::string::npos)
       << r.status().message();
 
+  // A track that takes float32 models only, and an int8 model.
+  auto float_only = ParseTrack(R"js({"schema": "mai.track/1", "id": "f",
+    "title": "T", "task": "denoising", "source": "test",
+    "model": {"input": {"shape": [1, -1, -1, 3], "dtype": "float32"},
+              "output": {"shape": [1, -1, -1, 3]}},
+    "data": {"input_dir": "denoise/noisy", "target_dir": "denoise/clean"},
+    "metrics": [{"name": "PSNR", "metric": "psnr"}],
+    "score": {"formula": "PSNR"}})js",
+                               "float_only.json");
+  ASSERT_TRUE(float_only.ok()) << float_only.status().message();
+  quant::QuantizeOptions qo;
+  qo.keep_float_io = false;
+  qo.calibration.num_seeded_samples = 1;
+  auto q = quant::QuantizeModel(IdentityModel(64, 96, 3), qo);
+  ASSERT_TRUE(q.ok());
+  const std::string q_path = WriteModel("id8.tflite", *q);
+  r = EvaluateModel(*float_only, q_path, data_->string());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("model.input.dtype accepts float32"),
+            std::string::npos)
+      << r.status().message();
+
   // No data folder at all.
   r = EvaluateModel(*denoise, id, (*data_ / "nowhere").string());
   ASSERT_FALSE(r.ok());

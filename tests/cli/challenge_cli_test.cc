@@ -14,6 +14,7 @@
 
 #include "core/npy.h"
 #include "testing/cli_runner.h"
+#include "testing/json_schema.h"
 #include "zoo/zoo.h"
 
 namespace mai {
@@ -123,6 +124,14 @@ TEST_F(ChallengeCliTest, EvalBenchScore) {
   ASSERT_TRUE(e.is_object());
   EXPECT_EQ(e["schema"], "mai.eval.report/1");
   EXPECT_EQ(e["count"], 3);
+  // The documented schema.
+  const json schema =
+      ReadJson(fs::path(MAI_SOURCE_DIR) / "docs" / "eval_report.schema.json");
+  ASSERT_TRUE(schema.is_object());
+  EXPECT_EQ(testing::ValidateJson(e, schema), std::vector<std::string>{});
+  json broken = e;
+  broken["samples"][0].erase("tiles");
+  EXPECT_FALSE(testing::ValidateJson(broken, schema).empty());
   const double psnr = e["mean"]["PSNR"].get<double>();
 
   r = testing::RunMai("bench " + model +
