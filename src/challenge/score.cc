@@ -25,6 +25,44 @@ Result<double> NumberAt(const json& j, const std::string& file,
   return at->get<double>();
 }
 
+// The field at `path` of an untrusted report: null when it (or an object on
+// the way) is absent or JSON null; an error naming the file and field when
+// it, or an object on the way, has another type. Never throws.
+Result<const json*> OptionalAt(const json& j, const std::string& file,
+                               std::initializer_list<const char*> path,
+                               bool (json::*is_type)() const noexcept,
+                               const char* type_name) {
+  const json* at = &j;
+  std::string where;
+  for (const char* key : path) {
+    if (!at->is_object()) {
+      return InvalidArgument("{}: field {} is not an object", file, where);
+    }
+    where += (where.empty() ? "" : ".") + std::string(key);
+    auto it = at->find(key);
+    if (it == at->end() || it->is_null()) return nullptr;
+    at = &*it;
+  }
+  if (!(at->*is_type)()) {
+    return InvalidArgument("{}: field {} is not {}", file, where, type_name);
+  }
+  return at;
+}
+
+Result<std::string> OptionalString(const json& j, const std::string& file,
+                                   std::initializer_list<const char*> path) {
+  MAI_ASSIGN_OR_RETURN(const json* at,
+                       OptionalAt(j, file, path, &json::is_string, "a string"));
+  return at == nullptr ? std::string() : at->get<std::string>();
+}
+
+// The report's schema, or "" when it has none (or not a string).
+std::string SchemaOf(const json& j) {
+  if (!j.is_object()) return "";
+  auto it = j.find("schema");
+  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 // -1: a before b, 1: b before a, 0: tie (score and tie-breaks equal).
 int CompareFigures(const Track& track, const ScoredRecord& a,
                    const ScoredRecord& b) {
@@ -66,40 +104,45 @@ Result<ResultRecord> RecordFromReports(const Track& track, const json& eval,
                                        const std::string& eval_name,
                                        const json& bench,
                                        const std::string& bench_name) {
-  if (!eval.is_object() || eval.value("schema", "") != "mai.eval.report/1") {
+  if (SchemaOf(eval) != "mai.eval.report/1") {
     return InvalidArgument("{}: not a mai eval --json report (schema "
                            "mai.eval.report/1)",
                            eval_name);
   }
-  if (!bench.is_object() ||
-      bench.value("schema", "") != "mai.bench.report/1") {
+  if (SchemaOf(bench) != "mai.bench.report/1") {
     return InvalidArgument("{}: not a mai bench --json report (schema "
                            "mai.bench.report/1)",
                            bench_name);
   }
-  if (eval.value("track", "") != track.id) {
-    return InvalidArgument("{}: track is '{}', not '{}'", eval_name,
-                           eval.value("track", ""), track.id);
+  MAI_ASSIGN_OR_RETURN(std::string eval_track,
+                       OptionalString(eval, eval_name, {"track"}));
+  if (eval_track != track.id) {
+    return InvalidArgument("{}: track is '{}', not '{}'", eval_name, eval_track,
+                           track.id);
   }
   ResultRecord r;
-  const json& model = eval.value("model", json::object());
-  r.model_sha256 = model.value("sha256", "");
-  const std::string bench_sha =
-      bench.value("model", json::object()).value("sha256", "");
+  MAI_ASSIGN_OR_RETURN(r.model_sha256,
+                       OptionalString(eval, eval_name, {"model", "sha256"}));
+  MAI_ASSIGN_OR_RETURN(const std::string bench_sha,
+                       OptionalString(bench, bench_name, {"model", "sha256"}));
   if (r.model_sha256.empty() || r.model_sha256 != bench_sha) {
     return InvalidArgument(
         "{} and {} measure different models (sha256 {} and {})", eval_name,
         bench_name, r.model_sha256.empty() ? "missing" : r.model_sha256,
         bench_sha.empty() ? "missing" : bench_sha);
   }
-  r.int8_only = model.value("int8_only", false);
+  MAI_ASSIGN_OR_RETURN(const json* int8_only,
+                       OptionalAt(eval, eval_name, {"model", "int8_only"},
+                                  &json::is_boolean, "true or false"));
+  r.int8_only = int8_only != nullptr && int8_only->get<bool>();
+  const json& model = *eval.find("model");  // an object: it holds sha256
   if (model.contains("input_shape") && model["input_shape"].is_array()) {
     for (const json& d : model["input_shape"]) {
       if (d.is_number_integer()) r.input_shape.push_back(d.get<int64_t>());
     }
   }
-  MAI_ASSIGN_OR_RETURN(double bytes, NumberAt(eval, eval_name,
-                                              {"model", "bytes"}));
+  MAI_ASSIGN_OR_RETURN(double bytes,
+                       NumberAt(eval, eval_name, {"model", "bytes"}));
   r.figures["model_bytes"] = bytes;
   for (const MetricSpec& m : track.metrics) {
     MAI_ASSIGN_OR_RETURN(r.figures[m.name],
@@ -111,14 +154,20 @@ Result<ResultRecord> RecordFromReports(const Track& track, const json& eval,
   MAI_ASSIGN_OR_RETURN(r.figures["runtime_ms"],
                        NumberAt(bench, bench_name, {"runs", stat.c_str()}));
   // Power: the bench report's reading when it ran paced at the track's FPS.
-  const json& power = bench.value("power", json::object());
-  const json& sustained = bench.value("sustained", json::object());
-  if (power.value("available", false) && power.contains("watts") &&
-      sustained.is_object() && sustained.contains("target_fps") &&
-      sustained["target_fps"].is_number() &&
-      std::fabs(sustained["target_fps"].get<double>() - track.runtime.fps) <
-          1e-9) {
-    r.figures["power_W"] = power["watts"].get<double>();
+  MAI_ASSIGN_OR_RETURN(const json* available,
+                       OptionalAt(bench, bench_name, {"power", "available"},
+                                  &json::is_boolean, "true or false"));
+  MAI_ASSIGN_OR_RETURN(const json* watts,
+                       OptionalAt(bench, bench_name, {"power", "watts"},
+                                  &json::is_number, "a number"));
+  MAI_ASSIGN_OR_RETURN(
+      const json* fps,
+      OptionalAt(bench, bench_name, {"sustained", "target_fps"},
+                 &json::is_number, "a number"));
+  if (available != nullptr && available->get<bool>() && watts != nullptr &&
+      fps != nullptr &&
+      std::fabs(fps->get<double>() - track.runtime.fps) < 1e-9) {
+    r.figures["power_W"] = watts->get<double>();
   }
   return r;
 }
@@ -155,10 +204,14 @@ Result<ScoredRecord> ScoreRecord(const Track& track,
   if (c.int8_only && !record.int8_only) {
     s.disqualified = "not int8-only (the track takes int8 models; the model "
                      "has non-int8 activations)";
+  } else if (c.max_model_bytes > 0 && figure("model_bytes") < 0) {
+    s.disqualified = "model size unknown (max_model_bytes applies)";
   } else if (c.max_model_bytes > 0 &&
              figure("model_bytes") > static_cast<double>(c.max_model_bytes)) {
     s.disqualified = fmt::format("model is {} bytes, the limit {}",
                                  figure("model_bytes"), c.max_model_bytes);
+  } else if (c.max_runtime_ms > 0 && figure("runtime_ms") < 0) {
+    s.disqualified = "runtime unknown (max_runtime_ms applies)";
   } else if (c.max_runtime_ms > 0 && figure("runtime_ms") > c.max_runtime_ms) {
     s.disqualified = fmt::format("runtime {:.3f} ms exceeds the limit {} ms",
                                  figure("runtime_ms"), c.max_runtime_ms);

@@ -61,7 +61,7 @@ nlohmann::json ScoredJson(const Track& track, const ScoredRecord& scored);
 struct LeaderboardEntry {
   int rank = 0;  // 1-based; equal ranks for exact ties (1, 1, 3, ...)
   ScoredRecord best;
-  int submissions = 0;  // the participant's scored submissions
+  int submissions = 0;  // the participant's valid (ranked) submissions
 };
 
 struct Leaderboard {

@@ -17,7 +17,8 @@ std::vector<int> TileOrigins(int size, int window, int overlap);
 // Accumulates tile outputs into one HWC image. A tile's samples are
 // weighted by a ramp that rises linearly across the first and last `ramp`
 // rows/columns of the tile, except on image borders, so overlapping tiles
-// cross-fade and every output pixel gets weights summing to 1.
+// cross-fade; each output pixel is the weighted sum divided by its total
+// weight.
 class TileBlender {
  public:
   TileBlender(int height, int width, int channels, int ramp);
