@@ -11,6 +11,7 @@
 #include "challenge/tiling.h"
 #include "core/npy.h"
 #include "core/sha256.h"
+#include "image/channels.h"
 #include "image/image.h"
 #include "metrics/basic.h"
 #include "metrics/depth.h"
@@ -103,7 +104,8 @@ Result<Planar> ReadInput(const Track& track, const std::string& path) {
     };
     for (int y = 0; y < out.height; ++y) {
       for (int x = 0; x < out.width; ++x) {
-        float* o = out.values.data() + (static_cast<size_t>(y) * out.width + x) * 4;
+        float* o =
+            out.values.data() + (static_cast<size_t>(y) * out.width + x) * 4;
         o[0] = at(2 * y, 2 * x);          // R
         o[1] = at(2 * y, 2 * x + 1);      // G
         o[2] = at(2 * y + 1, 2 * x);      // G
@@ -112,24 +114,13 @@ Result<Planar> ReadInput(const Track& track, const std::string& path) {
     }
     return out;
   }
-  const std::vector<float> all = image::ToFloat(img, lo, hi);
-  const int colour = img.channels >= 3 ? 3 : 1;
-  const size_t pixels = static_cast<size_t>(img.height) * img.width;
   out.height = img.height;
   out.width = img.width;
   out.channels = track.preprocess.input == InputKind::kLuma ? 1 : 3;
-  out.values.resize(pixels * out.channels);
-  for (size_t p = 0; p < pixels; ++p) {
-    const float* s = all.data() + p * img.channels;
-    if (out.channels == 1) {
-      out.values[p] = colour == 1 ? s[0]
-                                  : 0.299f * s[0] + 0.587f * s[1] +
-                                        0.114f * s[2];
-    } else {
-      for (int c = 0; c < 3; ++c) {
-        out.values[p * 3 + c] = colour == 1 ? s[0] : s[c];
-      }
-    }
+  out.values = image::ToChannels(img, out.channels, lo, hi);
+  if (out.values.empty()) {
+    return InvalidArgument("{}: cannot convert a {}-channel {}-bit image", path,
+                           img.channels, img.bit_depth);
   }
   return out;
 }
@@ -147,14 +138,13 @@ class TileRunner {
       std::memcpy(dst.data(), x.data(), x.size() * 4);
     } else {
       const float scale = in_.quant.scale[0];
-      const int32_t zp = static_cast<int32_t>(in_.quant.zero_point.empty()
-                                                  ? 0
-                                                  : in_.quant.zero_point[0]);
+      const int32_t zp = static_cast<int32_t>(
+          in_.quant.zero_point.empty() ? 0 : in_.quant.zero_point[0]);
       const int lo = in_.dtype == DType::kInt8 ? -128 : 0;
       const int hi = in_.dtype == DType::kInt8 ? 127 : 255;
       for (size_t i = 0; i < x.size(); ++i) {
-        const int q = std::clamp(
-            static_cast<int>(std::lrint(x[i] / scale)) + zp, lo, hi);
+        const int q =
+            std::clamp(static_cast<int>(std::lrint(x[i] / scale)) + zp, lo, hi);
         dst[i] = static_cast<uint8_t>(q);
       }
     }
@@ -166,14 +156,12 @@ class TileRunner {
       std::memcpy(v.data(), y.data(), y.size());
     } else {
       const float scale = out_.quant.scale[0];
-      const int32_t zp = static_cast<int32_t>(out_.quant.zero_point.empty()
-                                                  ? 0
-                                                  : out_.quant.zero_point[0]);
+      const int32_t zp = static_cast<int32_t>(
+          out_.quant.zero_point.empty() ? 0 : out_.quant.zero_point[0]);
       v.resize(y.size());
       for (size_t i = 0; i < y.size(); ++i) {
-        const int q = out_.dtype == DType::kInt8
-                          ? static_cast<int8_t>(y[i])
-                          : static_cast<int>(y[i]);
+        const int q = out_.dtype == DType::kInt8 ? static_cast<int8_t>(y[i])
+                                                 : static_cast<int>(y[i]);
         v[i] = scale * static_cast<float>(q - zp);
       }
     }
@@ -196,9 +184,10 @@ Result<Planar> RunImage(const Track& track, const std::string& name,
   const int oc = static_cast<int>(out.shape.back());
   const int s = track.scale;
   if (x.height < th || x.width < tw) {
-    return InvalidArgument("{}: image {}x{} is smaller than the model input "
-                           "{}x{}",
-                           name, x.height, x.width, th, tw);
+    return InvalidArgument(
+        "{}: image {}x{} is smaller than the model input "
+        "{}x{}",
+        name, x.height, x.width, th, tw);
   }
   if (out.shape.size() != 4 || out.shape[1] != th * s ||
       out.shape[2] != tw * s) {
@@ -206,8 +195,10 @@ Result<Planar> RunImage(const Track& track, const std::string& name,
         "model output {} is not the input {}x{} times the track's scale {}",
         ShapeText({out.shape.begin(), out.shape.end()}), th, tw, s);
   }
-  const std::vector<int> ys = TileOrigins(x.height, th, track.preprocess.tile_overlap);
-  const std::vector<int> xs = TileOrigins(x.width, tw, track.preprocess.tile_overlap);
+  const std::vector<int> ys =
+      TileOrigins(x.height, th, track.preprocess.tile_overlap);
+  const std::vector<int> xs =
+      TileOrigins(x.width, tw, track.preprocess.tile_overlap);
   TileBlender blender(x.height * s, x.width * s, oc,
                       track.preprocess.tile_overlap * s);
   std::vector<float> tile(static_cast<size_t>(th) * tw * x.channels);
@@ -215,9 +206,9 @@ Result<Planar> RunImage(const Track& track, const std::string& name,
   for (int top : ys) {
     for (int left : xs) {
       for (int y = 0; y < th; ++y) {
-        const float* src = x.values.data() +
-                           (static_cast<size_t>(top + y) * x.width + left) *
-                               x.channels;
+        const float* src =
+            x.values.data() +
+            (static_cast<size_t>(top + y) * x.width + left) * x.channels;
         std::copy(src, src + static_cast<size_t>(tw) * x.channels,
                   tile.data() + static_cast<size_t>(y) * tw * x.channels);
       }
@@ -277,8 +268,8 @@ Result<std::vector<Sample>> ListSamples(const Track& track,
         }
       }
       if (s.target.empty()) {
-        return NotFound("{}: no target for {} in {} (data.target_dir)",
-                        s.input, s.name, target_dir.string());
+        return NotFound("{}: no target for {} in {} (data.target_dir)", s.input,
+                        s.name, target_dir.string());
       }
     }
     return samples;
@@ -288,9 +279,10 @@ Result<std::vector<Sample>> ListSamples(const Track& track,
                        ReadFileBytes(labels_path.string(), 16 << 20));
   json labels = json::parse(bytes.begin(), bytes.end(), nullptr, false);
   if (labels.is_discarded() || !labels.is_object()) {
-    return InvalidArgument("{}: data.labels_file must be a JSON object "
-                           "{{\"file\": class index}}",
-                           labels_path.string());
+    return InvalidArgument(
+        "{}: data.labels_file must be a JSON object "
+        "{{\"file\": class index}}",
+        labels_path.string());
   }
   for (Sample& s : samples) {
     if (!labels.contains(s.name) || !labels[s.name].is_number_integer() ||
@@ -306,24 +298,16 @@ Result<std::vector<Sample>> ListSamples(const Track& track,
 // The image target in [0, 1], with the output's channels (luma for 1).
 Result<Planar> ReadImageTarget(const std::string& path, int channels) {
   MAI_ASSIGN_OR_RETURN(image::Image img, image::ReadImage(path));
-  const std::vector<float> all = image::ToFloat(img, 0.0f, 1.0f);
   Planar t;
   t.height = img.height;
   t.width = img.width;
   t.channels = channels;
-  const size_t pixels = static_cast<size_t>(img.height) * img.width;
-  t.values.resize(pixels * channels);
-  const int colour = img.channels >= 3 ? 3 : 1;
-  for (size_t p = 0; p < pixels; ++p) {
-    const float* s = all.data() + p * img.channels;
-    if (channels == 1) {
-      t.values[p] = colour == 1 ? s[0]
-                                : 0.299f * s[0] + 0.587f * s[1] + 0.114f * s[2];
-    } else {
-      for (int c = 0; c < channels; ++c) {
-        t.values[p * channels + c] = colour == 1 ? s[0] : s[std::min(c, 2)];
-      }
-    }
+  t.values = image::ToChannels(img, channels, 0.0f, 1.0f);
+  if (t.values.empty()) {
+    return InvalidArgument(
+        "{}: a target for a {}-channel output must be "
+        "gray or RGB",
+        path, channels);
   }
   return t;
 }
@@ -374,12 +358,12 @@ Result<std::map<std::string, double>> ImageMetrics(const Track& track,
 Result<std::map<std::string, double>> DepthMetricValues(
     const Track& track, const Planar& out, const std::string& target_path) {
   MAI_ASSIGN_OR_RETURN(image::Image img, image::ReadImage(target_path));
-  if (img.channels != 1 || img.height != out.height ||
-      img.width != out.width || out.channels != 1) {
+  if (img.channels != 1 || img.height != out.height || img.width != out.width ||
+      out.channels != 1) {
     return InvalidArgument(
         "{}: depth target is {}x{}x{}, the model's output {}x{}x{}",
-        target_path, img.height, img.width, img.channels, out.height,
-        out.width, out.channels);
+        target_path, img.height, img.width, img.channels, out.height, out.width,
+        out.channels);
   }
   std::vector<float> target(img.samples.size());
   for (size_t i = 0; i < target.size(); ++i) {
@@ -450,26 +434,27 @@ Result<EvalReport> EvaluateModel(const Track& track,
                        Session::LoadBytes(bytes, so));
   MAI_RETURN_IF_ERROR(session->Prepare());
   if (session->num_inputs() != 1 || session->num_outputs() != 1) {
-    return InvalidArgument("{}: the model has {} inputs and {} outputs; "
-                           "track {} takes one of each",
-                           model_path, session->num_inputs(),
-                           session->num_outputs(), track.id);
+    return InvalidArgument(
+        "{}: the model has {} inputs and {} outputs; "
+        "track {} takes one of each",
+        model_path, session->num_inputs(), session->num_outputs(), track.id);
   }
   const TensorInfo in = session->inputs()[0];
   const TensorInfo out = session->outputs()[0];
-  MAI_RETURN_IF_ERROR(CheckTensor(track, model_path, "model.input",
-                                  track.input, in));
-  MAI_RETURN_IF_ERROR(CheckTensor(track, model_path, "model.output",
-                                  track.output, out));
+  MAI_RETURN_IF_ERROR(
+      CheckTensor(track, model_path, "model.input", track.input, in));
+  MAI_RETURN_IF_ERROR(
+      CheckTensor(track, model_path, "model.output", track.output, out));
   const bool image_model = in.shape.size() == 4;
   if (image_model) {
     const int want = track.preprocess.input == InputKind::kBayerRggb ? 4
                      : track.preprocess.input == InputKind::kLuma    ? 1
-                                                                      : 3;
+                                                                     : 3;
     if (in.shape[3] != want) {
-      return InvalidArgument("{}: input has {} channels; track {} "
-                             "preprocess.input gives {}",
-                             model_path, in.shape[3], track.id, want);
+      return InvalidArgument(
+          "{}: input has {} channels; track {} "
+          "preprocess.input gives {}",
+          model_path, in.shape[3], track.id, want);
     }
   }
 
@@ -488,10 +473,10 @@ Result<EvalReport> EvaluateModel(const Track& track,
     if (track.target == TargetKind::kLabel) {
       // Classification: the image is scaled to the input size as a whole.
       if (x.height != in.shape[1] || x.width != in.shape[2]) {
-        return InvalidArgument("{}: image {}x{} differs from the model "
-                               "input {}x{}",
-                               sample.input, x.height, x.width, in.shape[1],
-                               in.shape[2]);
+        return InvalidArgument(
+            "{}: image {}x{} differs from the model "
+            "input {}x{}",
+            sample.input, x.height, x.width, in.shape[1], in.shape[2]);
       }
       MAI_ASSIGN_OR_RETURN(y.values, runner.Run(x.values));
     } else {
@@ -510,12 +495,13 @@ Result<EvalReport> EvaluateModel(const Track& track,
     if (track.target == TargetKind::kImage) {
       const float lo = track.output.lo, span = track.output.hi - lo;
       for (float& v : y.values) v = (v - lo) / span;
-      MAI_ASSIGN_OR_RETURN(Planar t, ReadImageTarget(sample.target, y.channels));
+      MAI_ASSIGN_OR_RETURN(Planar t,
+                           ReadImageTarget(sample.target, y.channels));
       if (t.height != y.height || t.width != y.width) {
-        return InvalidArgument("{}: target is {}x{}, the model's output for "
-                               "{} is {}x{}",
-                               sample.target, t.height, t.width, sample.name,
-                               y.height, y.width);
+        return InvalidArgument(
+            "{}: target is {}x{}, the model's output for "
+            "{} is {}x{}",
+            sample.target, t.height, t.width, sample.name, y.height, y.width);
       }
       MAI_ASSIGN_OR_RETURN(r.metrics, ImageMetrics(track, y, t));
     } else if (track.target == TargetKind::kDepth) {
@@ -524,15 +510,14 @@ Result<EvalReport> EvaluateModel(const Track& track,
     } else {
       const int classes = static_cast<int>(y.values.size());
       if (sample.label >= classes) {
-        return InvalidArgument("{}: label {} of {} is outside the model's {} "
-                               "classes",
-                               track.data.labels_file, sample.label,
-                               sample.name, classes);
+        return InvalidArgument(
+            "{}: label {} of {} is outside the model's {} "
+            "classes",
+            track.data.labels_file, sample.label, sample.name, classes);
       }
       const int32_t label = sample.label;
-      MAI_ASSIGN_OR_RETURN(double hit,
-                           metrics::Top1Accuracy(y.values, {&label, 1},
-                                                 classes));
+      MAI_ASSIGN_OR_RETURN(
+          double hit, metrics::Top1Accuracy(y.values, {&label, 1}, classes));
       r.metrics[track.metrics[0].name] = hit;
     }
     report.samples.push_back(std::move(r));

@@ -94,7 +94,8 @@ bool Before(const Track& track, const ScoredRecord& a, const ScoredRecord& b) {
 
 std::string ShapeText(const std::vector<int64_t>& s) {
   std::string t = "[";
-  for (size_t i = 0; i < s.size(); ++i) t += (i ? "," : "") + std::to_string(s[i]);
+  for (size_t i = 0; i < s.size(); ++i)
+    t += (i ? "," : "") + std::to_string(s[i]);
   return t + "]";
 }
 
@@ -105,14 +106,16 @@ Result<ResultRecord> RecordFromReports(const Track& track, const json& eval,
                                        const json& bench,
                                        const std::string& bench_name) {
   if (SchemaOf(eval) != "mai.eval.report/1") {
-    return InvalidArgument("{}: not a mai eval --json report (schema "
-                           "mai.eval.report/1)",
-                           eval_name);
+    return InvalidArgument(
+        "{}: not a mai eval --json report (schema "
+        "mai.eval.report/1)",
+        eval_name);
   }
   if (SchemaOf(bench) != "mai.bench.report/1") {
-    return InvalidArgument("{}: not a mai bench --json report (schema "
-                           "mai.bench.report/1)",
-                           bench_name);
+    return InvalidArgument(
+        "{}: not a mai bench --json report (schema "
+        "mai.bench.report/1)",
+        bench_name);
   }
   MAI_ASSIGN_OR_RETURN(std::string eval_track,
                        OptionalString(eval, eval_name, {"track"}));
@@ -185,8 +188,7 @@ Result<ScoredRecord> ScoreRecord(const Track& track,
           "where power is measurable, or give --figure power_W=WATTS",
           track.runtime.fps);
     }
-    return InvalidArgument("the formula needs {}, which no report gives",
-                           name);
+    return InvalidArgument("the formula needs {}, which no report gives", name);
   }
   Result<double> score = track.score.expression.Evaluate(vars);
   if (!score.ok()) {
@@ -202,8 +204,9 @@ Result<ScoredRecord> ScoreRecord(const Track& track,
     return it == record.figures.end() ? -1.0 : it->second;
   };
   if (c.int8_only && !record.int8_only) {
-    s.disqualified = "not int8-only (the track takes int8 models; the model "
-                     "has non-int8 activations)";
+    s.disqualified =
+        "not int8-only (the track takes int8 models; the model "
+        "has non-int8 activations)";
   } else if (c.max_model_bytes > 0 && figure("model_bytes") < 0) {
     s.disqualified = "model size unknown (max_model_bytes applies)";
   } else if (c.max_model_bytes > 0 &&
@@ -216,9 +219,9 @@ Result<ScoredRecord> ScoreRecord(const Track& track,
     s.disqualified = fmt::format("runtime {:.3f} ms exceeds the limit {} ms",
                                  figure("runtime_ms"), c.max_runtime_ms);
   } else if (!c.input_shape.empty() && record.input_shape != c.input_shape) {
-    s.disqualified = fmt::format("input shape {} is not the required {}",
-                                 ShapeText(record.input_shape),
-                                 ShapeText(c.input_shape));
+    s.disqualified =
+        fmt::format("input shape {} is not the required {}",
+                    ShapeText(record.input_shape), ShapeText(c.input_shape));
   }
   return s;
 }
@@ -232,8 +235,8 @@ json ScoredJson(const Track& track, const ScoredRecord& s) {
           {"model_sha256", s.record.model_sha256},
           {"figures", s.record.figures},
           {"score", s.score},
-          {"disqualified", s.disqualified.empty() ? json(nullptr)
-                                                  : json(s.disqualified)}};
+          {"disqualified",
+           s.disqualified.empty() ? json(nullptr) : json(s.disqualified)}};
 }
 
 Leaderboard RankSubmissions(const Track& track,

@@ -7,10 +7,9 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "challenge/track.h"
 #include "core/status.h"
@@ -20,8 +19,8 @@ namespace mai::challenge {
 // One submission's measured figures and the facts constraints look at.
 struct ResultRecord {
   std::string participant;
-  std::string submission;     // id, unique per track
-  int64_t submitted_at = 0;   // seconds since the epoch; earlier wins ties
+  std::string submission;    // id, unique per track
+  int64_t submitted_at = 0;  // seconds since the epoch; earlier wins ties
   // Metric names of the track (mean over the validation set), runtime_ms,
   // power_W (when measured), model_bytes.
   std::map<std::string, double> figures;

@@ -14,8 +14,8 @@ std::vector<int> TileOrigins(int size, int window, int overlap) {
   const int count = 1 + (size - window + stride - 1) / stride;
   std::vector<int> origins(count);
   for (int i = 0; i < count; ++i) {
-    origins[i] = static_cast<int>(std::llround(
-        static_cast<double>(i) * (size - window) / (count - 1)));
+    origins[i] = static_cast<int>(
+        std::llround(static_cast<double>(i) * (size - window) / (count - 1)));
   }
   return origins;
 }

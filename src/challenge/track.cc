@@ -1,8 +1,7 @@
 #include "challenge/track.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <utility>
@@ -66,8 +65,8 @@ class Fields {
     if (!v.is_number_integer()) return Error(field, "must be an integer");
     const int64_t x = v.get<int64_t>();
     if (x < min || x > max) {
-      return Error(field, fmt::format("must be in [{}, {}], not {}", min, max,
-                                      x));
+      return Error(field,
+                   fmt::format("must be in [{}, {}], not {}", min, max, x));
     }
     return x;
   }
@@ -90,8 +89,7 @@ class Fields {
   Status Done() const {
     for (auto it = object_.begin(); it != object_.end(); ++it) {
       if (seen_.count(it.key()) == 0) {
-        return InvalidArgument("{}: {}: unknown field", *file_,
-                               Path(it.key()));
+        return InvalidArgument("{}: {}: unknown field", *file_, Path(it.key()));
       }
     }
     return Status::Ok();
@@ -152,7 +150,8 @@ Result<TensorSpec> ParseTensor(Fields& parent, const std::string& field) {
     for (const std::string& n : names) {
       if (n != "float32" && n != "int8" && n != "uint8") {
         return f.Error("dtype", fmt::format("'{}' is not float32, int8 or "
-                                            "uint8", n));
+                                            "uint8",
+                                            n));
       }
     }
     if (names.empty()) return f.Error("dtype", "must not be empty");
@@ -172,7 +171,8 @@ Result<TensorSpec> ParseTensor(Fields& parent, const std::string& field) {
 }
 
 Status CheckDir(Fields& f, const std::string& field, const std::string& dir) {
-  if (dir.empty() || dir.front() == '/' || dir.find("..") != std::string::npos) {
+  if (dir.empty() || dir.front() == '/' ||
+      dir.find("..") != std::string::npos) {
     return f.Error(field, "must be a relative path inside the data folder");
   }
   return Status::Ok();
@@ -186,9 +186,9 @@ Result<MetricSpec> ParseMetric(const json& j, const std::string& path,
   Fields f(j, path, file);
   MetricSpec m;
   MAI_ASSIGN_OR_RETURN(m.metric, f.String("metric"));
-  static const std::set<std::string> kMetrics = {
-      "psnr", "ssim", "ms_ssim", "si_rmse", "rmse", "mae",
-      "abs_rel", "mse", "top1"};
+  static const std::set<std::string> kMetrics = {"psnr",    "ssim", "ms_ssim",
+                                                 "si_rmse", "rmse", "mae",
+                                                 "abs_rel", "mse",  "top1"};
   if (kMetrics.count(m.metric) == 0) {
     return f.Error("metric", fmt::format("unknown metric '{}' (psnr, ssim, "
                                          "ms_ssim, si_rmse, rmse, mae, "
@@ -206,8 +206,8 @@ Result<MetricSpec> ParseMetric(const json& j, const std::string& path,
 }
 
 bool IsIdentifier(const std::string& s) {
-  if (s.empty() || !(std::isalpha(static_cast<unsigned char>(s[0])) ||
-                     s[0] == '_')) {
+  if (s.empty() ||
+      !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) {
     return false;
   }
   return std::all_of(s.begin(), s.end(), [](char c) {
@@ -227,11 +227,12 @@ Status ParseScore(Fields& top, Track& t) {
     for (const auto& [name, value] : f.Raw("parameters").items()) {
       const std::string path = "parameters." + name;
       static const std::set<std::string> kFunctions = {
-          "log", "log2", "log10", "exp", "sqrt", "abs", "min", "max", "pow",
-          "clamp"};
+          "log", "log2", "log10", "exp", "sqrt",
+          "abs", "min",  "max",   "pow", "clamp"};
       if (!IsIdentifier(name) || kFunctions.count(name) > 0) {
-        return f.Error(path, "is not a valid name (letters, digits, '_'; "
-                             "not a function name)");
+        return f.Error(path,
+                       "is not a valid name (letters, digits, '_'; "
+                       "not a function name)");
       }
       if (!value.is_object()) return f.Error(path, "must be an object");
       Fields p(value, f.Path(path), &t.file);
@@ -264,8 +265,7 @@ Status ParseScore(Fields& top, Track& t) {
       std::string name = x.get<std::string>();
       const std::string bare = name.starts_with("-") ? name.substr(1) : name;
       if (known.count(bare) == 0) {
-        return f.Error("tie_breaks",
-                       fmt::format("unknown figure '{}'", bare));
+        return f.Error("tie_breaks", fmt::format("unknown figure '{}'", bare));
       }
       s.tie_breaks.push_back(name);
     }
@@ -302,9 +302,13 @@ Result<Track> ParseTrack(std::string_view json_text, const std::string& file) {
   }
   MAI_ASSIGN_OR_RETURN(t.title, f.String("title"));
   MAI_ASSIGN_OR_RETURN(t.task, f.String("task"));
-  static const std::set<std::string> kTasks = {
-      "super_resolution", "video_super_resolution", "denoising", "isp",
-      "depth", "bokeh", "classification"};
+  static const std::set<std::string> kTasks = {"super_resolution",
+                                               "video_super_resolution",
+                                               "denoising",
+                                               "isp",
+                                               "depth",
+                                               "bokeh",
+                                               "classification"};
   if (kTasks.count(t.task) == 0) {
     return f.Error("task", fmt::format("unknown task '{}'", t.task));
   }
@@ -318,11 +322,10 @@ Result<Track> ParseTrack(std::string_view json_text, const std::string& file) {
   MAI_RETURN_IF_ERROR(model.Done());
 
   MAI_ASSIGN_OR_RETURN(Fields data, f.Object("data", true));
-  MAI_ASSIGN_OR_RETURN(
-      t.data.layout,
-      Choice<DataLayout>(data, "layout", DataLayout::kPairs,
-                         {{"pairs", DataLayout::kPairs},
-                          {"labels", DataLayout::kLabels}}));
+  MAI_ASSIGN_OR_RETURN(t.data.layout,
+                       Choice<DataLayout>(data, "layout", DataLayout::kPairs,
+                                          {{"pairs", DataLayout::kPairs},
+                                           {"labels", DataLayout::kLabels}}));
   MAI_ASSIGN_OR_RETURN(t.data.input_dir, data.String("input_dir"));
   MAI_RETURN_IF_ERROR(CheckDir(data, "input_dir", t.data.input_dir));
   if (t.data.layout == DataLayout::kPairs) {
@@ -332,11 +335,11 @@ Result<Track> ParseTrack(std::string_view json_text, const std::string& file) {
     MAI_ASSIGN_OR_RETURN(t.data.labels_file, data.String("labels_file"));
     MAI_RETURN_IF_ERROR(CheckDir(data, "labels_file", t.data.labels_file));
   }
-  MAI_ASSIGN_OR_RETURN(
-      t.target, Choice<TargetKind>(data, "target", TargetKind::kImage,
-                                   {{"image", TargetKind::kImage},
-                                    {"depth", TargetKind::kDepth},
-                                    {"label", TargetKind::kLabel}}));
+  MAI_ASSIGN_OR_RETURN(t.target,
+                       Choice<TargetKind>(data, "target", TargetKind::kImage,
+                                          {{"image", TargetKind::kImage},
+                                           {"depth", TargetKind::kDepth},
+                                           {"label", TargetKind::kLabel}}));
   if ((t.target == TargetKind::kLabel) !=
       (t.data.layout == DataLayout::kLabels)) {
     return data.Error("target", "label targets go with the labels layout");
@@ -372,10 +375,9 @@ Result<Track> ParseTrack(std::string_view json_text, const std::string& file) {
   }
   std::set<std::string> metric_names;
   for (size_t i = 0; i < f.Raw("metrics").size(); ++i) {
-    MAI_ASSIGN_OR_RETURN(
-        MetricSpec m,
-        ParseMetric(f.Raw("metrics")[i], fmt::format("metrics[{}]", i),
-                    &t.file));
+    MAI_ASSIGN_OR_RETURN(MetricSpec m,
+                         ParseMetric(f.Raw("metrics")[i],
+                                     fmt::format("metrics[{}]", i), &t.file));
     if (!IsIdentifier(m.name) || !metric_names.insert(m.name).second) {
       return f.Error(fmt::format("metrics[{}].name", i),
                      fmt::format("'{}' must be a unique name", m.name));
@@ -461,7 +463,8 @@ Result<Track> LoadTrack(const std::string& id_or_path) {
     return ReadTrackFile(id_or_path);
   }
   std::string ids;
-  for (const Track& t : BuiltinTracks()) ids += (ids.empty() ? "" : ", ") + t.id;
+  for (const Track& t : BuiltinTracks())
+    ids += (ids.empty() ? "" : ", ") + t.id;
   return NotFound("no track '{}' (built-in: {}; or give a .json file)",
                   id_or_path, ids);
 }

@@ -28,7 +28,7 @@ namespace mai::challenge {
 // files; `lo`/`hi` are the tensor values that black and white (0 and the
 // file's full scale, or `raw_max` for RAW inputs) map to.
 struct TensorSpec {
-  std::vector<int64_t> shape;      // -1: any size
+  std::vector<int64_t> shape;       // -1: any size
   std::vector<std::string> dtypes;  // accepted: float32, int8, uint8
   float lo = 0.0f;
   float hi = 1.0f;
@@ -95,9 +95,9 @@ struct RuntimeSpec {
 };
 
 struct Constraints {
-  bool int8_only = false;  // every activation tensor int8 (or uint8)
-  int64_t max_model_bytes = 0;      // 0: no limit
-  double max_runtime_ms = 0.0;      // 0: no limit
+  bool int8_only = false;            // every activation tensor int8 (or uint8)
+  int64_t max_model_bytes = 0;       // 0: no limit
+  double max_runtime_ms = 0.0;       // 0: no limit
   std::vector<int64_t> input_shape;  // required exactly when not empty
 };
 
@@ -123,8 +123,8 @@ struct Track {
   std::string file;  // where it was read from (for messages)
   std::string id;
   std::string title;
-  std::string task;  // super_resolution, denoising, isp, depth, bokeh,
-                     // video_super_resolution, classification
+  std::string task;    // super_resolution, denoising, isp, depth, bokeh,
+                       // video_super_resolution, classification
   std::string source;  // the report the formula and data come from
   TensorSpec input;
   TensorSpec output;

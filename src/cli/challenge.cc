@@ -26,15 +26,17 @@ int Fail(const char* command, const std::string& message) {
   return 1;
 }
 
-// --- mai tracks ---------------------------------------------------------------
+// --- mai tracks
+// ---------------------------------------------------------------
 
 std::string Range(const challenge::TensorSpec& t) {
   std::string dtypes;
-  for (const std::string& d : t.dtypes) dtypes += (dtypes.empty() ? "" : "|") + d;
+  for (const std::string& d : t.dtypes)
+    dtypes += (dtypes.empty() ? "" : "|") + d;
   std::string shape = "[";
   for (size_t i = 0; i < t.shape.size(); ++i) {
-    shape += (i ? "," : "") + (t.shape[i] < 0 ? std::string("?")
-                                              : std::to_string(t.shape[i]));
+    shape += (i ? "," : "") +
+             (t.shape[i] < 0 ? std::string("?") : std::to_string(t.shape[i]));
   }
   return fmt::format("{}] {} in [{}, {}]", shape, dtypes, t.lo, t.hi);
 }
@@ -51,9 +53,9 @@ void PrintTrack(const Track& t) {
                (m.y_channel ? ", Y" : "") + ")";
   }
   fmt::print("  metrics    {}\n", metrics);
-  fmt::print("  runtime    {}{}\n", t.runtime.statistic,
-             t.runtime.power ? fmt::format(", power at {} FPS", t.runtime.fps)
-                             : "");
+  fmt::print(
+      "  runtime    {}{}\n", t.runtime.statistic,
+      t.runtime.power ? fmt::format(", power at {} FPS", t.runtime.fps) : "");
   fmt::print("  score      {} ({} is better)\n", t.score.formula,
              t.score.higher_is_better ? "higher" : "lower");
   for (const auto& [name, p] : t.score.parameters) {
@@ -72,7 +74,8 @@ void PrintTrack(const Track& t) {
   if (!t.constraints.input_shape.empty()) {
     c += fmt::format("input {}; ", fmt::join(t.constraints.input_shape, "x"));
   }
-  fmt::print("  constraints {}\n", c.empty() ? "none" : c.substr(0, c.size() - 2));
+  fmt::print("  constraints {}\n",
+             c.empty() ? "none" : c.substr(0, c.size() - 2));
   fmt::print("  data       {} -> {}\n", t.data.input_dir,
              t.data.layout == challenge::DataLayout::kPairs
                  ? t.data.target_dir
@@ -103,8 +106,7 @@ void SetupTracks(CLI::App& app, int* exit_code) {
     *exit_code = 0;
   });
   auto file = std::make_shared<std::string>();
-  CLI::App* validate =
-      tracks->add_subcommand("validate", "Check a track file");
+  CLI::App* validate = tracks->add_subcommand("validate", "Check a track file");
   validate->add_option("file", *file, "Track .json file")->required();
   validate->callback([file, exit_code] {
     auto t = challenge::ReadTrackFile(*file);
@@ -117,7 +119,8 @@ void SetupTracks(CLI::App& app, int* exit_code) {
   });
 }
 
-// --- mai eval -------------------------------------------------------------------
+// --- mai eval
+// -------------------------------------------------------------------
 
 struct EvalCliOptions {
   std::string track;
@@ -150,8 +153,8 @@ int RunEval(const EvalCliOptions& opt) {
   if (!opt.json_out.empty()) {
     const std::string text = j.dump(1) + "\n";
     Status s = WriteFileBytes(
-        opt.json_out, {reinterpret_cast<const uint8_t*>(text.data()),
-                       text.size()});
+        opt.json_out,
+        {reinterpret_cast<const uint8_t*>(text.data()), text.size()});
     if (!s.ok()) return Fail("eval", s.message());
   }
   fmt::print("track {}, model {} ({} samples, backend {})\n", track->id,
@@ -189,7 +192,8 @@ void SetupEval(CLI::App& app, int* exit_code) {
   cmd->callback([opt, exit_code] { *exit_code = RunEval(*opt); });
 }
 
-// --- mai score ------------------------------------------------------------------
+// --- mai score
+// ------------------------------------------------------------------
 
 struct ScoreCliOptions {
   std::string track;
@@ -255,8 +259,7 @@ void SetupScore(CLI::App& app, int* exit_code) {
       "score", "A track's score from `mai eval --json` and `mai bench --json`");
   cmd->add_option("--track", opt->track, "Built-in track id or track file")
       ->required();
-  cmd->add_option("eval", opt->eval_json, "mai eval --json output")
-      ->required();
+  cmd->add_option("eval", opt->eval_json, "mai eval --json output")->required();
   cmd->add_option("bench", opt->bench_json, "mai bench --json output")
       ->required();
   cmd->add_option("--figure", opt->figures,

@@ -46,7 +46,8 @@ Result<Loaded> Load(const std::string& path, double data_range) {
   if (ext == ".npy") {
     MAI_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadFileBytes(path));
     Result<NpyArray> npy = ParseNpy(bytes);
-    if (!npy.ok()) return InvalidArgument("{}: {}", path, npy.status().message());
+    if (!npy.ok())
+      return InvalidArgument("{}: {}", path, npy.status().message());
     if (npy->dtype != DType::kFloat32) {
       return InvalidArgument("{}: .npy holds {}, not float32", path,
                              DTypeName(npy->dtype));
@@ -55,8 +56,8 @@ Result<Loaded> Load(const std::string& path, double data_range) {
     if (s.size() == 4 && s[0] == 1) s.erase(s.begin());
     if (s.size() == 2) s.push_back(1);
     if (s.size() != 3) {
-      return InvalidArgument("{}: shape {} is not HxW, HxWxC or 1xHxWxC",
-                             path, ShapeToString(npy->shape));
+      return InvalidArgument("{}: shape {} is not HxW, HxWxC or 1xHxWxC", path,
+                             ShapeToString(npy->shape));
     }
     out.height = static_cast<int>(s[0]);
     out.width = static_cast<int>(s[1]);
@@ -122,14 +123,14 @@ int RunMetrics(const MetricsCliOptions& opt) {
   }
   if (!v.ok()) return Fail(v.status().message());
   if (opt.json) {
-    nlohmann::json j = {{"metric", m},
-                        {"a", opt.a},
-                        {"b", opt.b},
-                        {"data_range", opt.data_range},
-                        {"crop_border", opt.crop_border},
-                        {"y_channel", opt.y_channel},
-                        {"value", std::isinf(*v) ? nlohmann::json("inf")
-                                                 : nlohmann::json(*v)}};
+    nlohmann::json j = {
+        {"metric", m},
+        {"a", opt.a},
+        {"b", opt.b},
+        {"data_range", opt.data_range},
+        {"crop_border", opt.crop_border},
+        {"y_channel", opt.y_channel},
+        {"value", std::isinf(*v) ? nlohmann::json("inf") : nlohmann::json(*v)}};
     fmt::print("{}\n", j.dump(1));
   } else {
     fmt::print("{:.17g}\n", *v);
@@ -146,11 +147,13 @@ void SetupMetrics(CLI::App& app, int* exit_code) {
   cmd->add_option("--metric", opt->metric,
                   "psnr, ssim, ms_ssim, mse, mae, rmse, si_rmse, abs_rel")
       ->required();
-  cmd->add_option("a", opt->a, "Reference image or .npy (for depth "
-                               "metrics: the prediction)")
+  cmd->add_option("a", opt->a,
+                  "Reference image or .npy (for depth "
+                  "metrics: the prediction)")
       ->required();
-  cmd->add_option("b", opt->b, "Compared image or .npy (for depth metrics: "
-                               "the ground truth)")
+  cmd->add_option("b", opt->b,
+                  "Compared image or .npy (for depth metrics: "
+                  "the ground truth)")
       ->required();
   cmd->add_option("--data_range", opt->data_range,
                   "Images are read as [0, R] and compared with this range "

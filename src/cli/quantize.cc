@@ -1,9 +1,10 @@
 // `mai quantize FLOAT.tflite --out INT8.tflite`: post-training full-integer
 // quantization (src/quant/quantize_model.h), then the int8-vs-float error of
 // every output on a validation input: --validation FILE, or one that is not
-// a calibration sample: with --calibration DIR the first file after the calibration files (or, when
-// the folder has no more, the last calibration file, marked as such);
-// otherwise the seeded input of seed calibration_seed + calibration_samples.
+// a calibration sample: with --calibration DIR the first file after the
+// calibration files (or, when the folder has no more, the last calibration
+// file, marked as such); otherwise the seeded input of seed calibration_seed +
+// calibration_samples.
 #include <fmt/format.h>
 
 #include <algorithm>

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/npy.h"
+#include "image/channels.h"
 #include "image/image.h"
 #include "image/resize.h"
 
@@ -41,16 +42,16 @@ Result<std::vector<float>> LoadNpy(const std::string& path,
     return InvalidArgument("{}: {}", path, npy.status().message());
   }
   if (npy->dtype != DType::kFloat32) {
-    return InvalidArgument("{}: .npy holds {}, calibration needs float32",
-                           path, DTypeName(npy->dtype));
+    return InvalidArgument("{}: .npy holds {}, calibration needs float32", path,
+                           DTypeName(npy->dtype));
   }
   const int64_t want = NumElementsUnchecked(shape);
   const int64_t have = static_cast<int64_t>(npy->data.size() / 4);
   if (have != want) {
-    return InvalidArgument("{}: .npy has shape {} ({} values), the input {} "
-                           "needs {}",
-                           path, ShapeToString(npy->shape), have,
-                           ShapeToString(shape), want);
+    return InvalidArgument(
+        "{}: .npy has shape {} ({} values), the input {} "
+        "needs {}",
+        path, ShapeToString(npy->shape), have, ShapeToString(shape), want);
   }
   std::vector<float> values(static_cast<size_t>(have));
   std::memcpy(values.data(), npy->data.data(), npy->data.size());
@@ -60,8 +61,8 @@ Result<std::vector<float>> LoadNpy(const std::string& path,
 // RGB (or gray) float pixels scaled to cover out_h x out_w and centre-cropped.
 std::vector<float> CoverAndCrop(const std::vector<float>& pixels, int h, int w,
                                 int channels, int out_h, int out_w) {
-  const double scale = std::max(static_cast<double>(out_h) / h,
-                                static_cast<double>(out_w) / w);
+  const double scale =
+      std::max(static_cast<double>(out_h) / h, static_cast<double>(out_w) / w);
   const int rh = std::max(out_h, static_cast<int>(std::lround(h * scale)));
   const int rw = std::max(out_w, static_cast<int>(std::lround(w * scale)));
   const std::vector<float> resized =
@@ -91,15 +92,13 @@ Result<std::vector<float>> LoadImageSample(const std::string& path,
         path, ShapeToString(shape));
   }
   MAI_ASSIGN_OR_RETURN(image::Image img, image::ReadImage(path));
-  const std::vector<float> all = image::ToFloat(img, range.lo, range.hi);
-  // Drop alpha: 1 or 3 colour channels remain.
+  // Alpha dropped: RGB, or gray for gray images (luma comes later).
   const int colour = img.channels >= 3 ? 3 : 1;
-  std::vector<float> pixels(static_cast<size_t>(img.height) * img.width *
-                            colour);
-  for (size_t p = 0; p < static_cast<size_t>(img.height) * img.width; ++p) {
-    for (int c = 0; c < colour; ++c) {
-      pixels[p * colour + c] = all[p * img.channels + c];
-    }
+  const std::vector<float> pixels =
+      image::ToChannels(img, colour, range.lo, range.hi);
+  if (pixels.empty()) {
+    return InvalidArgument("{}: cannot convert a {}-bit image", path,
+                           img.bit_depth);
   }
   const int h = static_cast<int>(shape[1]);
   const int w = static_cast<int>(shape[2]);
@@ -108,8 +107,8 @@ Result<std::vector<float>> LoadImageSample(const std::string& path,
   std::vector<float> cropped =
       CoverAndCrop(pixels, img.height, img.width, colour, h * scale, w * scale);
   if (cropped.empty()) {
-    return InvalidArgument("{}: cannot resize {}x{} to {}x{}", path,
-                           img.height, img.width, h * scale, w * scale);
+    return InvalidArgument("{}: cannot resize {}x{} to {}x{}", path, img.height,
+                           img.width, h * scale, w * scale);
   }
   auto rgb = [&](size_t pixel, int k) {
     return colour == 3 ? cropped[pixel * 3 + k] : cropped[pixel];
@@ -180,8 +179,7 @@ Result<std::vector<std::string>> ListSampleFiles(const std::string& dir) {
   if (ec) return NotFound("cannot list '{}': {}", dir, ec.message());
   if (files.empty()) {
     return InvalidArgument(
-        "calibration folder '{}' holds no .png, .jpg, .jpeg or .npy file",
-        dir);
+        "calibration folder '{}' holds no .png, .jpg, .jpeg or .npy file", dir);
   }
   std::sort(files.begin(), files.end());
   return files;

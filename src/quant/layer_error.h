@@ -13,13 +13,13 @@
 namespace mai::quant {
 
 struct LayerError {
-  int node = -1;        // producing node in the quantized graph
-  std::string op;       // its op name
-  std::string tensor;   // tensor name (shared by both graphs)
-  double sqnr_db = 0;   // 10 log10(Σ f² / Σ (f − q)²); +inf when exact
-  double rmse = 0;      // RMSE of the dequantized values against float
+  int node = -1;          // producing node in the quantized graph
+  std::string op;         // its op name
+  std::string tensor;     // tensor name (shared by both graphs)
+  double sqnr_db = 0;     // 10 log10(Σ f² / Σ (f − q)²); +inf when exact
+  double rmse = 0;        // RMSE of the dequantized values against float
   double rmse_steps = 0;  // rmse / the tensor's scale
-  double clipped = 0;   // fraction of float values outside the int8 range
+  double clipped = 0;     // fraction of float values outside the int8 range
 };
 
 // Runs the float and the quantized model on the reference backend with every

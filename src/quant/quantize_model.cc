@@ -522,9 +522,9 @@ Result<std::vector<uint8_t>> QuantizeModel(
   }
   if (options.fuse_activations) ir::FuseActivations(graph, live_nodes);
 
-  MAI_ASSIGN_OR_RETURN(RangeCollector collector,
-                       Calibrate(float_tflite, options.calibration,
-                                 options.calibration_run));
+  MAI_ASSIGN_OR_RETURN(
+      RangeCollector collector,
+      Calibrate(float_tflite, options.calibration, options.calibration_run));
   MAI_ASSIGN_OR_RETURN(std::vector<TensorRange> ranges,
                        collector.Ranges(options.method, options.range));
   if (ranges.size() != graph.tensors.size()) {

@@ -39,9 +39,9 @@ class EvalTest : public ::testing::Test {
     data_ = new fs::path(fs::temp_directory_path() /
                          ("mai_eval_test_" + std::to_string(getpid())));
     fs::remove_all(*data_);
-    const std::string cmd =
-        "/usr/bin/python3 " + std::string(MAI_SOURCE_DIR) +
-        "/scripts/make_validation_data.py " + data_->string() + " >/dev/null";
+    const std::string cmd = "/usr/bin/python3 " + std::string(MAI_SOURCE_DIR) +
+                            "/scripts/make_validation_data.py " +
+                            data_->string() + " >/dev/null";
     ok_ = std::system(cmd.c_str()) == 0;
   }
   static void TearDownTestSuite() {
@@ -148,8 +148,8 @@ TEST_F(EvalTest, IdentityModelGivesScikitImageFiguresWholeAndTiled) {
   // model blended across tiles is still the identity.
   for (auto [h, w] : {std::pair{64, 96}, std::pair{32, 48}}) {
     SCOPED_TRACE(h);
-    const std::string model = WriteModel("identity.tflite",
-                                         IdentityModel(h, w, 3));
+    const std::string model =
+        WriteModel("identity.tflite", IdentityModel(h, w, 3));
     auto r = EvaluateModel(*track, model, data_->string());
     ASSERT_TRUE(r.ok()) << r.status().message();
     ASSERT_EQ(r->samples.size(), 3u);
@@ -260,8 +260,8 @@ TEST_F(EvalTest, EveryBuiltinTrackRunsWithItsZooModelAndScores) {
         {"schema", "mai.bench.report/1"},
         {"model", {{"sha256", r->model.sha256}}},
         {"runs", {{"median_ms", 12.5}, {"mean_ms", 13.0}, {"p90_ms", 14.0}}}};
-    auto record = RecordFromReports(*track, eval, "eval.json", bench,
-                                    "bench.json");
+    auto record =
+        RecordFromReports(*track, eval, "eval.json", bench, "bench.json");
     ASSERT_TRUE(record.ok()) << record.status().message();
     if (track->runtime.power) record->figures["power_W"] = 0.5;
     auto scored = ScoreRecord(*track, *record);
@@ -269,10 +269,10 @@ TEST_F(EvalTest, EveryBuiltinTrackRunsWithItsZooModelAndScores) {
     EXPECT_TRUE(std::isfinite(scored->score));
     // Float zoo models on int8-only tracks, and validation sizes that are
     // not the official input shapes: scored, but disqualified with why.
-    EXPECT_NE(scored->disqualified.find(track->constraints.int8_only
-                                            ? "not int8-only"
-                                            : "input shape"),
-              std::string::npos)
+    EXPECT_NE(
+        scored->disqualified.find(track->constraints.int8_only ? "not int8-only"
+                                                               : "input shape"),
+        std::string::npos)
         << scored->disqualified;
   }
 }

@@ -5,15 +5,14 @@
 
 #include <gtest/gtest.h>
 
-#include "challenge/builtin_tracks.h"
-
 #include <cmath>
-#include <map>
 #include <cstdio>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
 
-#include <nlohmann/json.hpp>
+#include "challenge/builtin_tracks.h"
 
 namespace mai::challenge {
 namespace {
@@ -36,17 +35,17 @@ TEST(TrackTest, BuiltinTracksParse) {
     }
     EXPECT_TRUE(t.score.expression.Evaluate(figures).ok());
   }
-  EXPECT_EQ(tasks, (std::set<std::string>{"isp", "denoising",
-                                          "super_resolution",
-                                          "video_super_resolution", "depth",
-                                          "bokeh", "classification"}));
+  EXPECT_EQ(tasks,
+            (std::set<std::string>{"isp", "denoising", "super_resolution",
+                                   "video_super_resolution", "depth", "bokeh",
+                                   "classification"}));
 }
 
 TEST(TrackTest, PowerTrackReproducesThePublishedEntry) {
   auto t = LoadTrack("mai2022-video-sr-x4-power");
   ASSERT_TRUE(t.ok()) << t.status().message();
-  std::map<std::string, double, std::less<>> figures = {
-      {"PSNR", 27.34}, {"power_W", 0.09}};
+  std::map<std::string, double, std::less<>> figures = {{"PSNR", 27.34},
+                                                        {"power_W", 0.09}};
   for (const auto& [name, p] : t->score.parameters) figures[name] = p.value;
   auto score = t->score.expression.Evaluate(figures);
   ASSERT_TRUE(score.ok()) << score.status().message();
@@ -188,7 +187,8 @@ TEST(TrackTest, MutatedTrackFilesNeverCrash) {
             text.erase(at, 1 + rng() % 8);
             break;
           default:
-            text.insert(at, std::string(1 + rng() % 3, "[{\"0-:,9e"[rng() % 9]));
+            text.insert(at,
+                        std::string(1 + rng() % 3, "[{\"0-:,9e"[rng() % 9]));
         }
         if (text.empty()) text = "{";
       }

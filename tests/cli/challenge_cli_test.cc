@@ -30,8 +30,7 @@ class ChallengeCliTest : public ::testing::Test {
                         ("mai_challenge_cli_" + std::to_string(getpid())));
     fs::remove_all(*dir_);
     fs::create_directories(*dir_);
-    const std::string cmd = "/usr/bin/python3 " +
-                            std::string(MAI_SOURCE_DIR) +
+    const std::string cmd = "/usr/bin/python3 " + std::string(MAI_SOURCE_DIR) +
                             "/scripts/make_validation_data.py " +
                             (*dir_ / "val").string() + " >/dev/null";
     ok_ = std::system(cmd.c_str()) == 0;
@@ -69,8 +68,8 @@ TEST_F(ChallengeCliTest, TracksListShowValidate) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* id :
        {"mai2021-isp", "mai2021-denoising", "mai2021-quantized-sr-x3",
-        "mai2021-scene-detection", "mai2022-video-sr-x4-power",
-        "mai2022-depth", "mai2022-bokeh"}) {
+        "mai2021-scene-detection", "mai2022-video-sr-x4-power", "mai2022-depth",
+        "mai2022-bokeh"}) {
     EXPECT_NE(r.out.find(id), std::string::npos) << id;
   }
   r = testing::RunMai("tracks show mai2022-video-sr-x4-power");
@@ -115,9 +114,9 @@ TEST_F(ChallengeCliTest, TracksListShowValidate) {
 TEST_F(ChallengeCliTest, EvalBenchScore) {
   const std::string model = Zoo("unet_denoise", 64, 96);
   const fs::path eval = *dir_ / "eval.json";
-  auto r = testing::RunMai("eval --track mai2021-denoising " + model +
-                           " --data " + (*dir_ / "val").string() +
-                           " --json " + eval.string());
+  auto r =
+      testing::RunMai("eval --track mai2021-denoising " + model + " --data " +
+                      (*dir_ / "val").string() + " --json " + eval.string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("chelsea.png"), std::string::npos) << r.out;
   const json e = ReadJson(eval);
@@ -140,11 +139,10 @@ TEST_F(ChallengeCliTest, EvalBenchScore) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const fs::path bench = *dir_ / "bench.json";
   std::ofstream(bench) << r.out;
-  const double runtime =
-      json::parse(r.out)["runs"]["median_ms"].get<double>();
+  const double runtime = json::parse(r.out)["runs"]["median_ms"].get<double>();
 
-  r = testing::RunMai("score --track mai2021-denoising " + eval.string() +
-                      " " + bench.string() + " --json");
+  r = testing::RunMai("score --track mai2021-denoising " + eval.string() + " " +
+                      bench.string() + " --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const json s = json::parse(r.out, nullptr, false);
   ASSERT_TRUE(s.is_object()) << r.out;
@@ -164,8 +162,8 @@ TEST_F(ChallengeCliTest, EvalBenchScore) {
   const fs::path other_bench = *dir_ / "other_bench.json";
   std::ofstream(other_bench) << r.out;
   testing::ExpectOneLineError(
-      testing::RunMai("score --track mai2021-denoising " + eval.string() +
-                      " " + other_bench.string()),
+      testing::RunMai("score --track mai2021-denoising " + eval.string() + " " +
+                      other_bench.string()),
       "different models");
   // A report of another track.
   testing::ExpectOneLineError(
@@ -178,8 +176,8 @@ TEST_F(ChallengeCliTest, PowerTrackNeedsPowerAndTakesAFigure) {
   const std::string model = Zoo("video_sr_x4", 24, 40);
   const fs::path eval = *dir_ / "vsr_eval.json";
   auto r = testing::RunMai("eval --track mai2022-video-sr-x4-power " + model +
-                           " --data " + (*dir_ / "val").string() +
-                           " --json " + eval.string());
+                           " --data " + (*dir_ / "val").string() + " --json " +
+                           eval.string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   r = testing::RunMai("bench " + model +
                       " --num_runs 2 --min_secs 0 --warmup_runs 0"

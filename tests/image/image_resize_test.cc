@@ -18,6 +18,7 @@
 
 #include "core/npy.h"
 #include "image/resize.h"
+#include "testing/temp_dir.h"
 
 namespace mai::image {
 namespace {
@@ -48,23 +49,6 @@ bool PillowAvailable() {
   return available;
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl =
-        (fs::temp_directory_path() / "mai_resize_test_XXXXXX").string();
-    if (mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    if (!path_.empty()) fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
 std::vector<float> RandomImage(int h, int w, int c, uint32_t seed) {
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> dist(-2.0f, 3.0f);
@@ -76,7 +60,7 @@ std::vector<float> RandomImage(int h, int w, int c, uint32_t seed) {
 // Pillow's resize of `src` (HWC), or an empty vector after a test failure.
 std::vector<float> PillowResize(const std::vector<float>& src, int h, int w,
                                 int c, int dst_h, int dst_w) {
-  TempDir dir;
+  testing::TempDir dir("mai_resize_test");
   EXPECT_FALSE(dir.path().empty());
   const fs::path script = dir.path() / "resize.py";
   const fs::path in = dir.path() / "in.npy";

@@ -32,6 +32,7 @@
 #include "metrics/color.h"
 #include "metrics/psnr.h"
 #include "metrics/ssim.h"
+#include "testing/temp_dir.h"
 
 namespace mai::metrics {
 namespace {
@@ -94,23 +95,6 @@ bool SkimageAvailable() {
   return available;
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl =
-        (fs::temp_directory_path() / "mai_metrics_test_XXXXXX").string();
-    if (mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    if (!path_.empty()) fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
 struct Photo {
   int height = 0, width = 0, channels = 0;
   std::vector<float> values;
@@ -130,7 +114,7 @@ Status WriteNpy(const fs::path& path, const Photo& photo) {
 // (after reporting it).
 std::map<std::string, double> Reference(const Photo& a, const Photo& b,
                                         double range, int crop = kCrop) {
-  TempDir dir;
+  testing::TempDir dir("mai_metrics_test");
   EXPECT_FALSE(dir.path().empty());
   const fs::path script = dir.path() / "reference.py";
   const fs::path out = dir.path() / "out.txt";
@@ -257,7 +241,7 @@ TEST_P(VsSkimage, PsnrAndSsimMatch) {
   Result<Photo> clean = LoadPhoto(p.file, p.range);
   ASSERT_TRUE(clean.ok()) << clean.status().message();
   ASSERT_EQ(clean->channels, p.channels);
-  TempDir dir;
+  testing::TempDir dir("mai_metrics_test");
   Photo degraded;
   if (p.degradation == Degradation::kNoise) {
     degraded = AddNoise(*clean, p.range, 17u + clean->height);

@@ -23,9 +23,9 @@ constexpr int kTfLiteOk = 0;
 
 // TfLiteType values, in order, as dtype names ("" where mai has none).
 constexpr const char* kTypeNames[] = {
-    "",       "float32", "int32",  "uint8",   "int64",   "",
-    "bool",   "int16",   "",       "int8",    "float16", "float64",
-    "",       "uint64",  "",       "",        "uint32",  "uint16"};
+    "",     "float32", "int32", "uint8", "int64",   "",
+    "bool", "int16",   "",      "int8",  "float16", "float64",
+    "",     "uint64",  "",      "",      "uint32",  "uint16"};
 
 std::string CacheDir() {
   if (const char* dir = std::getenv("MAI_CACHE_DIR"); dir && *dir) return dir;
@@ -102,7 +102,8 @@ Result<std::unique_ptr<TfliteNative>> TfliteNative::Load(
   std::string missing;
   auto bind = [&](auto& fn, const char* symbol) {
     void* p = dlsym(api->handle, symbol);
-    if (p == nullptr) missing += std::string(missing.empty() ? "" : ", ") + symbol;
+    if (p == nullptr)
+      missing += std::string(missing.empty() ? "" : ", ") + symbol;
     fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(p);
   };
   bind(api->version, "TfLiteVersion");
@@ -204,7 +205,8 @@ Result<std::vector<OracleTensor>> TfliteNative::Run(
                     ? kTypeNames[type]
                     : "";
     if (out.dtype.empty()) {
-      return Unimplemented("output {} has TfLiteType {}, not readable", i, type);
+      return Unimplemented("output {} has TfLiteType {}, not readable", i,
+                           type);
     }
     for (int d = 0; d < api.tensor_num_dims(t); ++d) {
       out.shape.push_back(api.tensor_dim(t, d));

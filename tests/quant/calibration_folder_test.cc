@@ -159,8 +159,7 @@ TEST_F(CalibrationFolderTest, NpyIsUsedAsIsAndErrorsNameTheFile) {
   EXPECT_NE(wrong_size.status().message().find("x.npy"), std::string::npos);
 
   const std::string ints = (dir_ / "i.npy").string();
-  ASSERT_TRUE(
-      WriteFileBytes(ints, SerializeNpy(DType::kInt32, {6}, raw)).ok());
+  ASSERT_TRUE(WriteFileBytes(ints, SerializeNpy(DType::kInt32, {6}, raw)).ok());
   EXPECT_NE(LoadSample(ints, {1, 6}, {}).status().message().find("float32"),
             std::string::npos);
 

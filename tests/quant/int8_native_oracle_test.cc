@@ -182,8 +182,9 @@ TEST_P(NativeZooTest, FloatAndInt8MatchTflite) {
   for (size_t k = 0; k < fast->size(); ++k) {
     const int mai_steps = WorstSteps(fast->at(k), wasm->at(k));
     const int native_steps = WorstSteps(native->at(k), wasm->at(k));
-    std::printf("%s int8 output %zu vs wasm TFLite: mai %d, native TFLite %d steps\n",
-                c.name.c_str(), k, mai_steps, native_steps);
+    std::printf(
+        "%s int8 output %zu vs wasm TFLite: mai %d, native TFLite %d steps\n",
+        c.name.c_str(), k, mai_steps, native_steps);
     EXPECT_LE(mai_steps, std::max(1, native_steps)) << "output " << k;
   }
 }
@@ -238,12 +239,11 @@ TEST_F(NativeOracleTest, IsTflite29WithBothKernelSets) {
   EXPECT_NE(missing.status().message().find("/nonexistent/libtflite.so"),
             std::string::npos);
   // A model TFLite refuses is Unimplemented with TFLite's message.
-  auto selfie = ReadFileBytes(testing::OracleModelsDir() +
-                              "/selfie_segmentation.tflite");
+  auto selfie =
+      ReadFileBytes(testing::OracleModelsDir() + "/selfie_segmentation.tflite");
   ASSERT_TRUE(selfie.ok());
-  auto refused =
-      native->Run(*selfie, {std::vector<uint8_t>(256 * 256 * 3 * 4)},
-                  NativeKernels::kBuiltin);
+  auto refused = native->Run(*selfie, {std::vector<uint8_t>(256 * 256 * 3 * 4)},
+                             NativeKernels::kBuiltin);
   EXPECT_EQ(refused.status().code(), StatusCode::kUnimplemented);
   EXPECT_NE(refused.status().message().find("Convolution2DTransposeBias"),
             std::string::npos)

@@ -116,9 +116,9 @@ TEST_F(QuantizeCliTest, CalibratesOnAFolderOfPhotographs) {
                       " --calibration_samples 1 --validation " +
                       (photos / "chelsea.png").string() + " --layer_report");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("int8 vs float on " + (photos / "chelsea.png").string() +
-                       ":"),
-            std::string::npos)
+  EXPECT_NE(
+      r.out.find("int8 vs float on " + (photos / "chelsea.png").string() + ":"),
+      std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("per layer"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("CONV_2D"), std::string::npos) << r.out;

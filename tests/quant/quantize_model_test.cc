@@ -456,8 +456,7 @@ TEST(QuantizeModelTest, LayerReportCoversEveryActivation) {
   ASSERT_TRUE(layers.ok()) << layers.status().message();
   std::vector<std::string> names;
   for (const LayerError& l : *layers) names.push_back(l.tensor);
-  EXPECT_EQ(names,
-            (std::vector<std::string>{"conv", "dw", "add", "cat", "y"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"conv", "dw", "add", "cat", "y"}));
   const LayerError& conv = layers->front();
   EXPECT_EQ(conv.op, "CONV_2D");
   EXPECT_GT(conv.sqnr_db, 30.0);

@@ -27,7 +27,8 @@ namespace mai::backends::ref {
 
 // How the accumulator's product with the multiplier is rounded.
 enum class ConvRounding {
-  kGemmlowp,  // MultiplyByQuantizedMultiplier: DEPTHWISE_CONV_2D, TRANSPOSE_CONV
+  kGemmlowp,  // MultiplyByQuantizedMultiplier: DEPTHWISE_CONV_2D,
+              // TRANSPOSE_CONV
   kRuy,       // MultiplyByQuantizedMultiplierRuy: CONV_2D, FULLY_CONNECTED
 };
 
@@ -68,10 +69,10 @@ Result<FloatRange> PrepareFloat(const KernelContext& ctx,
 inline int32_t Requantize(int64_t acc, const QuantizedMultiplier& m,
                           const ConvQuant& q) {
   const int32_t x = static_cast<int32_t>(acc);
-  int32_t v = (q.rounding == ConvRounding::kRuy
-                   ? MultiplyByQuantizedMultiplierRuy(x, m)
-                   : MultiplyByQuantizedMultiplier(x, m)) +
-              q.output_offset;
+  int32_t v =
+      (q.rounding == ConvRounding::kRuy ? MultiplyByQuantizedMultiplierRuy(x, m)
+                                        : MultiplyByQuantizedMultiplier(x, m)) +
+      q.output_offset;
   return std::min(std::max(v, q.range.min), q.range.max);
 }
 

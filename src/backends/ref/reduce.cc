@@ -465,8 +465,8 @@ class ReduceKernel : public OpKernel {
   std::vector<int32_t> index_;
   int64_t num_outputs_ = 0;
   int64_t total_ = 0;
-  int64_t count_ = 1;  // input elements per output
-  uint32_t axes_ = 0;  // bit d set when dim d is reduced
+  int64_t count_ = 1;          // input elements per output
+  uint32_t axes_ = 0;          // bit d set when dim d is reduced
   bool spatial_mean_ = false;  // int8 MEAN over H, W of NHWC with keep_dims
   int32_t in_zp_ = 0, out_zp_ = 0;
   float in_scale_ = 1.0f, out_scale_ = 1.0f;
