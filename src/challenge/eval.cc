@@ -31,6 +31,47 @@ struct Planar {
   std::vector<float> values;
 };
 
+// The h x w region of `x` at (top, left); the caller checks it fits.
+Planar Crop(const Planar& x, int top, int left, int h, int w) {
+  Planar out;
+  out.height = h;
+  out.width = w;
+  out.channels = x.channels;
+  out.values.resize(static_cast<size_t>(h) * w * x.channels);
+  for (int y = 0; y < h; ++y) {
+    const float* src =
+        x.values.data() +
+        (static_cast<size_t>(top + y) * x.width + left) * x.channels;
+    std::copy(src, src + static_cast<size_t>(w) * x.channels,
+              out.values.data() + static_cast<size_t>(y) * w * x.channels);
+  }
+  return out;
+}
+
+// TFLite's DEPTH_TO_SPACE: channel (by * b + bx) * C + c of pixel (y, x)
+// becomes channel c of pixel (y * b + by, x * b + bx).
+std::vector<float> DepthToSpace(const std::vector<float>& in, int h, int w,
+                                int channels, int b) {
+  const int c_out = channels / (b * b);
+  std::vector<float> out(in.size());
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) {
+      const float* src =
+          in.data() + (static_cast<size_t>(y) * w + x) * channels;
+      for (int by = 0; by < b; ++by) {
+        for (int bx = 0; bx < b; ++bx) {
+          float* dst = out.data() + ((static_cast<size_t>(y) * b + by) * w * b +
+                                     (static_cast<size_t>(x) * b + bx)) *
+                                        c_out;
+          std::copy(src + (by * b + bx) * c_out,
+                    src + (by * b + bx + 1) * c_out, dst);
+        }
+      }
+    }
+  }
+  return out;
+}
+
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(c));
   return s;
@@ -181,7 +222,8 @@ Result<Planar> RunImage(const Track& track, const std::string& name,
                         const TensorInfo& out, const Planar& x, int* tiles) {
   const int th = static_cast<int>(in.shape[1]);
   const int tw = static_cast<int>(in.shape[2]);
-  const int oc = static_cast<int>(out.shape.back());
+  const int b = track.postprocess.unpack;
+  const int oc = static_cast<int>(out.shape.back()) / (b * b);
   const int s = track.scale;
   if (x.height < th || x.width < tw) {
     return InvalidArgument(
@@ -189,11 +231,12 @@ Result<Planar> RunImage(const Track& track, const std::string& name,
         "{}x{}",
         name, x.height, x.width, th, tw);
   }
-  if (out.shape.size() != 4 || out.shape[1] != th * s ||
-      out.shape[2] != tw * s) {
+  if (out.shape.size() != 4 || out.shape[1] * b != th * s ||
+      out.shape[2] * b != tw * s || out.shape[3] % (b * b) != 0) {
     return InvalidArgument(
-        "model output {} is not the input {}x{} times the track's scale {}",
-        ShapeText({out.shape.begin(), out.shape.end()}), th, tw, s);
+        "model output {} unpacked by {} is not the input {}x{} times the "
+        "track's scale {}",
+        ShapeText({out.shape.begin(), out.shape.end()}), b, th, tw, s);
   }
   const std::vector<int> ys =
       TileOrigins(x.height, th, track.preprocess.tile_overlap);
@@ -213,6 +256,11 @@ Result<Planar> RunImage(const Track& track, const std::string& name,
                   tile.data() + static_cast<size_t>(y) * tw * x.channels);
       }
       MAI_ASSIGN_OR_RETURN(std::vector<float> y, runner.Run(tile));
+      if (b > 1) {
+        y = DepthToSpace(y, static_cast<int>(out.shape[1]),
+                         static_cast<int>(out.shape[2]),
+                         static_cast<int>(out.shape[3]), b);
+      }
       blender.Add(y, top * s, left * s, th * s, tw * s);
       ++*tiles;
     }
@@ -355,20 +403,27 @@ Result<std::map<std::string, double>> ImageMetrics(const Track& track,
   return values;
 }
 
+// The depth target in metres (0: unknown).
+Result<Planar> ReadDepthTarget(const Track& track, const std::string& path) {
+  MAI_ASSIGN_OR_RETURN(image::Image img, image::ReadImage(path));
+  if (img.channels != 1) {
+    return InvalidArgument("{}: a depth target has one channel, not {}", path,
+                           img.channels);
+  }
+  Planar t;
+  t.height = img.height;
+  t.width = img.width;
+  t.channels = 1;
+  t.values.resize(img.samples.size());
+  for (size_t i = 0; i < t.values.size(); ++i) {
+    t.values[i] = static_cast<float>(img.samples[i]) * track.depth_scale;
+  }
+  return t;
+}
+
 Result<std::map<std::string, double>> DepthMetricValues(
-    const Track& track, const Planar& out, const std::string& target_path) {
-  MAI_ASSIGN_OR_RETURN(image::Image img, image::ReadImage(target_path));
-  if (img.channels != 1 || img.height != out.height || img.width != out.width ||
-      out.channels != 1) {
-    return InvalidArgument(
-        "{}: depth target is {}x{}x{}, the model's output {}x{}x{}",
-        target_path, img.height, img.width, img.channels, out.height, out.width,
-        out.channels);
-  }
-  std::vector<float> target(img.samples.size());
-  for (size_t i = 0; i < target.size(); ++i) {
-    target[i] = static_cast<float>(img.samples[i]) * track.depth_scale;
-  }
+    const Track& track, const Planar& out, const Planar& target_depth) {
+  const std::vector<float>& target = target_depth.values;
   MAI_ASSIGN_OR_RETURN(metrics::DepthErrors e,
                        metrics::DepthMetrics(out.values, target));
   std::map<std::string, double> values;
@@ -466,6 +521,34 @@ Result<EvalReport> EvaluateModel(const Track& track,
   for (size_t k = 0; k < samples.size(); ++k) {
     const Sample& sample = samples[k];
     MAI_ASSIGN_OR_RETURN(Planar x, ReadInput(track, sample.input));
+    // preprocess.crop: the input's centre, and the target's matching
+    // region (times the scale).
+    int crop_top = 0, crop_left = 0;
+    const bool crop = track.preprocess.crop_h > 0;
+    if (crop) {
+      const int ch = track.preprocess.crop_h, cw = track.preprocess.crop_w;
+      if (x.height < ch || x.width < cw) {
+        return InvalidArgument(
+            "{}: image {}x{} is smaller than preprocess.crop {}x{}",
+            sample.input, x.height, x.width, ch, cw);
+      }
+      crop_top = (x.height - ch) / 2;
+      crop_left = (x.width - cw) / 2;
+      x = Crop(x, crop_top, crop_left, ch, cw);
+    }
+    auto crop_target = [&](Planar t) -> Result<Planar> {
+      if (!crop) return t;
+      const int s = track.scale;
+      const int h = track.preprocess.crop_h * s,
+                w = track.preprocess.crop_w * s;
+      if (t.height < (crop_top * s) + h || t.width < (crop_left * s) + w) {
+        return InvalidArgument(
+            "{}: target {}x{} does not hold the cropped "
+            "region",
+            sample.target, t.height, t.width);
+      }
+      return Crop(t, crop_top * s, crop_left * s, h, w);
+    };
     SampleResult r;
     r.name = sample.name;
     const auto start = std::chrono::steady_clock::now();
@@ -495,8 +578,9 @@ Result<EvalReport> EvaluateModel(const Track& track,
     if (track.target == TargetKind::kImage) {
       const float lo = track.output.lo, span = track.output.hi - lo;
       for (float& v : y.values) v = (v - lo) / span;
-      MAI_ASSIGN_OR_RETURN(Planar t,
+      MAI_ASSIGN_OR_RETURN(Planar full,
                            ReadImageTarget(sample.target, y.channels));
+      MAI_ASSIGN_OR_RETURN(Planar t, crop_target(std::move(full)));
       if (t.height != y.height || t.width != y.width) {
         return InvalidArgument(
             "{}: target is {}x{}, the model's output for "
@@ -505,8 +589,14 @@ Result<EvalReport> EvaluateModel(const Track& track,
       }
       MAI_ASSIGN_OR_RETURN(r.metrics, ImageMetrics(track, y, t));
     } else if (track.target == TargetKind::kDepth) {
-      MAI_ASSIGN_OR_RETURN(r.metrics,
-                           DepthMetricValues(track, y, sample.target));
+      MAI_ASSIGN_OR_RETURN(Planar full, ReadDepthTarget(track, sample.target));
+      MAI_ASSIGN_OR_RETURN(Planar t, crop_target(std::move(full)));
+      if (t.height != y.height || t.width != y.width || y.channels != 1) {
+        return InvalidArgument(
+            "{}: depth target is {}x{}, the model's output {}x{}x{}",
+            sample.target, t.height, t.width, y.height, y.width, y.channels);
+      }
+      MAI_ASSIGN_OR_RETURN(r.metrics, DepthMetricValues(track, y, t));
     } else {
       const int classes = static_cast<int>(y.values.size());
       if (sample.label >= classes) {

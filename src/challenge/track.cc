@@ -363,10 +363,23 @@ Result<Track> ParseTrack(std::string_view json_text, const std::string& file) {
   t.preprocess.raw_max = static_cast<float>(raw_max);
   MAI_ASSIGN_OR_RETURN(int64_t overlap, pre.Integer("tile_overlap", 8, 0, 256));
   t.preprocess.tile_overlap = static_cast<int>(overlap);
+  if (pre.Has("crop")) {
+    const json& c = pre.Raw("crop");
+    if (!c.is_array() || c.size() != 2 || !c[0].is_number_integer() ||
+        !c[1].is_number_integer() || c[0].get<int64_t>() < 1 ||
+        c[1].get<int64_t>() < 1 || c[0].get<int64_t>() > 16384 ||
+        c[1].get<int64_t>() > 16384) {
+      return pre.Error("crop", "must be [height, width] in 1..16384");
+    }
+    t.preprocess.crop_h = c[0].get<int>();
+    t.preprocess.crop_w = c[1].get<int>();
+  }
   MAI_RETURN_IF_ERROR(pre.Done());
 
   MAI_ASSIGN_OR_RETURN(Fields post, f.Object("postprocess", false));
   MAI_ASSIGN_OR_RETURN(t.postprocess.clip, post.Bool("clip", true));
+  MAI_ASSIGN_OR_RETURN(int64_t unpack, post.Integer("unpack", 1, 1, 8));
+  t.postprocess.unpack = static_cast<int>(unpack);
   MAI_RETURN_IF_ERROR(post.Done());
 
   if (!f.Has("metrics") || !f.Raw("metrics").is_array() ||

@@ -69,10 +69,17 @@ struct Preprocess {
   // input size overlapping by `tile_overlap` input pixels; outputs are
   // blended linearly across the overlaps.
   int tile_overlap = 8;
+  // When set, the input (after packing) is centre-cropped to crop_h x
+  // crop_w first, and the target to the matching region times the scale.
+  int crop_h = 0, crop_w = 0;
 };
 
 struct Postprocess {
   bool clip = true;  // clip outputs to [lo, hi] of the output spec
+  // Outputs that pack a b x b block of pixels into channels (C * b * b
+  // channels, TFLite DEPTH_TO_SPACE order) are unpacked to C channels at b
+  // times the size before comparing. 1: as is.
+  int unpack = 1;
 };
 
 // One fidelity figure: `name` is how formulas refer to it (e.g. "PSNR").

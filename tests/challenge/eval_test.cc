@@ -19,8 +19,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
 
+#include "challenge/builtin_tracks.h"
 #include "challenge/score.h"
 #include "core/npy.h"
 #include "quant/quantize_model.h"
@@ -199,6 +201,60 @@ print(repr(float(np.mean(v))))
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_NEAR(r->mean.at("PSNR"), want, 1e-5);
   EXPECT_FALSE(r->model.int8_only);
+}
+
+// The built-in track `id` with `edit` applied to its JSON.
+Result<Track> EditedTrack(const std::string& id,
+                          const std::function<void(nlohmann::json&)>& edit) {
+  for (const BuiltinTrackSource& src : BuiltinTrackSources()) {
+    nlohmann::json j = nlohmann::json::parse(src.json);
+    if (j["id"] != id) continue;
+    edit(j);
+    return ParseTrack(j.dump(), "edited.json");
+  }
+  return NotFound("no track {}", id);
+}
+
+// postprocess.unpack: a model that writes nine copies of each pixel into
+// 27 channels is, unpacked by 3, the nearest x3 upscale.
+TEST_F(EvalTest, UnpackedOutputEqualsTheUpscale) {
+  auto packed = EditedTrack("mai2021-quantized-sr-x3", [](nlohmann::json& j) {
+    j["postprocess"] = {{"unpack", 3}};
+    j["model"]["output"]["shape"] = {1, -1, -1, 27};  // the raw tensor
+  });
+  ASSERT_TRUE(packed.ok()) << packed.status().message();
+  tflite::ModelBuilder b;
+  const int x = b.AddInput("x", DType::kFloat32, {1, 32, 48, 3});
+  const int y = b.AddTensor("y", DType::kFloat32, Shape{1, 32, 48, 27});
+  b.AddOp(OpCode::kConcatenation, std::vector<int>(9, x), {y},
+          ir::ConcatenationParams{3, ir::Activation::kNone});
+  b.MarkOutput(y);
+  const std::string model = WriteModel("packed.tflite", *b.Build());
+  auto r = EvaluateModel(*packed, model, data_->string());
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  auto plain = LoadTrack("mai2021-quantized-sr-x3");
+  const std::string nearest =
+      WriteModel("nearest2.tflite", NearestUpscaleModel(32, 48, 3));
+  auto want = EvaluateModel(*plain, nearest, data_->string());
+  ASSERT_TRUE(want.ok()) << want.status().message();
+  EXPECT_NEAR(r->mean.at("PSNR"), want->mean.at("PSNR"), 1e-9);
+  EXPECT_NEAR(r->mean.at("SSIM"), want->mean.at("SSIM"), 1e-9);
+}
+
+// preprocess.crop: the centre 32 x 48 of each 64 x 96 pair.
+TEST_F(EvalTest, CropTakesTheCentreOfInputAndTarget) {
+  auto cropped = EditedTrack("mai2021-denoising", [](nlohmann::json& j) {
+    j["preprocess"] = {{"crop", {32, 48}}};
+  });
+  ASSERT_TRUE(cropped.ok()) << cropped.status().message();
+  const double want = Python(
+      DenoiseCheck("psnr(a[16:48, 24:72], b[16:48, 24:72], data_range=1)"));
+  const std::string model =
+      WriteModel("identity_crop.tflite", IdentityModel(32, 48, 3));
+  auto r = EvaluateModel(*cropped, model, data_->string());
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->samples[0].tiles, 1);
+  EXPECT_NEAR(r->mean.at("PSNR"), want, 1e-5);
 }
 
 TEST_F(EvalTest, ConstantDepthGivesTheTargetsLogSpread) {
