@@ -72,14 +72,43 @@ std::vector<float> DepthToSpace(const std::vector<float>& in, int h, int w,
   return out;
 }
 
+bool IsNpy(const std::string& path) {
+  return std::filesystem::path(path).extension() == ".npy";
+}
+
+// A float32 .npy of shape HxW, HxWxC or 1xHxWxC, values as they are.
+Result<Planar> ReadNpyPlanar(const std::string& path) {
+  MAI_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadFileBytes(path));
+  Result<NpyArray> npy = ParseNpy(bytes);
+  if (!npy.ok()) return InvalidArgument("{}: {}", path, npy.status().message());
+  if (npy->dtype != DType::kFloat32) {
+    return InvalidArgument("{}: .npy holds {}, not float32", path,
+                           DTypeName(npy->dtype));
+  }
+  Shape shape = npy->shape;
+  if (shape.size() == 4 && shape[0] == 1) shape.erase(shape.begin());
+  if (shape.size() == 2) shape.push_back(1);
+  if (shape.size() != 3) {
+    return InvalidArgument("{}: shape {} is not HxW, HxWxC or 1xHxWxC", path,
+                           ShapeToString(npy->shape));
+  }
+  Planar p;
+  p.height = static_cast<int>(shape[0]);
+  p.width = static_cast<int>(shape[1]);
+  p.channels = static_cast<int>(shape[2]);
+  p.values.resize(npy->data.size() / 4);
+  std::memcpy(p.values.data(), npy->data.data(), npy->data.size());
+  return p;
+}
+
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(c));
   return s;
 }
 
-bool IsImage(const fs::path& p) {
+bool IsSampleFile(const fs::path& p) {
   const std::string e = Lower(p.extension().string());
-  return e == ".png" || e == ".jpg" || e == ".jpeg";
+  return e == ".png" || e == ".jpg" || e == ".jpeg" || e == ".npy";
 }
 
 std::string ShapeText(const std::vector<int64_t>& shape) {
@@ -124,6 +153,7 @@ Status CheckTensor(const Track& track, const std::string& model_path,
 
 // Reads an input file as the model's input channels, in [lo, hi].
 Result<Planar> ReadInput(const Track& track, const std::string& path) {
+  if (IsNpy(path)) return ReadNpyPlanar(path);  // the model's values as is
   MAI_ASSIGN_OR_RETURN(image::Image img, image::ReadImage(path));
   const float lo = track.input.lo, hi = track.input.hi;
   Planar out;
@@ -291,7 +321,7 @@ Result<std::vector<Sample>> ListSamples(const Track& track,
   std::vector<Sample> samples;
   for (fs::directory_iterator it(in_dir, ec), end; !ec && it != end;
        it.increment(ec)) {
-    if (it->is_regular_file(ec) && IsImage(it->path())) {
+    if (it->is_regular_file(ec) && IsSampleFile(it->path())) {
       Sample s;
       s.name = it->path().filename().string();
       s.input = it->path().string();
@@ -300,7 +330,7 @@ Result<std::vector<Sample>> ListSamples(const Track& track,
   }
   if (ec) return NotFound("cannot list {}: {}", in_dir.string(), ec.message());
   if (samples.empty()) {
-    return InvalidArgument("{}: no .png or .jpg input", in_dir.string());
+    return InvalidArgument("{}: no .png, .jpg or .npy input", in_dir.string());
   }
   std::sort(samples.begin(), samples.end(),
             [](const Sample& a, const Sample& b) { return a.name < b.name; });
@@ -308,7 +338,8 @@ Result<std::vector<Sample>> ListSamples(const Track& track,
     const fs::path target_dir = fs::path(data_dir) / track.data.target_dir;
     for (Sample& s : samples) {
       const std::string stem = fs::path(s.name).stem().string();
-      for (const char* ext : {".png", ".jpg", ".jpeg", ".PNG", ".JPG"}) {
+      for (const char* ext :
+           {".png", ".jpg", ".jpeg", ".npy", ".PNG", ".JPG"}) {
         const fs::path p = target_dir / (stem + ext);
         if (fs::is_regular_file(p, ec)) {
           s.target = p.string();
@@ -345,6 +376,14 @@ Result<std::vector<Sample>> ListSamples(const Track& track,
 
 // The image target in [0, 1], with the output's channels (luma for 1).
 Result<Planar> ReadImageTarget(const std::string& path, int channels) {
+  if (IsNpy(path)) {
+    MAI_ASSIGN_OR_RETURN(Planar t, ReadNpyPlanar(path));
+    if (t.channels != channels) {
+      return InvalidArgument("{}: target has {} channels, the output {}", path,
+                             t.channels, channels);
+    }
+    return t;
+  }
   MAI_ASSIGN_OR_RETURN(image::Image img, image::ReadImage(path));
   Planar t;
   t.height = img.height;
@@ -405,6 +444,7 @@ Result<std::map<std::string, double>> ImageMetrics(const Track& track,
 
 // The depth target in metres (0: unknown).
 Result<Planar> ReadDepthTarget(const Track& track, const std::string& path) {
+  if (IsNpy(path)) return ReadNpyPlanar(path);  // metres (0: unknown)
   MAI_ASSIGN_OR_RETURN(image::Image img, image::ReadImage(path));
   if (img.channels != 1) {
     return InvalidArgument("{}: a depth target has one channel, not {}", path,
@@ -554,7 +594,7 @@ Result<EvalReport> EvaluateModel(const Track& track,
     const auto start = std::chrono::steady_clock::now();
     Planar y;
     if (track.target == TargetKind::kLabel) {
-      // Classification: the image is scaled to the input size as a whole.
+      // Classification: the image must have the model's input size.
       if (x.height != in.shape[1] || x.width != in.shape[2]) {
         return InvalidArgument(
             "{}: image {}x{} differs from the model "

@@ -5,15 +5,16 @@
 //   MAI_ASSIGN_OR_RETURN(EvalReport r, EvaluateModel(t, "m.tflite", "val/"));
 //   std::cout << EvalReportJson(r).dump(1);
 //
-// For each sample: the input file is read (8/16-bit PNG or JPEG), turned
-// into the model's input (RGB, luma or packed Bayer RGGB; black..white
-// mapped to the track's input range; quantized for int8/uint8 inputs), run
-// whole when it has the model's input size or in overlapping tiles blended
-// together when it is bigger, dequantized, clipped to the output range and
-// mapped to [0, 1] (images) or kept as depth / class scores, and compared
-// with the target (an image of the output's size, a 16-bit depth map times
-// the track's depth_scale, or a class label). Metrics are averaged over
-// samples.
+// For each sample: the input file is read (8/16-bit PNG or JPEG, or a
+// float32 .npy taken as the model's values), turned into the model's input
+// (RGB, luma or packed Bayer RGGB; black..white mapped to the track's input
+// range; quantized for int8/uint8 inputs), run whole when it has the model's
+// input size or in overlapping tiles blended together when it is bigger,
+// dequantized, clipped to the output range and mapped to [0, 1] (images) or
+// kept as depth / class scores, and compared with the target (an image of the
+// output's size, a 16-bit depth map times the track's depth_scale, a float32
+// .npy in the compared units — [0, 1] for images, metres for depth — or a class
+// label). Metrics are averaged over samples.
 //
 // Errors name the file and the field: a model whose input or output shape
 // or dtype the track does not accept ("model.input.shape"), a missing

@@ -25,6 +25,7 @@
 #include "challenge/builtin_tracks.h"
 #include "challenge/score.h"
 #include "core/npy.h"
+#include "image/image.h"
 #include "quant/quantize_model.h"
 #include "tflite/model_builder.h"
 #include "zoo/zoo.h"
@@ -213,6 +214,40 @@ Result<Track> EditedTrack(const std::string& id,
     return ParseTrack(j.dump(), "edited.json");
   }
   return NotFound("no track {}", id);
+}
+
+// Tensors instead of images: the same pairs as float32 .npy files (values
+// in [0, 1]) give the same figures.
+TEST_F(EvalTest, NpyPairsGiveTheSameFigures) {
+  auto track = LoadTrack("mai2021-denoising");
+  ASSERT_TRUE(track.ok());
+  const fs::path npy = *data_ / "npy";
+  for (const char* sub : {"denoise/noisy", "denoise/clean"}) {
+    fs::create_directories(npy / sub);
+    for (const char* name : {"astronaut", "chelsea", "coffee"}) {
+      auto img = image::ReadImage(
+          (*data_ / sub / (std::string(name) + ".png")).string());
+      ASSERT_TRUE(img.ok());
+      const std::vector<float> v = image::ToFloat(*img, 0.0f, 1.0f);
+      const std::vector<uint8_t> raw(
+          reinterpret_cast<const uint8_t*>(v.data()),
+          reinterpret_cast<const uint8_t*>(v.data()) + v.size() * 4);
+      ASSERT_TRUE(
+          WriteFileBytes(
+              (npy / sub / (std::string(name) + ".npy")).string(),
+              SerializeNpy(DType::kFloat32,
+                           {img->height, img->width, img->channels}, raw))
+              .ok());
+    }
+  }
+  const std::string model =
+      WriteModel("identity_npy.tflite", IdentityModel(64, 96, 3));
+  auto from_png = EvaluateModel(*track, model, data_->string());
+  auto from_npy = EvaluateModel(*track, model, npy.string());
+  ASSERT_TRUE(from_png.ok() && from_npy.ok()) << from_npy.status().message();
+  EXPECT_EQ(from_npy->samples[0].name, "astronaut.npy");
+  EXPECT_NEAR(from_npy->mean.at("PSNR"), from_png->mean.at("PSNR"), 1e-9);
+  EXPECT_NEAR(from_npy->mean.at("SSIM"), from_png->mean.at("SSIM"), 1e-9);
 }
 
 // postprocess.unpack: a model that writes nine copies of each pixel into
