@@ -9,6 +9,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libfmt-dev
   libxnnpack-dev libpthreadpool-dev libcpuinfo-dev libssl-dev
   libpng-dev libjpeg-dev
+  libsqlite3-dev libsodium-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev
   clang-14 libclang-rt-14-dev
   python3-numpy python3-skimage
