@@ -13,8 +13,8 @@ bool ValidName(const std::string& name) {
   if (name.empty()) return false;
   for (size_t i = 0; i < name.size(); ++i) {
     const unsigned char c = static_cast<unsigned char>(name[i]);
-    const bool ok = std::isalpha(c) || c == '_' || c == ':' ||
-                    (i > 0 && std::isdigit(c));
+    const bool ok =
+        std::isalpha(c) || c == '_' || c == ':' || (i > 0 && std::isdigit(c));
     if (!ok) return false;
   }
   return true;
