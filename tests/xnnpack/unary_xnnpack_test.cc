@@ -157,6 +157,42 @@ TEST(XnnUnaryTest, QuantizedReluClampsToActivationRange) {
             (std::vector<int8_t>{10, 10, 10, 15, 22, 22}));
 }
 
+// int8/uint8 HARD_SWISH and int8 LEAKY_RELU, which XNNPACK lacks, run on
+// mai's lookup-table kernel (backends/xnnpack/table_unary.h): bit-identical
+// to the reference kernel, for lengths around the 64-byte vector step and
+// big enough to be split over threads.
+TEST(XnnUnaryTest, TableKernelIsBitIdenticalToReference) {
+  Rng rng(7205);
+  const Shape shapes[] = {{1}, {63}, {64}, {65}, {3, 7, 11}, {1, 128, 128, 16}};
+  for (const Shape& shape : shapes) {
+    for (DType dtype : {DType::kInt8, DType::kUInt8}) {
+      for (ir::OpCode op : {ir::OpCode::kHardSwish, ir::OpCode::kLeakyRelu}) {
+        if (op == ir::OpCode::kLeakyRelu && dtype == DType::kUInt8) continue;
+        const bool is_int8 = dtype == DType::kInt8;
+        const auto qin =
+            testing::Quant(rng.Uniform(0.01f, 0.1f),
+                           is_int8 ? rng.Int(-60, 60) : rng.Int(60, 190));
+        const auto qout =
+            testing::Quant(rng.Uniform(0.01f, 0.1f),
+                           is_int8 ? rng.Int(-60, 60) : rng.Int(60, 190));
+        ir::OpParams params;
+        if (op == ir::OpCode::kLeakyRelu) {
+          params = ir::LeakyReluParams{rng.Uniform(0.05f, 0.5f)};
+        }
+        auto model = UnaryModel(op, dtype, shape, qin, qout, params);
+        HostTensor x = is_int8 ? RandomQuantized<int8_t>(rng, shape)
+                               : RandomQuantized<uint8_t>(rng, shape);
+        SCOPED_TRACE(::testing::Message()
+                     << ir::OpCodeName(op) << " " << DTypeName(dtype) << " "
+                     << ShapeToString(shape));
+        testing::BackendOutputs out;
+        ASSERT_TRUE(testing::RunBothBackends(model, {x}, &out));
+        EXPECT_EQ(out.xnn.at(0).bytes, out.ref.at(0).bytes);
+      }
+    }
+  }
+}
+
 TEST(XnnUnaryTest, DeclinedCasesFallBack) {
   Rng rng(7204);
   const Shape shape = {2, 5, 3};
@@ -169,17 +205,6 @@ TEST(XnnUnaryTest, DeclinedCasesFallBack) {
   {  // a quantized RELU that rescales
     auto model = UnaryModel(ir::OpCode::kRelu, DType::kInt8, shape,
                             testing::Quant(0.05f, 0), testing::Quant(0.1f, 3));
-    testing::ExpectFallsBack(model, {x8});
-  }
-  {  // no quantized HARD_SWISH
-    auto model = UnaryModel(ir::OpCode::kHardSwish, DType::kInt8, shape,
-                            testing::Quant(0.05f, 0), testing::Quant(0.05f, 0));
-    testing::ExpectFallsBack(model, {x8});
-  }
-  {  // no int8 LEAKY_RELU
-    auto model = UnaryModel(ir::OpCode::kLeakyRelu, DType::kInt8, shape,
-                            testing::Quant(0.05f, 0), testing::Quant(0.05f, 0),
-                            ir::LeakyReluParams{0.1f});
     testing::ExpectFallsBack(model, {x8});
   }
   {  // LOGISTIC whose output scale XNNPACK does not take

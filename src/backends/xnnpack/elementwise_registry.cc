@@ -3,6 +3,7 @@
 // what each runs).
 #include "backends/xnnpack/dispatch_kernel.h"
 #include "backends/xnnpack/elementwise_kernels.h"
+#include "backends/xnnpack/table_unary.h"
 #include "backends/xnnpack/xnnpack_registry.h"
 
 namespace mai::backends::xnnpack {
@@ -28,6 +29,14 @@ void RegisterUnary(KernelRegistry& r, OpCode code, XnnUnaryOp op) {
   r.Register(code, [op] { return NewXnnUnaryKernel(op); });
 }
 
+void RegisterUnaryWithTable(KernelRegistry& r, OpCode code, XnnUnaryOp op) {
+  r.Register(code, [code, op] {
+    return NewFirstTakerKernel(
+        {[op] { return NewXnnUnaryKernel(op); },
+         [code] { return CreateTableUnaryKernel(code); }});
+  });
+}
+
 }  // namespace
 
 void RegisterXnnElementwiseKernels(KernelRegistry& registry) {
@@ -48,8 +57,12 @@ void RegisterXnnElementwiseKernels(KernelRegistry& registry) {
   RegisterUnary(r, OpCode::kRelu6, XnnUnaryOp::kRelu6);
   RegisterUnary(r, OpCode::kReluN1To1, XnnUnaryOp::kReluN1To1);
   RegisterUnary(r, OpCode::kRelu0To1, XnnUnaryOp::kRelu0To1);
-  RegisterUnary(r, OpCode::kLeakyRelu, XnnUnaryOp::kLeakyRelu);
-  RegisterUnary(r, OpCode::kHardSwish, XnnUnaryOp::kHardSwish);
+  // XNNPACK's operator first; int8/uint8 ops it has none for (HARD_SWISH,
+  // int8 LEAKY_RELU, GELU) then run on the reference kernel's lookup table.
+  RegisterUnaryWithTable(r, OpCode::kLeakyRelu, XnnUnaryOp::kLeakyRelu);
+  RegisterUnaryWithTable(r, OpCode::kHardSwish, XnnUnaryOp::kHardSwish);
+  r.Register(OpCode::kGelu,
+             [] { return CreateTableUnaryKernel(OpCode::kGelu); });
   RegisterUnary(r, OpCode::kLogistic, XnnUnaryOp::kLogistic);
   RegisterUnary(r, OpCode::kTanh, XnnUnaryOp::kTanh);
   RegisterUnary(r, OpCode::kElu, XnnUnaryOp::kElu);
