@@ -19,6 +19,8 @@ void SetupQuantize(CLI::App& app, int* exit_code);
 // tracks, eval, score (challenge.cc); metrics (metrics.cc).
 void SetupChallenge(CLI::App& app, int* exit_code);
 void SetupMetrics(CLI::App& app, int* exit_code);
+// serve and agent (serve.cc).
+void SetupServe(CLI::App& app, int* exit_code);
 
 // The process's command line as main() received it (for `mai bench
 // --isolate`, which runs the same command again in a child process).

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   mai::cli::SetupQuantize(app, &exit_code);
   mai::cli::SetupChallenge(app, &exit_code);
   mai::cli::SetupMetrics(app, &exit_code);
+  mai::cli::SetupServe(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -18,6 +18,8 @@ const char* StatusCodeName(StatusCode code) {
       return "out of range";
     case StatusCode::kIoError:
       return "I/O error";
+    case StatusCode::kConflict:
+      return "conflict";
     case StatusCode::kInternal:
       return "internal error";
   }

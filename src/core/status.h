@@ -29,6 +29,8 @@ enum class StatusCode {
   kNotFound,         // a file, tensor or op that does not exist
   kOutOfRange,       // an index or size beyond a limit
   kIoError,          // the OS refused a read/write/mmap
+  kConflict,         // the request conflicts with the current state (a
+                     // stale lease, a name already taken): nothing changed
   kInternal,         // a bug in mai
 };
 
@@ -85,6 +87,11 @@ Status OutOfRange(fmt::format_string<Args...> f, Args&&... args) {
 template <typename... Args>
 Status IoError(fmt::format_string<Args...> f, Args&&... args) {
   return Status(StatusCode::kIoError,
+                fmt::format(f, std::forward<Args>(args)...));
+}
+template <typename... Args>
+Status Conflict(fmt::format_string<Args...> f, Args&&... args) {
+  return Status(StatusCode::kConflict,
                 fmt::format(f, std::forward<Args>(args)...));
 }
 template <typename... Args>

@@ -1,0 +1,724 @@
+#include "server/http_api.h"
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "challenge/score.h"
+#include "challenge/track.h"
+#include "server/tokens.h"
+#include "tflite/model_reader.h"
+
+namespace mai::server {
+
+std::string_view OpenApiYaml();  // generated from docs/openapi.yaml
+
+using nlohmann::json;
+
+namespace {
+
+int64_t Now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+double MonotonicSecs() {
+  return std::chrono::duration<double>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+void SendJson(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(body.dump(), "application/json");
+}
+
+void SendError(httplib::Response& res, int status, const std::string& code,
+               const std::string& message) {
+  SendJson(res, status, {{"error", {{"code", code}, {"message", message}}}});
+}
+
+// A store Status as an HTTP error.
+void SendStatus(httplib::Response& res, const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kNotFound:
+      return SendError(res, 404, "not_found", s.message());
+    case StatusCode::kInvalidArgument:
+      return SendError(res, 400, "bad_request", s.message());
+    case StatusCode::kConflict:
+      return SendError(res, 409, "conflict", s.message());
+    case StatusCode::kOutOfRange:
+      return SendError(res, 429, "quota", s.message());
+    case StatusCode::kIoError:
+      return SendError(res, 503, "unavailable", s.message());
+    default:
+      return SendError(res, 500, "internal", s.message());
+  }
+}
+
+std::optional<int64_t> ParseId(const std::string& s) {
+  if (s.empty() || s.size() > 18) return std::nullopt;
+  int64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
+std::vector<std::string> SplitList(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+bool SafeName(const std::string& s, size_t max) {
+  return !s.empty() && s.size() <= max &&
+         std::all_of(s.begin(), s.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) || c == '-' ||
+                  c == '_' || c == '.';
+         });
+}
+
+json JobJson(const Job& j, Store* store, bool with_result) {
+  json out = {{"id", j.id},
+              {"submission", j.submission_id},
+              {"device_class", j.device_class},
+              {"kind", JobKindName(j.kind)},
+              {"state", JobStateName(j.state)},
+              {"attempt", j.attempt},
+              {"created_at", j.created_at},
+              {"updated_at", j.updated_at}};
+  out["error"] = j.error_log.empty() ? json(nullptr) : json(j.error_log);
+  out["exit_signal"] = j.exit_signal ? json(*j.exit_signal) : json(nullptr);
+  out["finished_at"] = j.finished_at ? json(*j.finished_at) : json(nullptr);
+  out["result"] = nullptr;
+  if (with_result && j.state == JobState::kSucceeded) {
+    auto results = store->ResultsOfJob(j.id);
+    if (results.ok() && !results->empty()) {
+      json r = json::parse(results->back().result_json, nullptr, false);
+      if (!r.is_discarded()) out["result"] = r;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+// The route handlers, with access to the server's state.
+struct ApiHandlers {
+  ApiServer& s;
+
+  // The caller's credential, or an error response sent (401/403/429).
+  std::optional<Credential> Authenticate(const httplib::Request& req,
+                                         httplib::Response& res,
+                                         std::optional<TokenKind> kind,
+                                         bool admin = false) {
+    std::optional<std::string> token =
+        BearerToken(req.get_header_value("Authorization"));
+    if (!token) {
+      SendError(res, 401, "unauthenticated",
+                "missing or malformed Authorization: Bearer <token>");
+      return std::nullopt;
+    }
+    const std::string hash = HashToken(*token);
+    if (!s.limiter_.Allow(hash, MonotonicSecs())) {
+      res.set_header("Retry-After",
+                     std::to_string(static_cast<int>(std::ceil(
+                         s.limiter_.RetryAfter(hash, MonotonicSecs())))));
+      SendError(res, 429, "rate_limited", "too many requests for this token");
+      return std::nullopt;
+    }
+    auto cred = s.store_->LookupToken(hash);
+    if (!cred.ok()) {
+      SendError(res, 401, "unauthenticated", "unknown or revoked token");
+      return std::nullopt;
+    }
+    if (kind && cred->token.kind != *kind) {
+      SendError(res, 403, "forbidden",
+                std::string("this endpoint takes a ") + TokenKindName(*kind) +
+                    " token");
+      return std::nullopt;
+    }
+    if (admin && cred->participant.role != Role::kAdmin) {
+      SendError(res, 403, "forbidden", "admin only");
+      return std::nullopt;
+    }
+    return *cred;
+  }
+
+  json SubmissionJson(const Submission& sub, bool with_results) {
+    json jobs = json::array();
+    auto list = s.store_->JobsOfSubmission(sub.id);
+    if (list.ok()) {
+      for (const Job& j : *list)
+        jobs.push_back(JobJson(j, s.store_, with_results));
+    }
+    return {{"id", sub.id},
+            {"track", sub.track_id},
+            {"model_sha256", sub.model_sha256},
+            {"model_bytes", sub.model_bytes},
+            {"file_name", sub.file_name},
+            {"created_at", sub.created_at},
+            {"jobs", jobs}};
+  }
+
+  // Seconds until the submission's jobs are likely done: queued jobs of
+  // each class ahead of it times the class's recent median duration.
+  double Eta(const Submission& sub) {
+    auto depths = s.store_->QueueDepths();
+    auto jobs = s.store_->JobsOfSubmission(sub.id);
+    if (!depths.ok() || !jobs.ok()) return -1;
+    double eta = 0;
+    for (const Job& j : *jobs) {
+      auto recent = s.store_->RecentDurations(j.device_class, 20);
+      double median = 10;  // a guess until jobs of the class finished
+      if (recent.ok() && !recent->empty()) {
+        std::vector<int64_t> secs;
+        for (const JobDuration& d : *recent) secs.push_back(d.seconds);
+        std::sort(secs.begin(), secs.end());
+        median = std::max<double>(1, secs[secs.size() / 2]);
+      }
+      const auto it = depths->find(j.device_class);
+      const double queued = it == depths->end() ? 0 : it->second;
+      eta = std::max(eta, queued * median);
+    }
+    return eta;
+  }
+
+  void Submit(const httplib::Request& req, httplib::Response& res) {
+    auto cred = Authenticate(req, res, TokenKind::kParticipant);
+    if (!cred) return;
+    const std::string type = req.get_header_value("Content-Type");
+    if (type != "application/octet-stream") {
+      return SendError(res, 415, "unsupported_media_type",
+                       "upload the model as application/octet-stream");
+    }
+    if (req.body.empty()) {
+      return SendError(res, 400, "empty_body", "the request has no model");
+    }
+    if (req.body.size() > s.options_.max_model_bytes) {
+      return SendError(
+          res, 413, "too_large",
+          fmt::format("model is {} bytes, the limit {}", req.body.size(),
+                      s.options_.max_model_bytes));
+    }
+    const std::string track_id = req.get_param_value("track");
+    auto track = challenge::LoadTrack(track_id);
+    if (track_id.empty() || track_id.find('/') != std::string::npos ||
+        !track.ok()) {
+      return SendError(res, 404, "unknown_track",
+                       "no track '" + track_id + "' (GET /api/v1/tracks)");
+    }
+    std::vector<std::string> classes =
+        req.has_param("devices") ? SplitList(req.get_param_value("devices"))
+                                 : s.options_.default_device_classes;
+    std::vector<std::string> kinds =
+        req.has_param("kinds") ? SplitList(req.get_param_value("kinds"))
+                               : std::vector<std::string>{"runtime"};
+    NewSubmission sub;
+    sub.participant_id = cred->participant.id;
+    sub.track_id = track->id;
+    std::string name = req.get_param_value("name");
+    sub.file_name = SafeName(name, 128) ? name : "model.tflite";
+    std::set<std::pair<std::string, std::string>> seen;
+    for (const std::string& c : classes) {
+      if (!SafeName(c, 64)) {
+        return SendError(res, 400, "bad_device_class",
+                         "device classes are letters, digits, '-', '_', '.'");
+      }
+      for (const std::string& k : kinds) {
+        auto kind = ParseJobKind(k);
+        if (!kind.ok()) {
+          return SendError(res, 400, "bad_kind",
+                           "kinds: runtime, fidelity, sustained");
+        }
+        if (seen.insert({c, k}).second) sub.jobs.push_back({c, *kind});
+      }
+    }
+    if (sub.jobs.empty()) {
+      return SendError(res, 400, "no_jobs", "no device class or kind given");
+    }
+    // Run through mai's model reader before accepting.
+    std::vector<uint8_t> bytes(req.body.begin(), req.body.end());
+    auto model = tflite::ReadModelBytes(bytes);
+    if (!model.ok()) {
+      return SendError(res, 422, "invalid_model", model.status().message());
+    }
+    // Durable file first, then the row: a crash in between leaves only an
+    // unreferenced blob, never a row without its model.
+    auto sha = s.blobs_->Put(bytes);
+    if (!sha.ok())
+      return SendError(res, 500, "storage", sha.status().message());
+    sub.model_sha256 = *sha;
+    sub.model_bytes = static_cast<int64_t>(bytes.size());
+    const int64_t now = Now();
+    DailyQuota quota{now - now % 86400, s.options_.daily_quota};
+    auto created = s.store_->CreateSubmission(sub, now, quota);
+    if (!created.ok()) return SendStatus(res, created.status());
+    s.metrics_.Add("mai_submissions_total", {{"track", track->id}}, 1);
+    s.Notify();
+
+    int wait = 0;
+    if (req.has_param("wait")) {
+      auto w = ParseId(req.get_param_value("wait"));
+      if (!w) return SendError(res, 400, "bad_wait", "wait is seconds");
+      wait = static_cast<int>(std::min<int64_t>(*w, s.options_.max_wait_secs));
+    }
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(wait);
+    while (wait > 0 && !s.stopping_) {
+      auto jobs = s.store_->JobsOfSubmission(created->id);
+      if (!jobs.ok()) break;
+      if (std::all_of(jobs->begin(), jobs->end(),
+                      [](const Job& j) { return IsFinished(j.state); })) {
+        break;
+      }
+      std::unique_lock<std::mutex> lock(s.wake_mu_);
+      if (s.wake_.wait_until(
+              lock, std::min(deadline, std::chrono::steady_clock::now() +
+                                           std::chrono::milliseconds(500))) ==
+              std::cv_status::timeout &&
+          std::chrono::steady_clock::now() >= deadline) {
+        break;
+      }
+    }
+    json body = SubmissionJson(*created, /*with_results=*/true);
+    body["eta_secs"] = Eta(*created);
+    SendJson(res, 201, body);
+  }
+
+  void ListSubmissions(const httplib::Request& req, httplib::Response& res) {
+    auto cred = Authenticate(req, res, TokenKind::kParticipant);
+    if (!cred) return;
+    auto list = s.store_->SubmissionsOfParticipant(cred->participant.id, 100);
+    if (!list.ok()) return SendStatus(res, list.status());
+    json out = json::array();
+    for (const Submission& sub : *list)
+      out.push_back(SubmissionJson(sub, false));
+    SendJson(res, 200, {{"submissions", out}});
+  }
+
+  void GetSubmission(const httplib::Request& req, httplib::Response& res) {
+    auto cred = Authenticate(req, res, TokenKind::kParticipant);
+    if (!cred) return;
+    auto id = ParseId(req.matches[1]);
+    auto sub = id ? s.store_->GetSubmission(*id)
+                  : Result<Submission>(NotFound("bad id"));
+    // Another participant's submission is as unknown as a missing one.
+    if (!sub.ok() || (sub->participant_id != cred->participant.id &&
+                      cred->participant.role != Role::kAdmin)) {
+      return SendError(res, 404, "not_found", "no such submission");
+    }
+    json body = SubmissionJson(*sub, true);
+    body["eta_secs"] = Eta(*sub);
+    SendJson(res, 200, body);
+  }
+
+  void GetJob(const httplib::Request& req, httplib::Response& res) {
+    auto cred = Authenticate(req, res, TokenKind::kParticipant);
+    if (!cred) return;
+    auto id = ParseId(req.matches[1]);
+    auto job = id ? s.store_->GetJob(*id) : Result<Job>(NotFound("bad id"));
+    if (!job.ok()) return SendError(res, 404, "not_found", "no such job");
+    auto sub = s.store_->GetSubmission(job->submission_id);
+    if (!sub.ok() || (sub->participant_id != cred->participant.id &&
+                      cred->participant.role != Role::kAdmin)) {
+      return SendError(res, 404, "not_found", "no such job");
+    }
+    SendJson(res, 200, JobJson(*job, s.store_, true));
+  }
+
+  void Tracks(const httplib::Request&, httplib::Response& res) {
+    json out = json::array();
+    for (const challenge::Track& t : challenge::BuiltinTracks()) {
+      out.push_back({{"id", t.id},
+                     {"title", t.title},
+                     {"task", t.task},
+                     {"formula", t.score.formula}});
+    }
+    SendJson(res, 200, {{"tracks", out}});
+  }
+
+  void Devices(const httplib::Request&, httplib::Response& res) {
+    auto agents = s.store_->ListAgents();
+    auto depths = s.store_->QueueDepths();
+    if (!agents.ok()) return SendStatus(res, agents.status());
+    const int64_t now = Now();
+    json list = json::array();
+    for (const Agent& a : *agents) {
+      json description = json::parse(a.description_json, nullptr, false);
+      list.push_back(
+          {{"id", a.id},
+           {"device_class", a.device_class},
+           {"online", now - a.last_seen <= 2 * s.options_.lease_secs},
+           {"busy", a.active_jobs > 0},
+           {"last_seen", a.last_seen},
+           {"description",
+            description.is_discarded() ? json(nullptr) : description}});
+    }
+    json queue = json::object();
+    if (depths.ok()) {
+      for (const auto& [c, n] : *depths) queue[c] = n;
+    }
+    SendJson(res, 200, {{"agents", list}, {"queue", queue}});
+  }
+
+  // --- agents ---------------------------------------------------------------
+
+  void RegisterAgent(const httplib::Request& req, httplib::Response& res) {
+    auto cred = Authenticate(req, res, TokenKind::kAgent);
+    if (!cred) return;
+    json body = json::parse(req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object() ||
+        !body.contains("device_class") || !body["device_class"].is_string()) {
+      return SendError(
+          res, 400, "bad_request",
+          "expected {\"device_class\": ..., \"description\": {...}}");
+    }
+    const std::string device_class = body["device_class"].get<std::string>();
+    if (!SafeName(device_class, 64)) {
+      return SendError(res, 400, "bad_device_class",
+                       "device classes are letters, digits, '-', '_', '.'");
+    }
+    const json description = body.value("description", json::object());
+    const std::string id = "agent-" + NewToken("").substr(0, 12);
+    auto agent = s.store_->RegisterAgent(id, device_class, description.dump(),
+                                         cred->token.id, Now());
+    if (!agent.ok()) return SendStatus(res, agent.status());
+    SendJson(res, 200,
+             {{"agent_id", agent->id}, {"lease_secs", s.options_.lease_secs}});
+  }
+
+  // The agent named in the path, owned by the caller's token.
+  std::optional<Agent> OwnAgent(const Credential& cred, const std::string& id,
+                                httplib::Response& res) {
+    auto agent = s.store_->GetAgent(id);
+    if (!agent.ok() || agent->token_id != cred.token.id) {
+      SendError(res, 404, "not_found", "no such agent for this token");
+      return std::nullopt;
+    }
+    return *agent;
+  }
+
+  void Lease(const httplib::Request& req, httplib::Response& res) {
+    auto cred = Authenticate(req, res, TokenKind::kAgent);
+    if (!cred) return;
+    auto agent = OwnAgent(*cred, req.matches[1], res);
+    if (!agent) return;
+    int wait = 0;
+    if (req.has_param("wait")) {
+      auto w = ParseId(req.get_param_value("wait"));
+      if (!w) return SendError(res, 400, "bad_wait", "wait is seconds");
+      wait = static_cast<int>(std::min<int64_t>(*w, s.options_.max_wait_secs));
+    }
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(wait);
+    for (;;) {
+      const int64_t now = Now();
+      (void)s.store_->RequeueExpiredLeases(now);
+      auto job = s.store_->LeaseJob(agent->id, agent->device_class, now,
+                                    s.options_.lease_secs);
+      if (!job.ok()) return SendStatus(res, job.status());
+      if (job->has_value()) {
+        const Job& j = **job;
+        auto sub = s.store_->GetSubmission(j.submission_id);
+        if (!sub.ok()) return SendStatus(res, sub.status());
+        return SendJson(res, 200,
+                        {{"job", j.id},
+                         {"attempt", j.attempt},
+                         {"kind", JobKindName(j.kind)},
+                         {"track", sub->track_id},
+                         {"model_sha256", sub->model_sha256},
+                         {"model_bytes", sub->model_bytes},
+                         {"model_url", "/api/v1/models/" + sub->model_sha256},
+                         {"lease_secs", s.options_.lease_secs}});
+      }
+      if (s.stopping_ || std::chrono::steady_clock::now() >= deadline) break;
+      std::unique_lock<std::mutex> lock(s.wake_mu_);
+      s.wake_.wait_until(lock,
+                         std::min(deadline, std::chrono::steady_clock::now() +
+                                                std::chrono::seconds(1)));
+    }
+    (void)s.store_->TouchAgent(agent->id, Now());
+    res.status = 204;
+  }
+
+  // {"attempt": N, ...} of an agent's job report.
+  std::optional<std::pair<int64_t, int>> JobAndAttempt(
+      const httplib::Request& req, httplib::Response& res, json* body) {
+    auto id = ParseId(req.matches[1]);
+    *body = json::parse(req.body, nullptr, false);
+    if (!id || body->is_discarded() || !body->is_object() ||
+        !body->contains("attempt") || !(*body)["attempt"].is_number_integer()) {
+      SendError(res, 400, "bad_request",
+                "expected a job id and {\"attempt\": N}");
+      return std::nullopt;
+    }
+    return std::make_pair(*id, (*body)["attempt"].get<int>());
+  }
+
+  std::optional<std::string> AgentOf(const Credential& cred, const json& body,
+                                     httplib::Response& res) {
+    if (!body.contains("agent_id") || !body["agent_id"].is_string()) {
+      SendError(res, 400, "bad_request", "expected \"agent_id\"");
+      return std::nullopt;
+    }
+    auto agent = OwnAgent(cred, body["agent_id"].get<std::string>(), res);
+    if (!agent) return std::nullopt;
+    return agent->id;
+  }
+
+  void Heartbeat(const httplib::Request& req, httplib::Response& res) {
+    auto cred = Authenticate(req, res, TokenKind::kAgent);
+    if (!cred) return;
+    json body;
+    auto ja = JobAndAttempt(req, res, &body);
+    if (!ja) return;
+    auto agent = AgentOf(*cred, body, res);
+    if (!agent) return;
+    auto job = s.store_->Heartbeat(ja->first, ja->second, *agent, Now(),
+                                   s.options_.lease_secs);
+    if (!job.ok()) return SendStatus(res, job.status());
+    SendJson(res, 200,
+             {{"state", JobStateName(job->state)},
+              {"lease_secs", s.options_.lease_secs}});
+  }
+
+  void PostResult(const httplib::Request& req, httplib::Response& res) {
+    auto cred = Authenticate(req, res, TokenKind::kAgent);
+    if (!cred) return;
+    json body;
+    auto ja = JobAndAttempt(req, res, &body);
+    if (!ja) return;
+    auto agent = AgentOf(*cred, body, res);
+    if (!agent) return;
+    if (!body.contains("result") || !body["result"].is_object()) {
+      return SendError(res, 400, "bad_request", "expected \"result\": {...}");
+    }
+    Status done = s.store_->CompleteJob(ja->first, ja->second, *agent,
+                                        body["result"].dump(), Now());
+    if (!done.ok()) return SendStatus(res, done);
+    s.metrics_.Add("mai_job_results_total", {{"outcome", "succeeded"}}, 1);
+    s.Notify();
+    SendJson(res, 200, {{"stored", true}});
+  }
+
+  void Failure(const httplib::Request& req, httplib::Response& res) {
+    auto cred = Authenticate(req, res, TokenKind::kAgent);
+    if (!cred) return;
+    json body;
+    auto ja = JobAndAttempt(req, res, &body);
+    if (!ja) return;
+    auto agent = AgentOf(*cred, body, res);
+    if (!agent) return;
+    const std::string log = body.value("log", std::string());
+    std::optional<int> signal;
+    if (body.contains("signal") && body["signal"].is_number_integer()) {
+      signal = body["signal"].get<int>();
+    }
+    auto job = s.store_->FailJob(ja->first, ja->second, *agent,
+                                 log.substr(0, 64 << 10), signal, Now(),
+                                 s.options_.max_failures);
+    if (!job.ok()) return SendStatus(res, job.status());
+    s.metrics_.Add("mai_job_results_total", {{"outcome", "failed_attempt"}}, 1);
+    s.Notify();
+    SendJson(res, 200, {{"state", JobStateName(job->state)}});
+  }
+
+  void Model(const httplib::Request& req, httplib::Response& res) {
+    auto cred = Authenticate(req, res, TokenKind::kAgent);
+    if (!cred) return;
+    const std::string sha = req.matches[1];
+    if (!BlobStore::IsValidHex(sha)) {
+      return SendError(res, 400, "bad_sha256", "not a sha256");
+    }
+    auto bytes = s.blobs_->Get(sha);
+    if (!bytes.ok()) return SendError(res, 404, "not_found", "no such model");
+    res.status = 200;
+    res.set_content(std::string(bytes->begin(), bytes->end()),
+                    "application/octet-stream");
+  }
+
+  // --- admin ----------------------------------------------------------------
+
+  void CreateParticipant(const httplib::Request& req, httplib::Response& res) {
+    auto cred = Authenticate(req, res, TokenKind::kParticipant, /*admin=*/true);
+    if (!cred) return;
+    json body = json::parse(req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object() || !body.contains("name") ||
+        !body["name"].is_string() ||
+        !SafeName(body["name"].get<std::string>(), 64)) {
+      return SendError(res, 400, "bad_request",
+                       "expected {\"name\": letters, digits, '-', '_', '.'}");
+    }
+    const Role role =
+        body.value("admin", false) ? Role::kAdmin : Role::kParticipant;
+    auto p = s.store_->CreateParticipant(body["name"].get<std::string>(), role,
+                                         Now());
+    if (!p.ok()) return SendStatus(res, p.status());
+    const std::string token = NewToken(kParticipantTokenPrefix);
+    auto t = s.store_->AddToken(p->id, HashToken(token),
+                                TokenKind::kParticipant, Now());
+    if (!t.ok()) return SendStatus(res, t.status());
+    SendJson(res, 201, {{"participant", p->id}, {"token", token}});
+  }
+
+  void CreateAgentToken(const httplib::Request& req, httplib::Response& res) {
+    auto cred = Authenticate(req, res, TokenKind::kParticipant, /*admin=*/true);
+    if (!cred) return;
+    const std::string token = NewToken(kAgentTokenPrefix);
+    auto t = s.store_->AddToken(cred->participant.id, HashToken(token),
+                                TokenKind::kAgent, Now());
+    if (!t.ok()) return SendStatus(res, t.status());
+    SendJson(res, 201, {{"token", token}});
+  }
+
+  void Metrics(const httplib::Request&, httplib::Response& res) {
+    // Snapshots of the store, then the counters kept by the handlers.
+    auto depths = s.store_->QueueDepths();
+    s.metrics_.Clear("mai_queue_depth");
+    if (depths.ok()) {
+      for (const auto& [c, n] : *depths) {
+        s.metrics_.Set("mai_queue_depth", {{"device_class", c}},
+                       static_cast<double>(n));
+      }
+    }
+    auto states = s.store_->JobCountsByState();
+    if (states.ok()) {
+      for (const auto& [state, n] : *states) {
+        s.metrics_.Set("mai_jobs", {{"state", JobStateName(state)}},
+                       static_cast<double>(n));
+      }
+    }
+    auto agents = s.store_->ListAgents();
+    if (agents.ok()) {
+      const int64_t now = Now();
+      double online = 0;
+      for (const Agent& a : *agents) {
+        online += now - a.last_seen <= 2 * s.options_.lease_secs ? 1 : 0;
+      }
+      s.metrics_.Set("mai_agents_online", {}, online);
+    }
+    res.status = 200;
+    res.set_content(s.metrics_.Exposition(), "text/plain; version=0.0.4");
+  }
+};
+
+ApiServer::ApiServer(ApiOptions options, Store* store, const BlobStore* blobs)
+    : options_(std::move(options)),
+      store_(store),
+      blobs_(blobs),
+      http_(std::make_unique<httplib::Server>()),
+      limiter_(options_.rate_per_sec, options_.rate_burst) {
+  metrics_.Help("mai_http_requests_total", "counter", "HTTP requests");
+  metrics_.Help("mai_http_request_seconds", "histogram",
+                "HTTP request latency");
+  metrics_.Help("mai_queue_depth", "gauge", "Queued jobs by device class");
+  metrics_.Help("mai_jobs", "gauge", "Jobs by state");
+  metrics_.Help("mai_agents_online", "gauge", "Agents seen within two leases");
+  metrics_.Help("mai_submissions_total", "counter", "Accepted submissions");
+  metrics_.Help("mai_job_results_total", "counter", "Agent reports");
+  Routes();
+}
+
+ApiServer::~ApiServer() { Stop(); }
+
+void ApiServer::Notify() {
+  std::lock_guard<std::mutex> lock(wake_mu_);
+  wake_.notify_all();
+}
+
+void ApiServer::Routes() {
+  httplib::Server& h = *http_;
+  const int threads = options_.threads;
+  h.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // Bodies beyond the model limit (plus headroom) are refused with 413
+  // before they are read in full.
+  h.set_payload_max_length(options_.max_model_bytes + (1 << 20));
+  h.set_read_timeout(options_.read_timeout_secs, 0);
+  h.set_logger([this](const httplib::Request& req,
+                      const httplib::Response& res) {
+    metrics_.Add("mai_http_requests_total",
+                 {{"method", req.method}, {"code", std::to_string(res.status)}},
+                 1);
+  });
+  h.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        SendError(res, 500, "internal", "unexpected server error");
+      });
+  h.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    const std::string code = res.status == 413   ? "too_large"
+                             : res.status == 404 ? "not_found"
+                                                 : "error";
+    SendError(
+        res, res.status, code,
+        res.status == 413 ? "request body over the limit" : "no such endpoint");
+  });
+
+  auto handler = [this](void (ApiHandlers::*fn)(const httplib::Request&,
+                                                httplib::Response&)) {
+    return [this, fn](const httplib::Request& req, httplib::Response& res) {
+      const auto start = std::chrono::steady_clock::now();
+      ApiHandlers handlers{*this};
+      (handlers.*fn)(req, res);
+      metrics_.Observe("mai_http_request_seconds", {},
+                       std::chrono::duration<double>(
+                           std::chrono::steady_clock::now() - start)
+                           .count(),
+                       kLatencyBuckets);
+    };
+  };
+  h.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    SendJson(res, 200, {{"status", "ok"}});
+  });
+  h.Get("/metrics", handler(&ApiHandlers::Metrics));
+  h.Get("/api/openapi.yaml",
+        [](const httplib::Request&, httplib::Response& res) {
+          res.set_content(std::string(OpenApiYaml()), "application/yaml");
+        });
+  h.Post("/api/v1/submissions", handler(&ApiHandlers::Submit));
+  h.Get("/api/v1/submissions", handler(&ApiHandlers::ListSubmissions));
+  h.Get(R"(/api/v1/submissions/(\d+))", handler(&ApiHandlers::GetSubmission));
+  h.Get(R"(/api/v1/jobs/(\d+))", handler(&ApiHandlers::GetJob));
+  h.Get("/api/v1/tracks", handler(&ApiHandlers::Tracks));
+  h.Get("/api/v1/devices", handler(&ApiHandlers::Devices));
+  h.Post("/api/v1/agents/register", handler(&ApiHandlers::RegisterAgent));
+  h.Post(R"(/api/v1/agents/([A-Za-z0-9_.-]+)/lease)",
+         handler(&ApiHandlers::Lease));
+  h.Post(R"(/api/v1/jobs/(\d+)/heartbeat)", handler(&ApiHandlers::Heartbeat));
+  h.Post(R"(/api/v1/jobs/(\d+)/result)", handler(&ApiHandlers::PostResult));
+  h.Post(R"(/api/v1/jobs/(\d+)/failure)", handler(&ApiHandlers::Failure));
+  h.Get(R"(/api/v1/models/([0-9a-f]+))", handler(&ApiHandlers::Model));
+  h.Post("/api/v1/admin/participants",
+         handler(&ApiHandlers::CreateParticipant));
+  h.Post("/api/v1/admin/agent_tokens", handler(&ApiHandlers::CreateAgentToken));
+}
+
+Result<int> ApiServer::Bind(const std::string& host, int port) {
+  const int bound = port == 0 ? http_->bind_to_any_port(host)
+                              : (http_->bind_to_port(host, port) ? port : -1);
+  if (bound < 0) return IoError("cannot listen on {}:{}", host, port);
+  return bound;
+}
+
+void ApiServer::Run() { http_->listen_after_bind(); }
+
+void ApiServer::Stop() {
+  stopping_ = true;
+  Notify();
+  if (http_) http_->stop();
+}
+
+}  // namespace mai::server
