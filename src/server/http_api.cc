@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -348,6 +350,95 @@ struct ApiHandlers {
                      {"formula", t.score.formula}});
     }
     SendJson(res, 200, {{"tracks", out}});
+  }
+
+  // Public: each participant's best valid submission, ranked by the
+  // track's score (challenge/score.h). A submission is scored from its
+  // fidelity job's `mai eval` report and its runtime (or, for power
+  // tracks, sustained) job's `mai bench` report.
+  void Leaderboard(const httplib::Request& req, httplib::Response& res) {
+    const std::string id = req.matches[1];
+    const challenge::Track* track = nullptr;
+    for (const challenge::Track& t : challenge::BuiltinTracks()) {
+      if (t.id == id) track = &t;
+    }
+    if (track == nullptr) {
+      return SendError(res, 404, "unknown_track", "no track '" + id + "'");
+    }
+    auto subs = s.store_->SubmissionsOfTrack(track->id, 10000);
+    if (!subs.ok()) return SendStatus(res, subs.status());
+    std::vector<challenge::ResultRecord> records;
+    std::vector<std::pair<int64_t, std::string>> pending;
+    std::map<int64_t, std::string> names;
+    for (const Submission& sub : *subs) {
+      auto jobs = s.store_->JobsOfSubmission(sub.id);
+      if (!jobs.ok()) continue;
+      std::optional<json> eval, bench;
+      const JobKind speed =
+          track->runtime.power ? JobKind::kSustained : JobKind::kRuntime;
+      for (const Job& j : *jobs) {
+        if (j.state != JobState::kSucceeded) continue;
+        auto results = s.store_->ResultsOfJob(j.id);
+        if (!results.ok() || results->empty()) continue;
+        json r = json::parse(results->back().result_json, nullptr, false);
+        if (r.is_discarded()) continue;
+        if (j.kind == JobKind::kFidelity) eval = r;
+        if (j.kind == speed) bench = r;
+      }
+      if (!names.count(sub.participant_id)) {
+        auto p = s.store_->GetParticipant(sub.participant_id);
+        names[sub.participant_id] = p.ok() ? p->name : "?";
+      }
+      if (!eval || !bench) {
+        pending.emplace_back(
+            sub.id, !eval ? "no fidelity result yet" : "no runtime result yet");
+        continue;
+      }
+      auto record = challenge::RecordFromReports(*track, *eval, "fidelity",
+                                                 *bench, "runtime");
+      if (!record.ok()) {
+        pending.emplace_back(sub.id, record.status().message());
+        continue;
+      }
+      record->participant = names[sub.participant_id];
+      record->submission = std::to_string(sub.id);
+      record->submitted_at = sub.created_at;
+      records.push_back(std::move(*record));
+    }
+    const challenge::Leaderboard board =
+        challenge::RankSubmissions(*track, records);
+    json entries = json::array(), disqualified = json::array(),
+         unscored = json::array();
+    for (const challenge::LeaderboardEntry& e : board.entries) {
+      entries.push_back({{"rank", e.rank},
+                         {"participant", e.best.record.participant},
+                         {"submission", e.best.record.submission},
+                         {"score", e.best.score},
+                         {"figures", e.best.record.figures},
+                         {"submissions", e.submissions}});
+    }
+    for (const challenge::ScoredRecord& d : board.disqualified) {
+      disqualified.push_back({{"participant", d.record.participant},
+                              {"submission", d.record.submission},
+                              {"score", d.score},
+                              {"reason", d.disqualified}});
+    }
+    for (const auto& [r, why] : board.unscored) {
+      unscored.push_back({{"participant", r.participant},
+                          {"submission", r.submission},
+                          {"reason", why}});
+    }
+    for (const auto& [sub_id, why] : pending) {
+      unscored.push_back(
+          {{"submission", std::to_string(sub_id)}, {"reason", why}});
+    }
+    SendJson(res, 200,
+             {{"track", track->id},
+              {"formula", track->score.formula},
+              {"direction", track->score.higher_is_better ? "higher" : "lower"},
+              {"entries", entries},
+              {"disqualified", disqualified},
+              {"unscored", unscored}});
   }
 
   void Devices(const httplib::Request&, httplib::Response& res) {
@@ -694,6 +785,8 @@ void ApiServer::Routes() {
   h.Get(R"(/api/v1/jobs/(\d+))", handler(&ApiHandlers::GetJob));
   h.Get("/api/v1/tracks", handler(&ApiHandlers::Tracks));
   h.Get("/api/v1/devices", handler(&ApiHandlers::Devices));
+  h.Get(R"(/api/v1/tracks/([A-Za-z0-9_.-]+)/leaderboard)",
+        handler(&ApiHandlers::Leaderboard));
   h.Post("/api/v1/agents/register", handler(&ApiHandlers::RegisterAgent));
   h.Post(R"(/api/v1/agents/([A-Za-z0-9_.-]+)/lease)",
          handler(&ApiHandlers::Lease));

@@ -54,6 +54,7 @@ CREATE TABLE submissions (
 );
 CREATE INDEX submissions_by_participant
   ON submissions(participant_id, created_at);
+CREATE INDEX submissions_by_track ON submissions(track_id, created_at);
 CREATE TABLE jobs (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   submission_id INTEGER NOT NULL REFERENCES submissions(id),
@@ -269,6 +270,8 @@ class SqliteStore final : public Store {
   Result<Submission> GetSubmission(int64_t id) override;
   Result<std::vector<Submission>> SubmissionsOfParticipant(
       int64_t participant_id, int64_t limit) override;
+  Result<std::vector<Submission>> SubmissionsOfTrack(
+      const std::string& track_id, int64_t limit) override;
   Result<int64_t> CountSubmissionsInDay(int64_t participant_id,
                                         int64_t day_start) override;
 
@@ -847,6 +850,25 @@ Result<std::vector<Submission>> SqliteStore::SubmissionsOfParticipant(
                                  " FROM submissions WHERE participant_id = ? "
                                  "ORDER BY created_at DESC, id DESC LIMIT ?"));
     stmt.BindInt(participant_id).BindInt(limit);
+    std::vector<Submission> out;
+    while (true) {
+      MAI_ASSIGN_OR_RETURN(bool row, stmt.Step());
+      if (!row) break;
+      out.push_back(SubmissionRow(stmt));
+    }
+    return out;
+  });
+}
+
+Result<std::vector<Submission>> SqliteStore::SubmissionsOfTrack(
+    const std::string& track_id, int64_t limit) {
+  if (limit <= 0) return InvalidArgument("limit {} is not positive", limit);
+  return Read([&]() -> Result<std::vector<Submission>> {
+    MAI_ASSIGN_OR_RETURN(Stmt stmt,
+                         Prepare("SELECT " MAI_SUBMISSION_COLUMNS
+                                 " FROM submissions WHERE track_id = ? "
+                                 "ORDER BY created_at DESC, id DESC LIMIT ?"));
+    stmt.BindText(track_id).BindInt(limit);
     std::vector<Submission> out;
     while (true) {
       MAI_ASSIGN_OR_RETURN(bool row, stmt.Step());

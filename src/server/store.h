@@ -240,6 +240,10 @@ class Store {
   // Newest first (created_at, then id), at most `limit` (> 0).
   virtual Result<std::vector<Submission>> SubmissionsOfParticipant(
       int64_t participant_id, int64_t limit) = 0;
+  // A track's submissions, newest first, at most `limit` (> 0): what a
+  // leaderboard ranks.
+  virtual Result<std::vector<Submission>> SubmissionsOfTrack(
+      const std::string& track_id, int64_t limit) = 0;
   // Submissions with created_at in [day_start, day_start + 86400).
   virtual Result<int64_t> CountSubmissionsInDay(int64_t participant_id,
                                                 int64_t day_start) = 0;

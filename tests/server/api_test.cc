@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -342,6 +343,78 @@ TEST_F(ApiTest, AVanishedAgentsJobIsLeasedAgainAndCompletedByAnother) {
               .dump(),
           "application/json"),
       409, "conflict");
+}
+
+// The public leaderboard ranks each participant's best submission from the
+// fidelity and runtime reports its jobs posted (hand-made reports here:
+// the ranking, not the measuring, is under test).
+TEST_F(ApiTest, LeaderboardRanksBestSubmissionPerParticipant) {
+  auto agents = Client(agent_token_);
+  auto reg = agents.Post("/api/v1/agents/register",
+                         R"({"device_class": "local"})", "application/json");
+  ASSERT_TRUE(reg && reg->status == 200);
+  const std::string agent = json::parse(reg->body)["agent_id"];
+  // Runs one submission's jobs: PSNR and runtime as given.
+  auto run = [&](const std::string& token, double psnr, double ms,
+                 std::vector<int64_t> shape) {
+    auto up = Upload(token, Model("face_detection_short_range.tflite"),
+                     "track=mai2021-denoising&kinds=runtime,fidelity");
+    EXPECT_TRUE(up && up->status == 201) << (up ? up->body : "");
+    const std::string sha = json::parse(up->body)["model_sha256"];
+    for (int k = 0; k < 2; ++k) {
+      auto leased = agents.Post(("/api/v1/agents/" + agent + "/lease").c_str());
+      ASSERT_TRUE(leased && leased->status == 200);
+      const json job = json::parse(leased->body);
+      json report;
+      if (job["kind"] == "fidelity") {
+        report = {{"schema", "mai.eval.report/1"},
+                  {"track", "mai2021-denoising"},
+                  {"model",
+                   {{"sha256", sha},
+                    {"bytes", 1000},
+                    {"int8_only", false},
+                    {"input_shape", shape}}},
+                  {"mean", {{"PSNR", psnr}, {"SSIM", 0.9}}}};
+      } else {
+        report = {
+            {"schema", "mai.bench.report/1"},
+            {"model", {{"sha256", sha}}},
+            {"runs", {{"median_ms", ms}, {"mean_ms", ms}, {"p90_ms", ms}}}};
+      }
+      auto posted =
+          agents.Post(("/api/v1/jobs/" + job["job"].dump() + "/result").c_str(),
+                      json({{"agent_id", agent},
+                            {"attempt", job["attempt"]},
+                            {"result", report}})
+                          .dump(),
+                      "application/json");
+      ASSERT_TRUE(posted && posted->status == 200) << posted->body;
+    }
+  };
+  const std::vector<int64_t> official = {1, 480, 640, 3};
+  run(alice_, 30.0, 10.0, official);
+  run(alice_, 31.0, 10.0, official);     // alice's best: 2^62 / 10
+  run(bob_, 30.5, 4.0, official);        // 2^61 / 4 > 2^62 / 10
+  run(bob_, 40.0, 5.0, {1, 64, 96, 3});  // wrong input shape: disqualified
+  auto r = Client("").Get("/api/v1/tracks/mai2021-denoising/leaderboard");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json board = json::parse(r->body);
+  ASSERT_EQ(board["entries"].size(), 2u) << board.dump();
+  EXPECT_EQ(board["entries"][0]["participant"], "bob");
+  EXPECT_EQ(board["entries"][0]["rank"], 1);
+  EXPECT_DOUBLE_EQ(board["entries"][0]["score"].get<double>(),
+                   std::pow(2.0, 61) / 4.0);
+  EXPECT_EQ(board["entries"][1]["participant"], "alice");
+  EXPECT_EQ(board["entries"][1]["submissions"], 2);
+  EXPECT_DOUBLE_EQ(board["entries"][1]["score"].get<double>(),
+                   std::pow(2.0, 62) / 10.0);
+  ASSERT_EQ(board["disqualified"].size(), 1u);
+  EXPECT_NE(
+      board["disqualified"][0]["reason"].get<std::string>().find("input shape"),
+      std::string::npos);
+  ExpectError(Client("").Get("/api/v1/tracks/nope/leaderboard"), 404,
+              "unknown_track");
 }
 
 // A raw request whose Content-Length claims far more than it sends.
