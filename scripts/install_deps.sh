@@ -10,6 +10,8 @@ packages=(
   libxnnpack-dev libpthreadpool-dev libcpuinfo-dev libssl-dev
   libpng-dev libjpeg-dev
   libsqlite3-dev libsodium-dev libcpp-httplib-dev
+  postgresql libpqxx-dev
+  chromium
   libgtest-dev libgmock-dev
   clang-14 libclang-rt-14-dev
   python3-numpy python3-skimage

@@ -20,6 +20,7 @@
 #include "server/agent.h"
 #include "server/blob_store.h"
 #include "server/http_api.h"
+#include "server/postgres_store.h"
 #include "server/sqlite_store.h"
 #include "server/tokens.h"
 
@@ -83,6 +84,7 @@ Result<std::string> EnsureToken(server::Store& store, const fs::path& dir,
 
 struct ServeOptions {
   std::string data_dir = "mai-data";
+  std::string db;  // postgresql://...: shared store for several replicas
   std::string host = "127.0.0.1";
   int port = 8080;
   bool local_agent = false;
@@ -106,7 +108,9 @@ int RunServe(const ServeOptions& opt) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return Fail("serve", "cannot create " + dir.string());
-  auto store = server::OpenSqliteStore((dir / "mai.db").string());
+  auto store = opt.db.empty()
+                   ? server::OpenSqliteStore((dir / "mai.db").string())
+                   : server::OpenPostgresStore(opt.db);
   if (!store.ok()) return Fail("serve", store.status().message());
   server::BlobStoreOptions bo;
   bo.max_blob_bytes = static_cast<uint64_t>(opt.max_model_mb * (1 << 20));
@@ -230,6 +234,9 @@ void SetupServe(CLI::App& app, int* exit_code) {
       "serve", "The runtime evaluation server (HTTP API, web UI, store)");
   cmd->add_option("--data_dir", opt->data_dir,
                   "Store, model files and tokens (default ./mai-data)");
+  cmd->add_option("--db", opt->db,
+                  "postgresql://user@host:port/db: a PostgreSQL store shared "
+                  "by several server replicas (default: SQLite in --data_dir)");
   cmd->add_option("--host", opt->host, "Address to listen on");
   cmd->add_option("--port", opt->port, "Port (0: any free port)");
   cmd->add_flag("--local_agent", opt->local_agent,

@@ -215,7 +215,8 @@ class Agent {
               "--num_threads",
               std::to_string(o_.num_threads),
               "--num_runs",
-              std::to_string(o_.bench_runs)};
+              std::to_string(o_.bench_runs),
+              "--enable_op_profiling"};
       if (kind == "sustained") {
         argv.insert(argv.end(),
                     {"--sustained", "--fps", "30", "--duration", "20"});

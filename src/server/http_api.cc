@@ -18,7 +18,8 @@
 
 namespace mai::server {
 
-std::string_view OpenApiYaml();  // generated from docs/openapi.yaml
+std::string_view OpenApiYaml();   // generated from docs/openapi.yaml
+std::string_view WebIndexHtml();  // generated from web/index.html
 
 using nlohmann::json;
 
@@ -775,6 +776,12 @@ void ApiServer::Routes() {
     SendJson(res, 200, {{"status", "ok"}});
   });
   h.Get("/metrics", handler(&ApiHandlers::Metrics));
+  h.Get("/", [](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Content-Security-Policy",
+                   "default-src 'self'; script-src 'unsafe-inline'; "
+                   "style-src 'unsafe-inline'; img-src 'self' data:");
+    res.set_content(std::string(WebIndexHtml()), "text/html; charset=utf-8");
+  });
   h.Get("/api/openapi.yaml",
         [](const httplib::Request&, httplib::Response& res) {
           res.set_content(std::string(OpenApiYaml()), "application/yaml");

@@ -2,9 +2,10 @@
 // tokens, submissions, device agents, jobs and their results, and the job
 // lifecycle (lease, heartbeat, complete, fail, expire, cancel).
 //
-// `Store` is abstract so that another database (PostgreSQL) can implement it
-// and run the same tests (tests/server/store_test.cc); OpenSqliteStore
-// (server/sqlite_store.h) is the implementation today.
+// `Store` is abstract: OpenSqliteStore (server/sqlite_store.h, one server)
+// and OpenPostgresStore (server/postgres_store.h, several server replicas
+// sharing one database) implement it and run the same tests
+// (tests/server/store_test.cc).
 //
 // Contracts every implementation keeps:
 //   - Every method is one transaction: it happens completely or not at all,
@@ -17,14 +18,12 @@
 // Errors (Status codes):
 //   kNotFound         an id (or token hash) that names no row;
 //   kInvalidArgument  a malformed value (empty name, bad sha256, lease_secs
-//                     <= 0...), a name, id or hash already taken, or a
-//                     request that conflicts with the current state: a stale
-//                     attempt, an agent that does not hold the lease, a job
-//                     that was cancelled or has finished. The message says
-//                     which; a refused call changes nothing. (core/status.h
-//                     has no FailedPrecondition/AlreadyExists yet: on the
-//                     lease calls, whose other arguments the server checks
-//                     first, kInvalidArgument means "conflict", HTTP 409.)
+//                     <= 0, an agent asking for another device class...);
+//   kConflict         a name, id or hash already taken, or a request that
+//                     conflicts with the current state: a stale attempt, an
+//                     agent that does not hold the lease, a job that was
+//                     cancelled or has finished. The message says which; a
+//                     refused call changes nothing (HTTP 409);
 //   kOutOfRange       a participant's daily submission quota is spent;
 //   kIoError          the database cannot be read or written (disk full,
 //                     locked by another process past the busy timeout);

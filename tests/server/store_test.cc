@@ -1,19 +1,30 @@
 // Store (server/store.h): participants, tokens, quotas, submissions, agents
 // and every rule of the job lifecycle, written against the abstract Store
-// through a list of factories so another implementation (PostgreSQL) can run
-// the same tests by adding itself to kFactories. SQLite-specific behaviour
-// (file format checks, WAL, crash durability) is tested separately below.
+// through a list of factories (SQLite, PostgreSQL) that run the same tests.
+// SQLite-specific behaviour (file format checks, WAL, crash durability) and
+// PostgreSQL-specific behaviour (replicas racing on one database, schema
+// checks, unreachable servers) are tested separately below.
 // Expectations are written out by hand; the randomized test checks the store
 // against a small reference model of the lifecycle (seeded).
+//
+// The PostgreSQL tests need a server: MAI_TEST_POSTGRES_URL names a database
+// there as a user who may create databases (scripts/postgres_test_cluster.sh
+// starts a throwaway cluster and prints one; scripts/test.sh does it). Each
+// test gets a database of its own, dropped at teardown. Without the variable
+// they are skipped, saying so.
 #include "server/store.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <sqlite3.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -22,12 +33,14 @@
 #include <mutex>
 #include <optional>
 #include <ostream>
+#include <pqxx/pqxx>
 #include <random>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "server/postgres_store.h"
 #include "server/sqlite_store.h"
 #include "testing/temp_dir.h"
 
@@ -41,11 +54,87 @@ constexpr int64_t kDay = 1'699'920'000;
 constexpr int64_t kT0 = kDay + 3600;
 constexpr int64_t kLease = 60;
 
+// --- PostgreSQL test databases -----------------------------------------------
+
+// The server's URL, or null when the PostgreSQL tests are skipped.
+const char* PostgresUrl() {
+  const char* url = std::getenv("MAI_TEST_POSTGRES_URL");
+  return url != nullptr && *url != '\0' ? url : nullptr;
+}
+
+constexpr char kNoPostgres[] =
+    "MAI_TEST_POSTGRES_URL is not set: no PostgreSQL server to test on "
+    "(scripts/postgres_test_cluster.sh start DIR prints a URL for one)";
+
+// The connection string of database `name` on the test server.
+Result<std::string> PostgresDatabaseUrl(const std::string& name) {
+  return PostgresConninfoWith(PostgresUrl(), {{"dbname", name}});
+}
+
+// Runs one statement outside a transaction (CREATE/DROP DATABASE) on the
+// database MAI_TEST_POSTGRES_URL names.
+Status PostgresAdmin(const std::string& sql) {
+  try {
+    pqxx::connection admin(PostgresUrl());
+    pqxx::nontransaction tx(admin);
+    tx.exec(sql);
+    return Status::Ok();
+  } catch (const std::exception& e) {
+    return IoError("MAI_TEST_POSTGRES_URL: {}: {}", sql, e.what());
+  }
+}
+
+// The test database kept for `dir` (its name in dir/postgres_database),
+// created on first use: a fresh, empty database per test.
+Result<std::string> PostgresDatabaseFor(const fs::path& dir) {
+  const fs::path file = dir / "postgres_database";
+  if (fs::exists(file)) {
+    std::ifstream in(file);
+    std::string name;
+    in >> name;
+    return name;
+  }
+  static std::atomic<int> counter{0};
+  std::string name = fmt::format("mai_test_{}_{}", getpid(), ++counter);
+  std::string quoted = "\"" + name + "\"";  // [a-z0-9_] only
+  // A database left by a crashed run of a process with the same pid.
+  MAI_RETURN_IF_ERROR(
+      PostgresAdmin("DROP DATABASE IF EXISTS " + quoted + " WITH (FORCE)"));
+  MAI_RETURN_IF_ERROR(PostgresAdmin("CREATE DATABASE " + quoted));
+  std::ofstream(file) << name << "\n";
+  return name;
+}
+
+Result<std::unique_ptr<Store>> OpenPostgresIn(
+    const fs::path& dir, const PostgresStoreOptions& options = {}) {
+  MAI_ASSIGN_OR_RETURN(std::string name, PostgresDatabaseFor(dir));
+  MAI_ASSIGN_OR_RETURN(std::string url, PostgresDatabaseUrl(name));
+  return OpenPostgresStore(url, options);
+}
+
+// Drops the test database of `dir`, if any (its connections closed first).
+void DropPostgresIn(const fs::path& dir) {
+  const fs::path file = dir / "postgres_database";
+  if (PostgresUrl() == nullptr || !fs::exists(file)) return;
+  std::string name;
+  std::ifstream(file) >> name;
+  Status dropped =
+      PostgresAdmin("DROP DATABASE IF EXISTS \"" + name + "\" WITH (FORCE)");
+  EXPECT_TRUE(dropped.ok()) << dropped.message();
+  fs::remove(file);
+}
+
+// --- factories ---------------------------------------------------------------
+
 // Opens (creating if absent) the store kept in `dir`; opening the same
-// directory again must see the same data.
+// directory again must see the same data. `unavailable` says why the store
+// cannot be tested here (empty: it can); `drop` frees what `dir`'s store
+// holds outside `dir` once the test is done.
 struct StoreFactory {
   std::string name;
   std::function<Result<std::unique_ptr<Store>>(const fs::path& dir)> open;
+  std::function<std::string()> unavailable;
+  std::function<void(const fs::path& dir)> drop;
 };
 
 void PrintTo(const StoreFactory& factory, std::ostream* os) {
@@ -58,6 +147,9 @@ const std::vector<StoreFactory>& Factories() {
        [](const fs::path& dir) {
          return OpenSqliteStore((dir / "mai.db").string());
        }},
+      {"postgres", [](const fs::path& dir) { return OpenPostgresIn(dir); },
+       []() { return std::string(PostgresUrl() ? "" : kNoPostgres); },
+       DropPostgresIn},
   };
   return factories;
 }
@@ -120,9 +212,17 @@ class StoreTest : public ::testing::TestWithParam<StoreFactory> {
  protected:
   void SetUp() override {
     ASSERT_FALSE(dir_.path().empty());
+    if (GetParam().unavailable) {
+      std::string why = GetParam().unavailable();
+      if (!why.empty()) GTEST_SKIP() << why;
+    }
     auto store = GetParam().open(dir_.path());
     ASSERT_TRUE(store.ok()) << store.status().message();
     store_ = std::move(store).value();
+  }
+  void TearDown() override {
+    store_.reset();
+    if (GetParam().drop) GetParam().drop(dir_.path());
   }
 
   std::unique_ptr<Store> OpenAnother() {
@@ -1356,6 +1456,462 @@ TEST_F(SqliteStoreTest, CommittedWritesSurviveACrash) {
   ASSERT_EQ(jobs.size(), 1u);
   EXPECT_EQ(jobs[0].state, JobState::kLeased);
   EXPECT_EQ(jobs[0].agent_id, "a1");
+}
+
+// --- PostgreSQL specifics ----------------------------------------------------
+
+// A TCP port on 127.0.0.1 that nothing listens on (bound, then closed).
+int ClosedPort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  int port = 0;
+  if (fd >= 0 && bind(fd, reinterpret_cast<sockaddr*>(&addr), len) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  if (fd >= 0) close(fd);
+  return port;
+}
+
+// Needs no server.
+TEST(PostgresStoreOpenTest, UnreachableServerIsAOneLineIoError) {
+  int port = ClosedPort();
+  ASSERT_GT(port, 0);
+  for (const std::string& url :
+       {fmt::format("postgresql://mai:s3cret@127.0.0.1:{}/maidb", port),
+        fmt::format("host=127.0.0.1 port={} dbname=maidb user=mai "
+                    "password=s3cret",
+                    port)}) {
+    auto store = OpenPostgresStore(url);
+    ASSERT_FALSE(store.ok()) << url;
+    const std::string& message = store.status().message();
+    EXPECT_EQ(store.status().code(), StatusCode::kIoError) << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+    EXPECT_TRUE(Contains(message, "cannot connect to")) << message;
+    EXPECT_TRUE(Contains(
+        message, fmt::format("postgresql://mai@127.0.0.1:{}/maidb", port)))
+        << message;
+    EXPECT_TRUE(Contains(message, "refused")) << message;
+    EXPECT_FALSE(Contains(message, "s3cret")) << message;
+  }
+}
+
+TEST(PostgresStoreOpenTest, MalformedUrlsAreRefused) {
+  for (const char* url : {"postgresql://[::1", "dbname", "host='unclosed",
+                          "postgresql://h/db?no_such_option=1"}) {
+    auto store = OpenPostgresStore(url);
+    ASSERT_FALSE(store.ok()) << url;
+    EXPECT_EQ(store.status().code(), StatusCode::kInvalidArgument)
+        << url << ": " << store.status().message();
+    EXPECT_EQ(store.status().message().find('\n'), std::string::npos);
+  }
+  EXPECT_EQ(OpenPostgresStore("").status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(OpenPostgresStore("postgresql://h/db", {.max_connections = 0})
+                .status()
+                .code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(PostgresUrlForDisplay("postgresql://u:pw@h:5/d"),
+            "postgresql://u@h:5/d");
+  EXPECT_EQ(
+      PostgresConninfoWith("postgresql://h/d", {{"nope", "1"}}).status().code(),
+      StatusCode::kInvalidArgument);
+}
+
+class PostgresStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_FALSE(dir_.path().empty());
+    if (PostgresUrl() == nullptr) GTEST_SKIP() << kNoPostgres;
+  }
+  void TearDown() override { DropPostgresIn(dir_.path()); }
+
+  // A store (a replica) on this test's database.
+  std::unique_ptr<Store> Open(const PostgresStoreOptions& options = {}) {
+    return Must(OpenPostgresIn(dir_.path(), options), "open");
+  }
+  Result<std::unique_ptr<Store>> TryOpen() {
+    return OpenPostgresIn(dir_.path());
+  }
+  // The test database's connection string (created if absent).
+  std::string DatabaseUrl() {
+    std::string name = Must(PostgresDatabaseFor(dir_.path()), "database");
+    return Must(PostgresDatabaseUrl(name), "url");
+  }
+  // Runs `sql` on the test database with plain libpqxx; returns the first
+  // column of the first row ("" when none).
+  std::string Raw(const std::string& sql) {
+    pqxx::connection conn(DatabaseUrl());
+    pqxx::work tx(conn);
+    pqxx::result r = tx.exec(sql);
+    tx.commit();
+    if (r.empty() || r[0].empty() || r[0][0].is_null()) return "";
+    return r[0][0].c_str();
+  }
+  Participant AddParticipant(Store& store, const std::string& name) {
+    return Must(store.CreateParticipant(name, Role::kParticipant, kT0));
+  }
+
+  testing::TempDir dir_{"mai_postgres_store_test"};
+};
+
+TEST_F(PostgresStoreTest, CreatesTheVersionedSchema) {
+  auto store = Open();
+  EXPECT_EQ(Raw("SELECT version FROM schema_version"), "1");
+  EXPECT_EQ(Raw("SELECT COUNT(*) FROM pg_tables WHERE schemaname = "
+                "current_schema()"),
+            "8");
+  EXPECT_TRUE(Contains(Raw("SELECT indexdef FROM pg_indexes WHERE indexname "
+                           "= 'submissions_by_track'"),
+                       "(track_id, created_at)"));
+  EXPECT_EQ(Raw("SELECT data_type FROM information_schema.columns WHERE "
+                "table_name = 'jobs' AND column_name = 'id'"),
+            "bigint");
+  // The CHECK constraints hold for writers other than the store too.
+  EXPECT_THROW(Raw("INSERT INTO participants (name, role, created_at) "
+                   "VALUES ('x', 'king', 0)"),
+               pqxx::check_violation);
+  ASSERT_TRUE(store->CreateParticipant("alice", Role::kAdmin, kT0).ok());
+  EXPECT_EQ(Raw("SELECT role FROM participants WHERE name = 'alice'"), "admin");
+  // Opening again keeps the data (and does not create the schema again).
+  store.reset();
+  store = Open();
+  EXPECT_EQ(Must(store->GetParticipantByName("alice")).role, Role::kAdmin);
+}
+
+TEST_F(PostgresStoreTest, ReplicasStartingTogetherCreateTheSchemaOnce) {
+  DatabaseUrl();  // an empty database
+  constexpr int kReplicas = 6;
+  std::vector<Status> opened(kReplicas);
+  std::vector<std::unique_ptr<Store>> stores(kReplicas);
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kReplicas; ++i) {
+    threads.emplace_back([&, i] {
+      while (!go.load()) std::this_thread::yield();
+      auto store = TryOpen();
+      opened[i] = store.status();
+      if (store.ok()) stores[i] = std::move(store).value();
+    });
+  }
+  go = true;
+  for (std::thread& t : threads) t.join();
+  for (const Status& status : opened) ASSERT_OK(status);
+  EXPECT_EQ(Raw("SELECT COUNT(*) FROM schema_version"), "1");
+}
+
+TEST_F(PostgresStoreTest, NewerSchemaIsRefused) {
+  { Open(); }
+  Raw("UPDATE schema_version SET version = 2");
+  auto store = TryOpen();
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(Contains(store.status().message(), "schema version 2"))
+      << store.status().message();
+  EXPECT_TRUE(Contains(store.status().message(), "newer"));
+}
+
+TEST_F(PostgresStoreTest, OtherDatabaseIsRefused) {
+  Raw("CREATE TABLE notes (text TEXT)");
+  auto store = TryOpen();
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(Contains(store.status().message(), "not a mai store"))
+      << store.status().message();
+}
+
+TEST_F(PostgresStoreTest, TextPostgresCannotStoreIsRefused) {
+  auto store = Open();
+  auto nul =
+      store->CreateParticipant(std::string("a\0b", 3), Role::kParticipant, kT0);
+  EXPECT_EQ(nul.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(Contains(nul.status().message(), "NUL"))
+      << nul.status().message();
+  auto bad = store->CreateParticipant("\xff\xfe", Role::kParticipant, kT0);
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument)
+      << bad.status().message();
+  EXPECT_TRUE(Contains(bad.status().message(), "UTF-8"))
+      << bad.status().message();
+  EXPECT_EQ(Raw("SELECT COUNT(*) FROM participants"), "0");
+  // UTF-8 is fine.
+  EXPECT_EQ(Must(store->CreateParticipant("zoë", Role::kParticipant, kT0)).name,
+            "zoë");
+}
+
+// The server drops the store's connections (a restart, an admin): the next
+// calls reconnect.
+TEST_F(PostgresStoreTest, BrokenConnectionsAreReplaced) {
+  auto store = Open({.max_connections = 2});
+  Participant alice = AddParticipant(*store, "alice");
+  Raw("SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
+      "datname = current_database() AND pid <> pg_backend_pid()");
+  EXPECT_EQ(Must(store->GetParticipant(alice.id)).name, "alice");
+  EXPECT_TRUE(store->CreateParticipant("bob", Role::kAdmin, kT0).ok());
+}
+
+// Several replicas (stores, each with its own connections) lease from one
+// queue at once: every job is leased exactly once.
+TEST_F(PostgresStoreTest, ReplicasLeasingTogetherNeverShareAJob) {
+  constexpr int kReplicas = 3;
+  constexpr int kThreadsPerReplica = 4;
+  constexpr int kSubmissions = 100;  // x 3 kinds
+  constexpr int kJobs = 3 * kSubmissions;
+  std::vector<std::unique_ptr<Store>> replicas;
+  for (int r = 0; r < kReplicas; ++r) {
+    replicas.push_back(Open({.max_connections = kThreadsPerReplica}));
+  }
+  Store& first = *replicas[0];
+  Participant alice = AddParticipant(first, "alice");
+  for (int t = 0; t < kReplicas * kThreadsPerReplica; ++t) {
+    Must(first.RegisterAgent(fmt::format("a{}", t), "c", "{}", std::nullopt,
+                             kT0));
+  }
+  for (int i = 0; i < kSubmissions; ++i) {
+    NewSubmission s;
+    s.participant_id = alice.id;
+    s.track_id = "denoise";
+    s.model_sha256 = Sha(i);
+    s.jobs = {{"c", JobKind::kRuntime},
+              {"c", JobKind::kFidelity},
+              {"c", JobKind::kSustained}};
+    Must(replicas[i % kReplicas]->CreateSubmission(s, kT0, std::nullopt));
+  }
+
+  std::mutex mu;
+  std::map<int64_t, std::string> leased_by;  // job -> agent
+  std::vector<std::string> errors;
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kReplicas * kThreadsPerReplica; ++t) {
+    Store* store = replicas[t % kReplicas].get();
+    threads.emplace_back([&, store, t] {
+      while (!go.load()) std::this_thread::yield();
+      const std::string agent = fmt::format("a{}", t);
+      while (true) {
+        auto job = store->LeaseJob(agent, "c", kT0 + t, kLease);
+        std::lock_guard<std::mutex> lock(mu);
+        if (!job.ok()) {
+          errors.push_back(job.status().message());
+          return;
+        }
+        if (!job->has_value()) return;
+        if (!leased_by.emplace((*job)->id, agent).second) {
+          errors.push_back(fmt::format("job {} leased by {} and {}", (*job)->id,
+                                       leased_by[(*job)->id], agent));
+        }
+        if ((*job)->attempt != 1) {
+          errors.push_back(
+              fmt::format("job {} at attempt {}", (*job)->id, (*job)->attempt));
+        }
+      }
+    });
+  }
+  go = true;
+  for (std::thread& t : threads) t.join();
+
+  ASSERT_TRUE(errors.empty()) << errors.front();
+  EXPECT_EQ(leased_by.size(), static_cast<size_t>(kJobs));
+  // The database agrees: each job leased once, to the agent that got it.
+  for (const auto& [id, agent] : leased_by) {
+    Job j = Must(replicas[id % kReplicas]->GetJob(id));
+    ASSERT_EQ(j.state, JobState::kLeased);
+    ASSERT_EQ(j.attempt, 1);
+    ASSERT_EQ(j.agent_id, agent);
+  }
+  EXPECT_EQ(Must(first.JobCountsByState())[JobState::kLeased], kJobs);
+  EXPECT_TRUE(Must(first.QueueDepths()).empty());
+}
+
+// Uploads for one participant race through several replicas for the last
+// slots of a day: the quota is never exceeded, and every slot is used.
+TEST_F(PostgresStoreTest, QuotaHoldsWhenReplicasRace) {
+  constexpr int kReplicas = 2;
+  constexpr int kThreads = 8;
+  constexpr int kTriesPerThread = 4;
+  std::vector<std::unique_ptr<Store>> replicas;
+  for (int r = 0; r < kReplicas; ++r) {
+    replicas.push_back(Open({.max_connections = kThreads / kReplicas}));
+  }
+  Participant alice = AddParticipant(*replicas[0], "alice");
+  Participant bob = AddParticipant(*replicas[0], "bob");
+  for (int day = 0; day < 5; ++day) {
+    SCOPED_TRACE(fmt::format("day {}", day));
+    const int64_t day_start = kDay + day * 86400;
+    const int64_t limit = 3 + 2 * day;
+    // Some of the day used already.
+    NewSubmission s;
+    s.participant_id = alice.id;
+    s.track_id = "denoise";
+    s.model_sha256 = Sha(day);
+    s.jobs = {{"c", JobKind::kRuntime}};
+    Must(replicas[1]->CreateSubmission(s, day_start + 1, std::nullopt));
+
+    std::atomic<int> accepted{0}, over_quota{0};
+    std::vector<std::string> errors;
+    std::mutex mu;
+    std::atomic<bool> go{false};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      Store* store = replicas[t % kReplicas].get();
+      threads.emplace_back([&, store, t] {
+        while (!go.load()) std::this_thread::yield();
+        for (int i = 0; i < kTriesPerThread; ++i) {
+          NewSubmission mine = s;
+          mine.model_sha256 = Sha(1000 * day + 10 * t + i);
+          auto r = store->CreateSubmission(mine, day_start + 100 + t,
+                                           DailyQuota{day_start, limit});
+          if (r.ok()) {
+            ++accepted;
+          } else if (r.status().code() == StatusCode::kOutOfRange) {
+            ++over_quota;
+          } else {
+            std::lock_guard<std::mutex> lock(mu);
+            errors.push_back(r.status().message());
+          }
+        }
+      });
+    }
+    go = true;
+    for (std::thread& t : threads) t.join();
+    ASSERT_TRUE(errors.empty()) << errors.front();
+    EXPECT_EQ(accepted.load(), limit - 1);
+    EXPECT_EQ(over_quota.load(), kThreads * kTriesPerThread - (limit - 1));
+    EXPECT_EQ(Must(replicas[0]->CountSubmissionsInDay(alice.id, day_start)),
+              limit);
+    // Another participant's quota is untouched.
+    EXPECT_EQ(Must(replicas[1]->CountSubmissionsInDay(bob.id, day_start)), 0);
+  }
+}
+
+// Agents on several replicas run the whole lifecycle at once (leases that
+// expire and are requeued, heartbeats, results, failures, cancels): every
+// refused call is a kConflict, and the end state matches what was accepted.
+TEST_F(PostgresStoreTest, ReplicasRunningTheLifecycleTogetherStayConsistent) {
+  constexpr int kReplicas = 2;
+  constexpr int kAgents = 6;
+  constexpr int kJobs = 60;
+  constexpr int kRounds = 50;
+  constexpr int64_t kShortLease = 8;
+  std::vector<std::unique_ptr<Store>> replicas;
+  for (int r = 0; r < kReplicas; ++r) {
+    replicas.push_back(Open({.max_connections = 4}));
+  }
+  Participant alice = AddParticipant(*replicas[0], "alice");
+  for (int a = 0; a < kAgents; ++a) {
+    Must(replicas[0]->RegisterAgent(fmt::format("a{}", a), "c", "{}",
+                                    std::nullopt, kT0));
+  }
+  std::vector<int64_t> ids;
+  for (int i = 0; i < kJobs; ++i) {
+    NewSubmission s;
+    s.participant_id = alice.id;
+    s.track_id = "denoise";
+    s.model_sha256 = Sha(i);
+    s.jobs = {{"c", JobKind::kRuntime}};
+    Submission sub =
+        Must(replicas[i % kReplicas]->CreateSubmission(s, kT0, std::nullopt));
+    ids.push_back(Must(replicas[0]->JobsOfSubmission(sub.id)).at(0).id);
+  }
+
+  std::atomic<int64_t> clock{kT0};
+  std::mutex mu;
+  std::map<int64_t, int> completed;  // job -> accepted results
+  std::vector<std::string> errors;
+  auto check = [&](const Status& status, const char* what) {
+    if (status.ok() || status.code() == StatusCode::kConflict) return;
+    std::lock_guard<std::mutex> lock(mu);
+    errors.push_back(fmt::format("{}: {}", what, status.message()));
+  };
+  std::atomic<bool> go{false};
+  std::atomic<int> agents_running{kAgents};
+  std::vector<std::thread> threads;
+  for (int a = 0; a < kAgents; ++a) {
+    Store* store = replicas[a % kReplicas].get();
+    threads.emplace_back([&, store, a] {
+      std::mt19937 rng(1000 + a);
+      const std::string agent = fmt::format("a{}", a);
+      while (!go.load()) std::this_thread::yield();
+      for (int round = 0; round < kRounds; ++round) {
+        auto job = store->LeaseJob(agent, "c", clock++, kShortLease);
+        check(job.status(), "lease");
+        if (!job.ok() || !job->has_value()) continue;
+        const int64_t id = (*job)->id;
+        const int attempt = (*job)->attempt;
+        switch (rng() % 4) {
+          case 0:
+          case 1: {
+            check(store->Heartbeat(id, attempt, agent, clock++, kShortLease)
+                      .status(),
+                  "heartbeat");
+            Status done = store->CompleteJob(id, attempt, agent, "{}", clock++);
+            check(done, "complete");
+            if (done.ok()) {
+              std::lock_guard<std::mutex> lock(mu);
+              ++completed[id];
+            }
+            break;
+          }
+          case 2:
+            check(store
+                      ->FailJob(id, attempt, agent, "boom", std::nullopt,
+                                clock++, 2)
+                      .status(),
+                  "fail");
+            break;
+          default:  // the agent disappears: the lease expires
+            break;
+        }
+      }
+      --agents_running;
+    });
+  }
+  // A janitor on each replica: requeues expired leases, cancels now and
+  // then.
+  for (int r = 0; r < kReplicas; ++r) {
+    Store* store = replicas[r].get();
+    threads.emplace_back([&, store, r] {
+      std::mt19937 rng(r);
+      while (!go.load()) std::this_thread::yield();
+      while (agents_running.load() > 0) {
+        check(store->RequeueExpiredLeases(clock.load()).status(), "requeue");
+        if (rng() % 8 == 0) {
+          check(store->CancelJob(ids[rng() % ids.size()], clock.load()),
+                "cancel");
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+    });
+  }
+  go = true;
+  for (std::thread& t : threads) t.join();
+
+  ASSERT_TRUE(errors.empty()) << errors.front();
+  int64_t succeeded = 0;
+  for (int64_t id : ids) {
+    Job j = Must(replicas[id % kReplicas]->GetJob(id));
+    auto results = Must(replicas[0]->ResultsOfJob(id));
+    ASSERT_LE(completed[id], 1) << Describe(j);
+    ASSERT_EQ(results.size(), static_cast<size_t>(completed[id]))
+        << Describe(j);
+    ASSERT_EQ(j.state == JobState::kSucceeded, completed[id] == 1)
+        << Describe(j);
+    if (completed[id] == 1) {
+      EXPECT_EQ(results[0].attempt, j.attempt) << Describe(j);
+      EXPECT_EQ(results[0].agent_id, j.agent_id) << Describe(j);
+      ++succeeded;
+    }
+    ASSERT_LE(j.failures.size(), 4u) << Describe(j);
+    ASSERT_EQ(IsFinished(j.state), j.finished_at.has_value()) << Describe(j);
+  }
+  EXPECT_GT(succeeded, 0);
+  int64_t total = 0;
+  for (const auto& [state, n] : Must(replicas[1]->JobCountsByState())) {
+    total += n;
+  }
+  EXPECT_EQ(total, kJobs);
 }
 
 }  // namespace
