@@ -28,6 +28,7 @@
 #include "server/http_api.h"
 #include "server/sqlite_store.h"
 #include "server/tokens.h"
+#include "testing/postgres_test_db.h"
 #include "testing/temp_dir.h"
 
 namespace mai::server {
@@ -42,12 +43,19 @@ int64_t Now() {
       .count();
 }
 
-class ApiTest : public ::testing::Test {
+// Every test runs on the SQLite store and, when MAI_TEST_POSTGRES_URL names
+// a server (scripts/test.sh starts one), on a fresh PostgreSQL database.
+class ApiTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     ASSERT_FALSE(dir_.path().empty());
     ASSERT_TRUE(InitTokens().ok());
-    auto store = OpenSqliteStore((dir_.path() / "mai.db").string());
+    if (GetParam() == "postgres" && testing::PostgresUrl() == nullptr) {
+      GTEST_SKIP() << testing::kNoPostgres;
+    }
+    auto store = GetParam() == "postgres"
+                     ? testing::OpenPostgresIn(dir_.path())
+                     : OpenSqliteStore((dir_.path() / "mai.db").string());
     ASSERT_TRUE(store.ok()) << store.status().message();
     store_ = std::move(*store);
     BlobStoreOptions bo;
@@ -79,6 +87,9 @@ class ApiTest : public ::testing::Test {
   void TearDown() override {
     if (server_) server_->Stop();
     if (thread_.joinable()) thread_.join();
+    server_.reset();
+    store_.reset();
+    if (GetParam() == "postgres") testing::DropPostgresIn(dir_.path());
   }
 
   std::string Token(const std::string& name, Role role, TokenKind kind) {
@@ -154,7 +165,7 @@ class ApiTest : public ::testing::Test {
   std::string alice_, bob_, agent_token_;
 };
 
-TEST_F(ApiTest, UploadRunsOnAnAgentAndTheRuntimeComesBack) {
+TEST_P(ApiTest, UploadRunsOnAnAgentAndTheRuntimeComesBack) {
   const std::string model = Model("face_detection_short_range.tflite");
   std::atomic<bool> stop{false};
   AgentOptions ao = AgentFor(MAI_BINARY);
@@ -215,7 +226,7 @@ std::string FakeMai(const fs::path& dir, const std::string& crash_sha,
   return script.string();
 }
 
-TEST_F(ApiTest, CrashingAndHangingRunsFailTheirJobsAndTheAgentKeepsServing) {
+TEST_P(ApiTest, CrashingAndHangingRunsFailTheirJobsAndTheAgentKeepsServing) {
   const std::string good = Model("face_detection_short_range.tflite");
   const std::string crash = Model("face_detection_full_range.tflite");
   const std::string hang = Model("face_detection_full_range_sparse.tflite");
@@ -253,7 +264,7 @@ TEST_F(ApiTest, CrashingAndHangingRunsFailTheirJobsAndTheAgentKeepsServing) {
       << hung.dump();
 }
 
-TEST_F(ApiTest, AgentProtocolLeasesHeartbeatsAndIdempotentResults) {
+TEST_P(ApiTest, AgentProtocolLeasesHeartbeatsAndIdempotentResults) {
   auto agents = Client(agent_token_);
   auto reg = agents.Post("/api/v1/agents/register",
                          R"({"device_class": "local", "description": {}})",
@@ -306,7 +317,7 @@ TEST_F(ApiTest, AgentProtocolLeasesHeartbeatsAndIdempotentResults) {
               "forbidden");
 }
 
-TEST_F(ApiTest, AVanishedAgentsJobIsLeasedAgainAndCompletedByAnother) {
+TEST_P(ApiTest, AVanishedAgentsJobIsLeasedAgainAndCompletedByAnother) {
   auto agents = Client(agent_token_);
   auto register_agent = [&] {
     auto r = agents.Post("/api/v1/agents/register",
@@ -348,7 +359,7 @@ TEST_F(ApiTest, AVanishedAgentsJobIsLeasedAgainAndCompletedByAnother) {
 // The public leaderboard ranks each participant's best submission from the
 // fidelity and runtime reports its jobs posted (hand-made reports here:
 // the ranking, not the measuring, is under test).
-TEST_F(ApiTest, LeaderboardRanksBestSubmissionPerParticipant) {
+TEST_P(ApiTest, LeaderboardRanksBestSubmissionPerParticipant) {
   auto agents = Client(agent_token_);
   auto reg = agents.Post("/api/v1/agents/register",
                          R"({"device_class": "local"})", "application/json");
@@ -443,7 +454,7 @@ int RawShortBody(int port, const std::string& token) {
   return std::atoi(buf + 9);  // "HTTP/1.1 NNN"
 }
 
-TEST_F(ApiTest, HostileRequestsGetJsonErrorsAndChangeNothing) {
+TEST_P(ApiTest, HostileRequestsGetJsonErrorsAndChangeNothing) {
   const std::string model = Model("face_detection_short_range.tflite");
   const int64_t before = SubmissionCount();
   ExpectError(Upload("", model, "track=mai2021-denoising"), 401,
@@ -488,6 +499,12 @@ TEST_F(ApiTest, HostileRequestsGetJsonErrorsAndChangeNothing) {
   EXPECT_TRUE(fs::exists(*blobs_->PathOf(sub["model_sha256"])));
   EXPECT_EQ(SubmissionCount(), before + 1);
 }
+
+INSTANTIATE_TEST_SUITE_P(Stores, ApiTest,
+                         ::testing::Values("sqlite", "postgres"),
+                         [](const ::testing::TestParamInfo<std::string>& i) {
+                           return i.param;
+                         });
 
 }  // namespace
 }  // namespace mai::server
