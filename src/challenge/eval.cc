@@ -14,10 +14,9 @@
 #include "image/channels.h"
 #include "image/image.h"
 #include "metrics/basic.h"
+#include "metrics/by_name.h"
 #include "metrics/depth.h"
 #include "metrics/image_view.h"
-#include "metrics/psnr.h"
-#include "metrics/ssim.h"
 
 namespace mai::challenge {
 namespace {
@@ -407,35 +406,11 @@ Result<std::map<std::string, double>> ImageMetrics(const Track& track,
   metrics::ImageView b{out.height, out.width, out.channels, out.values};
   std::map<std::string, double> values;
   for (const MetricSpec& m : track.metrics) {
-    Result<double> v = 0.0;
-    if (m.metric == "psnr") {
-      metrics::PsnrOptions o;
-      o.data_range = m.data_range;
-      o.crop_border = m.crop_border;
-      o.y_channel = m.y_channel;
-      v = metrics::Psnr(a, b, o);
-    } else if (m.metric == "ssim") {
-      metrics::SsimOptions o;
-      o.data_range = m.data_range;
-      o.crop_border = m.crop_border;
-      o.y_channel = m.y_channel;
-      v = metrics::Ssim(a, b, o);
-    } else if (m.metric == "ms_ssim") {
-      metrics::MsSsimOptions o;
-      o.data_range = m.data_range;
-      o.crop_border = m.crop_border;
-      o.y_channel = m.y_channel;
-      v = metrics::MsSsim(a, b, o);
-    } else if (m.metric == "mse") {
-      v = metrics::Mse(out.values, target.values);
-    } else if (m.metric == "mae") {
-      v = metrics::Mae(out.values, target.values);
-    } else if (m.metric == "rmse") {
-      v = metrics::Rmse(out.values, target.values);
-    } else {
-      return InvalidArgument("metric {} does not apply to image targets",
-                             m.metric);
-    }
+    metrics::ImageMetricOptions o;
+    o.data_range = m.data_range;
+    o.crop_border = m.crop_border;
+    o.y_channel = m.y_channel;
+    Result<double> v = metrics::ImageMetric(m.metric, a, b, o);
     if (!v.ok()) return v.status();
     values[m.name] = *v;
   }

@@ -17,11 +17,9 @@
 #include "cli/commands.h"
 #include "core/npy.h"
 #include "image/image.h"
-#include "metrics/basic.h"
+#include "metrics/by_name.h"
 #include "metrics/depth.h"
 #include "metrics/image_view.h"
-#include "metrics/psnr.h"
-#include "metrics/ssim.h"
 
 namespace mai::cli {
 namespace {
@@ -88,30 +86,13 @@ int RunMetrics(const MetricsCliOptions& opt) {
   metrics::ImageView vb{b->height, b->width, b->channels, b->values};
   Result<double> v = 0.0;
   const std::string& m = opt.metric;
-  if (m == "psnr") {
-    metrics::PsnrOptions o;
+  if (m == "psnr" || m == "ssim" || m == "ms_ssim" || m == "mse" ||
+      m == "mae" || m == "rmse") {
+    metrics::ImageMetricOptions o;
     o.data_range = opt.data_range;
     o.crop_border = opt.crop_border;
     o.y_channel = opt.y_channel;
-    v = metrics::Psnr(va, vb, o);
-  } else if (m == "ssim") {
-    metrics::SsimOptions o;
-    o.data_range = opt.data_range;
-    o.crop_border = opt.crop_border;
-    o.y_channel = opt.y_channel;
-    v = metrics::Ssim(va, vb, o);
-  } else if (m == "ms_ssim") {
-    metrics::MsSsimOptions o;
-    o.data_range = opt.data_range;
-    o.crop_border = opt.crop_border;
-    o.y_channel = opt.y_channel;
-    v = metrics::MsSsim(va, vb, o);
-  } else if (m == "mse") {
-    v = metrics::Mse(a->values, b->values);
-  } else if (m == "mae") {
-    v = metrics::Mae(a->values, b->values);
-  } else if (m == "rmse") {
-    v = metrics::Rmse(a->values, b->values);
+    v = metrics::ImageMetric(m, va, vb, o);
   } else if (m == "si_rmse" || m == "abs_rel") {
     // A is the prediction, B the ground truth.
     auto e = metrics::DepthMetrics(a->values, b->values);

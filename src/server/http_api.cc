@@ -160,6 +160,19 @@ struct ApiHandlers {
     return *cred;
   }
 
+  // ?wait=SECONDS, bounded by max_wait_secs (0 when absent); nullopt with
+  // a 400 sent when malformed.
+  std::optional<int> WaitSecs(const httplib::Request& req,
+                              httplib::Response& res) {
+    if (!req.has_param("wait")) return 0;
+    auto w = ParseId(req.get_param_value("wait"));
+    if (!w) {
+      SendError(res, 400, "bad_wait", "wait is seconds");
+      return std::nullopt;
+    }
+    return static_cast<int>(std::min<int64_t>(*w, s.options_.max_wait_secs));
+  }
+
   json SubmissionJson(const Submission& sub, bool with_results) {
     json jobs = json::array();
     auto list = s.store_->JobsOfSubmission(sub.id);
@@ -252,6 +265,8 @@ struct ApiHandlers {
     if (sub.jobs.empty()) {
       return SendError(res, 400, "no_jobs", "no device class or kind given");
     }
+    const std::optional<int> wait = WaitSecs(req, res);  // before any change
+    if (!wait) return;
     // Run through mai's model reader before accepting.
     std::vector<uint8_t> bytes(req.body.begin(), req.body.end());
     auto model = tflite::ReadModelBytes(bytes);
@@ -272,15 +287,9 @@ struct ApiHandlers {
     s.metrics_.Add("mai_submissions_total", {{"track", track->id}}, 1);
     s.Notify();
 
-    int wait = 0;
-    if (req.has_param("wait")) {
-      auto w = ParseId(req.get_param_value("wait"));
-      if (!w) return SendError(res, 400, "bad_wait", "wait is seconds");
-      wait = static_cast<int>(std::min<int64_t>(*w, s.options_.max_wait_secs));
-    }
     const auto deadline =
-        std::chrono::steady_clock::now() + std::chrono::seconds(wait);
-    while (wait > 0 && !s.stopping_) {
+        std::chrono::steady_clock::now() + std::chrono::seconds(*wait);
+    while (*wait > 0 && !s.stopping_) {
       auto jobs = s.store_->JobsOfSubmission(created->id);
       if (!jobs.ok()) break;
       if (std::all_of(jobs->begin(), jobs->end(),
@@ -508,14 +517,10 @@ struct ApiHandlers {
     if (!cred) return;
     auto agent = OwnAgent(*cred, req.matches[1], res);
     if (!agent) return;
-    int wait = 0;
-    if (req.has_param("wait")) {
-      auto w = ParseId(req.get_param_value("wait"));
-      if (!w) return SendError(res, 400, "bad_wait", "wait is seconds");
-      wait = static_cast<int>(std::min<int64_t>(*w, s.options_.max_wait_secs));
-    }
+    const std::optional<int> wait = WaitSecs(req, res);
+    if (!wait) return;
     const auto deadline =
-        std::chrono::steady_clock::now() + std::chrono::seconds(wait);
+        std::chrono::steady_clock::now() + std::chrono::seconds(*wait);
     for (;;) {
       const int64_t now = Now();
       (void)s.store_->RequeueExpiredLeases(now);
