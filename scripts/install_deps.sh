@@ -11,7 +11,7 @@ packages=(
   libpng-dev libjpeg-dev
   libsqlite3-dev libsodium-dev libcpp-httplib-dev
   postgresql libpqxx-dev
-  chromium curl
+  chromium curl wrk
   libgtest-dev libgmock-dev
   clang-14 libclang-rt-14-dev
   python3-numpy python3-skimage

@@ -92,6 +92,9 @@ struct ServeOptions {
   double max_model_mb = 200;
   int64_t daily_quota = 100;
   int64_t lease_secs = 60;
+  int http_threads = 256;
+  double rate_limit = 20;
+  double rate_burst = 40;
   std::string validation_data;
 };
 
@@ -102,6 +105,12 @@ int Fail(const char* cmd, const std::string& message) {
 
 int RunServe(const ServeOptions& opt) {
   if (opt.port < 0 || opt.port > 65535) return Fail("serve", "bad --port");
+  if (opt.http_threads < 4 || opt.http_threads > 4096) {
+    return Fail("serve", "--http_threads must be in [4, 4096]");
+  }
+  if (!(opt.rate_limit > 0) || !(opt.rate_burst >= 1)) {
+    return Fail("serve", "--rate_limit must be > 0 and --rate_burst >= 1");
+  }
   Status init = server::InitTokens();
   if (!init.ok()) return Fail("serve", init.message());
   const fs::path dir = fs::absolute(opt.data_dir);
@@ -130,6 +139,9 @@ int RunServe(const ServeOptions& opt) {
   ao.default_device_classes = {opt.device_class};
   ao.daily_quota = opt.daily_quota;
   ao.lease_secs = opt.lease_secs;
+  ao.threads = opt.http_threads;
+  ao.rate_per_sec = opt.rate_limit;
+  ao.rate_burst = opt.rate_burst;
   server::ApiServer api(ao, store->get(), &*blobs);
   auto port = api.Bind(opt.host, opt.port);
   if (!port.ok()) return Fail("serve", port.status().message());
@@ -248,6 +260,14 @@ void SetupServe(CLI::App& app, int* exit_code) {
   cmd->add_option("--daily_quota", opt->daily_quota,
                   "Submissions per participant per UTC day");
   cmd->add_option("--lease_secs", opt->lease_secs, "Job lease length");
+  cmd->add_option("--http_threads", opt->http_threads,
+                  "HTTP worker threads; each agent's long poll holds one, so "
+                  "keep it above agents + concurrent clients");
+  cmd->add_option("--rate_limit", opt->rate_limit,
+                  "Requests per second allowed per token (sustained)");
+  cmd->add_option("--rate_burst", opt->rate_burst,
+                  "Requests a token may send at once before --rate_limit "
+                  "applies");
   cmd->add_option("--validation_data", opt->validation_data,
                   "Validation sets for the local agent's fidelity jobs");
   cmd->callback([opt, exit_code] { *exit_code = RunServe(*opt); });

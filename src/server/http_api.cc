@@ -348,7 +348,23 @@ struct ApiHandlers {
                       cred->participant.role != Role::kAdmin)) {
       return SendError(res, 404, "not_found", "no such job");
     }
-    SendJson(res, 200, JobJson(*job, s.store_, true));
+    // The agent's report is spliced in as stored (it was serialized from
+    // parsed JSON when posted), not parsed and serialized again: status
+    // polls of finished jobs are the server's hottest path.
+    std::string text = JobJson(*job, s.store_, /*with_result=*/false).dump();
+    if (job->state == JobState::kSucceeded) {
+      auto results = s.store_->ResultsOfJob(job->id);
+      const std::string kNull = "\"result\":null";
+      const size_t at = text.find(kNull);
+      if (results.ok() && !results->empty() && at != std::string::npos) {
+        const std::string& raw = results->back().result_json;
+        if (raw.size() >= 2 && raw.front() == '{' && raw.back() == '}') {
+          text.replace(at, kNull.size(), "\"result\":" + raw);
+        }
+      }
+    }
+    res.status = 200;
+    res.set_content(std::move(text), "application/json");
   }
 
   void Tracks(const httplib::Request&, httplib::Response& res) {
@@ -521,9 +537,25 @@ struct ApiHandlers {
     if (!wait) return;
     const auto deadline =
         std::chrono::steady_clock::now() + std::chrono::seconds(*wait);
-    for (;;) {
+    for (bool first = true;; first = false) {
       const int64_t now = Now();
-      (void)s.store_->RequeueExpiredLeases(now);
+      s.RequeueExpiredLeasesAtMostOncePerSecond(now);
+      // Waiting agents look with a read and lease (a write, fsync'd) only
+      // when their class has queued jobs; the first try also records that
+      // the agent was seen.
+      if (!first) {
+        auto depths = s.store_->QueueDepths();
+        if (depths.ok() && !depths->count(agent->device_class)) {
+          if (s.stopping_ || std::chrono::steady_clock::now() >= deadline) {
+            break;
+          }
+          std::unique_lock<std::mutex> lock(s.wake_mu_);
+          s.wake_.wait_until(
+              lock, std::min(deadline, std::chrono::steady_clock::now() +
+                                           std::chrono::seconds(1)));
+          continue;
+        }
+      }
       auto job = s.store_->LeaseJob(agent->id, agent->device_class, now,
                                     s.options_.lease_secs);
       if (!job.ok()) return SendStatus(res, job.status());
@@ -731,6 +763,12 @@ ApiServer::ApiServer(ApiOptions options, Store* store, const BlobStore* blobs)
 
 ApiServer::~ApiServer() { Stop(); }
 
+void ApiServer::RequeueExpiredLeasesAtMostOncePerSecond(int64_t now) {
+  int64_t last = last_requeue_.load();
+  if (now <= last || !last_requeue_.compare_exchange_strong(last, now)) return;
+  (void)store_->RequeueExpiredLeases(now);
+}
+
 void ApiServer::Notify() {
   std::lock_guard<std::mutex> lock(wake_mu_);
   wake_.notify_all();
@@ -744,6 +782,12 @@ void ApiServer::Routes() {
   // before they are read in full.
   h.set_payload_max_length(options_.max_model_bytes + (1 << 20));
   h.set_read_timeout(options_.read_timeout_secs, 0);
+  // Headers and body go out in separate writes: without TCP_NODELAY the
+  // second waits for the client's delayed ACK (40 ms on Linux).
+  h.set_tcp_nodelay(true);
+  // Pollers keep their connection (httplib closes it after 5 requests by
+  // default, and reconnect storms cost more than the requests).
+  h.set_keep_alive_max_count(10000);
   h.set_logger([this](const httplib::Request& req,
                       const httplib::Response& res) {
     metrics_.Add("mai_http_requests_total",
@@ -764,51 +808,68 @@ void ApiServer::Routes() {
         res.status == 413 ? "request body over the limit" : "no such endpoint");
   });
 
-  auto handler = [this](void (ApiHandlers::*fn)(const httplib::Request&,
-                                                httplib::Response&)) {
-    return [this, fn](const httplib::Request& req, httplib::Response& res) {
+  // Registers METHOD PATTERN with the request latency histogram labelled by
+  // ROUTE (the pattern as the API documents it).
+  using Fn = void (ApiHandlers::*)(const httplib::Request&,
+                                   httplib::Response&);
+  auto handler = [this](std::string route, Fn fn) {
+    return [this, fn, route = std::move(route)](const httplib::Request& req,
+                                                httplib::Response& res) {
       const auto start = std::chrono::steady_clock::now();
       ApiHandlers handlers{*this};
       (handlers.*fn)(req, res);
-      metrics_.Observe("mai_http_request_seconds", {},
+      metrics_.Observe("mai_http_request_seconds", {{"route", route}},
                        std::chrono::duration<double>(
                            std::chrono::steady_clock::now() - start)
                            .count(),
                        kLatencyBuckets);
     };
   };
+  auto get = [&](const std::string& pattern, std::string route, Fn fn) {
+    h.Get(pattern, handler("GET " + route, fn));
+  };
+  auto post = [&](const std::string& pattern, std::string route, Fn fn) {
+    h.Post(pattern, handler("POST " + route, fn));
+  };
   h.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     SendJson(res, 200, {{"status", "ok"}});
   });
-  h.Get("/metrics", handler(&ApiHandlers::Metrics));
+  get("/metrics", "/metrics", &ApiHandlers::Metrics);
   h.Get("/", [](const httplib::Request&, httplib::Response& res) {
     res.set_header("Content-Security-Policy",
                    "default-src 'self'; script-src 'unsafe-inline'; "
-                   "style-src 'unsafe-inline'; img-src 'self' data:");
+                   "style-src 'unsafe-inline'; img-src 'self' data: blob:");
     res.set_content(std::string(WebIndexHtml()), "text/html; charset=utf-8");
   });
   h.Get("/api/openapi.yaml",
         [](const httplib::Request&, httplib::Response& res) {
           res.set_content(std::string(OpenApiYaml()), "application/yaml");
         });
-  h.Post("/api/v1/submissions", handler(&ApiHandlers::Submit));
-  h.Get("/api/v1/submissions", handler(&ApiHandlers::ListSubmissions));
-  h.Get(R"(/api/v1/submissions/(\d+))", handler(&ApiHandlers::GetSubmission));
-  h.Get(R"(/api/v1/jobs/(\d+))", handler(&ApiHandlers::GetJob));
-  h.Get("/api/v1/tracks", handler(&ApiHandlers::Tracks));
-  h.Get("/api/v1/devices", handler(&ApiHandlers::Devices));
-  h.Get(R"(/api/v1/tracks/([A-Za-z0-9_.-]+)/leaderboard)",
-        handler(&ApiHandlers::Leaderboard));
-  h.Post("/api/v1/agents/register", handler(&ApiHandlers::RegisterAgent));
-  h.Post(R"(/api/v1/agents/([A-Za-z0-9_.-]+)/lease)",
-         handler(&ApiHandlers::Lease));
-  h.Post(R"(/api/v1/jobs/(\d+)/heartbeat)", handler(&ApiHandlers::Heartbeat));
-  h.Post(R"(/api/v1/jobs/(\d+)/result)", handler(&ApiHandlers::PostResult));
-  h.Post(R"(/api/v1/jobs/(\d+)/failure)", handler(&ApiHandlers::Failure));
-  h.Get(R"(/api/v1/models/([0-9a-f]+))", handler(&ApiHandlers::Model));
-  h.Post("/api/v1/admin/participants",
-         handler(&ApiHandlers::CreateParticipant));
-  h.Post("/api/v1/admin/agent_tokens", handler(&ApiHandlers::CreateAgentToken));
+  const std::string v1 = "/api/v1";
+  post(v1 + "/submissions", "/submissions", &ApiHandlers::Submit);
+  get(v1 + "/submissions", "/submissions", &ApiHandlers::ListSubmissions);
+  get(v1 + R"(/submissions/(\d+))", "/submissions/{id}",
+      &ApiHandlers::GetSubmission);
+  get(v1 + R"(/jobs/(\d+))", "/jobs/{id}", &ApiHandlers::GetJob);
+  get(v1 + "/tracks", "/tracks", &ApiHandlers::Tracks);
+  get(v1 + "/devices", "/devices", &ApiHandlers::Devices);
+  get(v1 + R"(/tracks/([A-Za-z0-9_.-]+)/leaderboard)",
+      "/tracks/{id}/leaderboard", &ApiHandlers::Leaderboard);
+  post(v1 + "/agents/register", "/agents/register",
+       &ApiHandlers::RegisterAgent);
+  post(v1 + R"(/agents/([A-Za-z0-9_.-]+)/lease)", "/agents/{id}/lease",
+       &ApiHandlers::Lease);
+  post(v1 + R"(/jobs/(\d+)/heartbeat)", "/jobs/{id}/heartbeat",
+       &ApiHandlers::Heartbeat);
+  post(v1 + R"(/jobs/(\d+)/result)", "/jobs/{id}/result",
+       &ApiHandlers::PostResult);
+  post(v1 + R"(/jobs/(\d+)/failure)", "/jobs/{id}/failure",
+       &ApiHandlers::Failure);
+  get(v1 + R"(/models/([0-9a-f]+))", "/models/{sha256}", &ApiHandlers::Model);
+  post(v1 + "/admin/participants", "/admin/participants",
+       &ApiHandlers::CreateParticipant);
+  post(v1 + "/admin/agent_tokens", "/admin/agent_tokens",
+       &ApiHandlers::CreateAgentToken);
 }
 
 Result<int> ApiServer::Bind(const std::string& host, int port) {

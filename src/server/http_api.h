@@ -48,7 +48,7 @@ struct ApiOptions {
   double rate_per_sec = 20;   // requests per token
   double rate_burst = 40;
   int max_wait_secs = 120;     // ?wait= bounds (sync submit, long poll)
-  int threads = 32;            // HTTP worker threads (long polls hold one)
+  int threads = 256;           // HTTP worker threads (long polls hold one)
   int read_timeout_secs = 30;  // a client that stops sending is dropped
 };
 
@@ -71,6 +71,9 @@ class ApiServer {
  private:
   void Routes();
   void Notify();  // a job was queued or finished
+  // Expired leases go back to the queue when an agent polls; one sweep a
+  // second is enough however many agents poll.
+  void RequeueExpiredLeasesAtMostOncePerSecond(int64_t now);
 
   ApiOptions options_;
   Store* store_;
@@ -81,6 +84,7 @@ class ApiServer {
   std::mutex wake_mu_;
   std::condition_variable wake_;
   std::atomic<bool> stopping_{false};
+  std::atomic<int64_t> last_requeue_{0};
   friend struct ApiHandlers;
 };
 

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <pqxx/pqxx>
@@ -312,44 +313,70 @@ class Pool {
     std::unique_ptr<Connection> conn_;
   };
 
+  // Waits first come, first served: under load a plain condition variable
+  // lets some callers overtake others for seconds.
   Result<Lease> Borrow() {
     std::unique_lock<std::mutex> lock(mu_);
-    available_.wait(lock, [&] { return !idle_.empty() || open_ < max_; });
-    if (!idle_.empty()) {
-      std::unique_ptr<Connection> conn = std::move(idle_.back());
+    Waiter self;
+    if (waiters_.empty() && !idle_.empty()) {
+      self.conn = std::move(idle_.back());
       idle_.pop_back();
-      return Lease(this, std::move(conn));
+    } else if (waiters_.empty() && open_ < max_) {
+      ++open_;
+      self.may_open = true;
+    } else {
+      waiters_.push_back(&self);
+      self.ready.wait(lock, [&] { return self.conn || self.may_open; });
     }
-    ++open_;
+    if (self.conn) return Lease(this, std::move(self.conn));
     lock.unlock();
     try {
       return Lease(this, std::make_unique<Connection>(conninfo_));
     } catch (const std::exception& e) {
       lock.lock();
       --open_;
-      available_.notify_one();
+      HandOutFreeSlots();
       return IoError("cannot connect to {}: {}", name_, OneLine(e.what()));
     }
   }
 
  private:
+  struct Waiter {
+    std::condition_variable ready;
+    std::unique_ptr<Connection> conn;  // handed over by GiveBack
+    bool may_open = false;             // a slot to open a connection in
+  };
+
   void GiveBack(std::unique_ptr<Connection> conn) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (conn->pq.is_open()) {
-      idle_.push_back(std::move(conn));
-    } else {
+    if (!conn->pq.is_open()) {
       --open_;
+      HandOutFreeSlots();
+    } else if (!waiters_.empty()) {
+      Waiter* next = waiters_.front();
+      waiters_.pop_front();
+      next->conn = std::move(conn);
+      next->ready.notify_one();
+    } else {
+      idle_.push_back(std::move(conn));
     }
-    available_.notify_one();
   }
   void Forget() {
     std::vector<std::unique_ptr<Connection>> closing;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      --open_;
-      open_ -= static_cast<int>(idle_.size());
-      closing.swap(idle_);
-      available_.notify_all();
+    std::lock_guard<std::mutex> lock(mu_);
+    --open_;
+    open_ -= static_cast<int>(idle_.size());
+    closing.swap(idle_);
+    HandOutFreeSlots();
+  }
+  // Lets the longest waiters open connections while slots are free.
+  void HandOutFreeSlots() {
+    while (!waiters_.empty() && open_ < max_) {
+      Waiter* next = waiters_.front();
+      waiters_.pop_front();
+      ++open_;
+      next->may_open = true;
+      next->ready.notify_one();
     }
   }
 
@@ -357,7 +384,7 @@ class Pool {
   const std::string name_;
   const int max_;
   std::mutex mu_;
-  std::condition_variable available_;
+  std::deque<Waiter*> waiters_;
   std::vector<std::unique_ptr<Connection>> idle_;
   int open_ = 0;  // idle and borrowed
 };
