@@ -28,6 +28,6 @@ From a shell:
   curl -H "Authorization: Bearer \$(cat $data_dir/demo.token)" \\
        -H 'Content-Type: application/octet-stream' \\
        --data-binary @$models_dir/face_detection_short_range.tflite \\
-       'http://localhost:$port/api/v1/submissions?track=mai2021-denoising&wait=60'
+       'http://localhost:$port/api/v1/submissions?track=demo-runtime&wait=60'
 MSG
 wait $server

@@ -489,6 +489,12 @@ Result<EvalReport> EvaluateModel(const Track& track,
                                  const std::string& model_path,
                                  const std::string& data_dir,
                                  const EvalOptions& options) {
+  if (IsRuntimeOnly(track)) {
+    return InvalidArgument(
+        "track {} is runtime-only (no fidelity metrics): there is nothing to "
+        "evaluate; score it with `mai score --track {} BENCH.json`",
+        track.id, track.id);
+  }
   EvalReport report;
   report.track_id = track.id;
   report.data_dir = data_dir;

@@ -16,6 +16,7 @@
 // .npy in the compared units — [0, 1] for images, metres for depth — or a class
 // label). Metrics are averaged over samples.
 //
+// A runtime-only track (IsRuntimeOnly) has nothing to evaluate: an error.
 // Errors name the file and the field: a model whose input or output shape
 // or dtype the track does not accept ("model.input.shape"), a missing
 // target, a target whose size differs from the output, unreadable images,

@@ -99,31 +99,17 @@ std::string ShapeText(const std::vector<int64_t>& s) {
   return t + "]";
 }
 
-}  // namespace
-
-Result<ResultRecord> RecordFromReports(const Track& track, const json& eval,
-                                       const std::string& eval_name,
-                                       const json& bench,
-                                       const std::string& bench_name) {
-  if (SchemaOf(eval) != "mai.eval.report/1") {
-    return InvalidArgument(
-        "{}: not a mai eval --json report (schema "
-        "mai.eval.report/1)",
-        eval_name);
-  }
-  if (SchemaOf(bench) != "mai.bench.report/1") {
-    return InvalidArgument(
-        "{}: not a mai bench --json report (schema "
-        "mai.bench.report/1)",
-        bench_name);
-  }
+// The eval report's part of a record: its track, the model (same sha256 as
+// the bench report's), its facts and the metric means.
+Status EvalFacts(const Track& track, const json& eval,
+                 const std::string& eval_name, const json& bench,
+                 const std::string& bench_name, ResultRecord& r) {
   MAI_ASSIGN_OR_RETURN(std::string eval_track,
                        OptionalString(eval, eval_name, {"track"}));
   if (eval_track != track.id) {
     return InvalidArgument("{}: track is '{}', not '{}'", eval_name, eval_track,
                            track.id);
   }
-  ResultRecord r;
   MAI_ASSIGN_OR_RETURN(r.model_sha256,
                        OptionalString(eval, eval_name, {"model", "sha256"}));
   MAI_ASSIGN_OR_RETURN(const std::string bench_sha,
@@ -151,6 +137,57 @@ Result<ResultRecord> RecordFromReports(const Track& track, const json& eval,
     MAI_ASSIGN_OR_RETURN(r.figures[m.name],
                          NumberAt(eval, eval_name, {"mean", m.name.c_str()}));
   }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<ResultRecord> RecordFromReports(const Track& track, const json* eval,
+                                       const std::string& eval_name,
+                                       const json& bench,
+                                       const std::string& bench_name) {
+  if (IsRuntimeOnly(track) && eval != nullptr) {
+    return InvalidArgument(
+        "{}: track {} is runtime-only (no fidelity metrics) and takes no mai "
+        "eval report; it is scored from {} alone",
+        eval_name, track.id, bench_name);
+  }
+  if (!IsRuntimeOnly(track) && eval == nullptr) {
+    std::string names;
+    for (const MetricSpec& m : track.metrics) {
+      names += (names.empty() ? "" : ", ") + m.name;
+    }
+    return InvalidArgument(
+        "track {} scores fidelity metrics ({}): it needs a mai eval --json "
+        "report as well as {}",
+        track.id, names, bench_name);
+  }
+  if (eval != nullptr && SchemaOf(*eval) != "mai.eval.report/1") {
+    return InvalidArgument(
+        "{}: not a mai eval --json report (schema "
+        "mai.eval.report/1)",
+        eval_name);
+  }
+  if (SchemaOf(bench) != "mai.bench.report/1") {
+    return InvalidArgument(
+        "{}: not a mai bench --json report (schema "
+        "mai.bench.report/1)",
+        bench_name);
+  }
+  ResultRecord r;
+  if (eval != nullptr) {
+    MAI_RETURN_IF_ERROR(
+        EvalFacts(track, *eval, eval_name, bench, bench_name, r));
+  } else {
+    MAI_ASSIGN_OR_RETURN(
+        r.model_sha256, OptionalString(bench, bench_name, {"model", "sha256"}));
+    if (r.model_sha256.empty()) {
+      return InvalidArgument("{}: missing field model.sha256", bench_name);
+    }
+    MAI_ASSIGN_OR_RETURN(double bytes,
+                         NumberAt(bench, bench_name, {"model", "bytes"}));
+    r.figures["model_bytes"] = bytes;
+  }
   const std::string stat = track.runtime.statistic == "median" ? "median_ms"
                            : track.runtime.statistic == "mean" ? "mean_ms"
                                                                : "p90_ms";
@@ -173,6 +210,13 @@ Result<ResultRecord> RecordFromReports(const Track& track, const json& eval,
     r.figures["power_W"] = watts->get<double>();
   }
   return r;
+}
+
+Result<ResultRecord> RecordFromReports(const Track& track, const json& eval,
+                                       const std::string& eval_name,
+                                       const json& bench,
+                                       const std::string& bench_name) {
+  return RecordFromReports(track, &eval, eval_name, bench, bench_name);
 }
 
 Result<ScoredRecord> ScoreRecord(const Track& track,

@@ -38,9 +38,31 @@ struct ScoredRecord {
   std::string disqualified;
 };
 
-// The record `mai eval --json` and `mai bench --json` describe. Errors name
-// the file and field: wrong schema, a report of another track, reports of
-// different models (sha256), missing latency figures.
+// The record `mai eval --json` and `mai bench --json` describe: the metric
+// means and model facts from `eval` (schema mai.eval.report/1), runtime_ms
+// (the track's statistic) and power_W from `bench` (mai.bench.report/1).
+//
+// `eval` is null exactly for a runtime-only track (IsRuntimeOnly): its
+// record comes from the bench report alone, which gives model_sha256 and
+// model_bytes (int8_only stays false and input_shape empty; such tracks
+// cannot constrain them). `eval_name` then goes unused.
+//
+//   // fidelity track: both reports
+//   RecordFromReports(track, &eval, "eval.json", bench, "bench.json");
+//   // runtime-only track (e.g. "demo-runtime"): the bench report alone
+//   RecordFromReports(track, nullptr, "", bench, "bench.json");
+//
+// Errors name the file and field: wrong schema, a report of another track,
+// reports of different models (sha256), missing latency figures or model
+// facts, no eval report for a track with fidelity metrics, an eval report
+// for a runtime-only track.
+Result<ResultRecord> RecordFromReports(const Track& track,
+                                       const nlohmann::json* eval,
+                                       const std::string& eval_name,
+                                       const nlohmann::json& bench,
+                                       const std::string& bench_name);
+
+// The same with an eval report: RecordFromReports(track, &eval, ...).
 Result<ResultRecord> RecordFromReports(const Track& track,
                                        const nlohmann::json& eval,
                                        const std::string& eval_name,

@@ -273,47 +273,9 @@ Status ParseScore(Fields& top, Track& t) {
   return f.Done();
 }
 
-}  // namespace
-
-Result<Track> ParseTrack(std::string_view json_text, const std::string& file) {
-  if (json_text.size() > kMaxTrackBytes) {
-    return InvalidArgument("{}: track file larger than {} bytes", file,
-                           kMaxTrackBytes);
-  }
-  json j = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) {
-    return InvalidArgument("{}: not valid JSON", file);
-  }
-  if (!j.is_object()) return InvalidArgument("{}: must be a JSON object", file);
-  Track t;
-  t.file = file;
-  Fields f(j, "", &t.file);
-  MAI_ASSIGN_OR_RETURN(std::string schema, f.String("schema"));
-  if (schema != "mai.track/1") {
-    return f.Error("schema", fmt::format("'{}' is not mai.track/1", schema));
-  }
-  MAI_ASSIGN_OR_RETURN(t.id, f.String("id"));
-  if (t.id.empty() || t.id.size() > 64 ||
-      !std::all_of(t.id.begin(), t.id.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' ||
-               c == '_' || c == '.';
-      })) {
-    return f.Error("id", "must be 1-64 letters, digits, '-', '_' or '.'");
-  }
-  MAI_ASSIGN_OR_RETURN(t.title, f.String("title"));
-  MAI_ASSIGN_OR_RETURN(t.task, f.String("task"));
-  static const std::set<std::string> kTasks = {"super_resolution",
-                                               "video_super_resolution",
-                                               "denoising",
-                                               "isp",
-                                               "depth",
-                                               "bokeh",
-                                               "classification"};
-  if (kTasks.count(t.task) == 0) {
-    return f.Error("task", fmt::format("unknown task '{}'", t.task));
-  }
-  MAI_ASSIGN_OR_RETURN(t.source, f.String("source"));
-
+// model, data, preprocess and postprocess: the sections of a track with
+// fidelity metrics.
+Status ParseFidelitySections(Fields& f, Track& t) {
   MAI_ASSIGN_OR_RETURN(Fields model, f.Object("model", true));
   MAI_ASSIGN_OR_RETURN(t.input, ParseTensor(model, "input"));
   MAI_ASSIGN_OR_RETURN(t.output, ParseTensor(model, "output"));
@@ -382,10 +344,87 @@ Result<Track> ParseTrack(std::string_view json_text, const std::string& file) {
   t.postprocess.unpack = static_cast<int>(unpack);
   MAI_RETURN_IF_ERROR(post.Done());
 
-  if (!f.Has("metrics") || !f.Raw("metrics").is_array() ||
-      f.Raw("metrics").empty()) {
-    return f.Error("metrics", "must be a non-empty array");
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Track> ParseTrack(std::string_view json_text, const std::string& file) {
+  if (json_text.size() > kMaxTrackBytes) {
+    return InvalidArgument("{}: track file larger than {} bytes", file,
+                           kMaxTrackBytes);
   }
+  json j = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) {
+    return InvalidArgument("{}: not valid JSON", file);
+  }
+  if (!j.is_object()) return InvalidArgument("{}: must be a JSON object", file);
+  Track t;
+  t.file = file;
+  Fields f(j, "", &t.file);
+  MAI_ASSIGN_OR_RETURN(std::string schema, f.String("schema"));
+  if (schema != "mai.track/1") {
+    return f.Error("schema", fmt::format("'{}' is not mai.track/1", schema));
+  }
+  MAI_ASSIGN_OR_RETURN(t.id, f.String("id"));
+  if (t.id.empty() || t.id.size() > 64 ||
+      !std::all_of(t.id.begin(), t.id.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' ||
+               c == '_' || c == '.';
+      })) {
+    return f.Error("id", "must be 1-64 letters, digits, '-', '_' or '.'");
+  }
+  MAI_ASSIGN_OR_RETURN(t.title, f.String("title"));
+  MAI_ASSIGN_OR_RETURN(t.task, f.String("task"));
+  static const std::set<std::string> kTasks = {"super_resolution",
+                                               "video_super_resolution",
+                                               "denoising",
+                                               "isp",
+                                               "depth",
+                                               "bokeh",
+                                               "classification",
+                                               "runtime"};
+  if (kTasks.count(t.task) == 0) {
+    return f.Error("task", fmt::format("unknown task '{}'", t.task));
+  }
+  if (!f.Has("metrics") || !f.Raw("metrics").is_array()) {
+    return f.Error("metrics",
+                   "must be an array of fidelity metrics ([] for a "
+                   "runtime-only track)");
+  }
+  // `"metrics": []` makes a runtime-only track: task "runtime", any model,
+  // no validation data (docs/tracks.md).
+  const bool runtime_only = f.Raw("metrics").empty();
+  if (runtime_only && t.task != "runtime") {
+    return f.Error("task", fmt::format("is '{}', but \"metrics\": [] makes a "
+                                       "runtime-only track, whose task is "
+                                       "'runtime'",
+                                       t.task));
+  }
+  if (!runtime_only && t.task == "runtime") {
+    return f.Error("task",
+                   "'runtime' tracks have no fidelity metrics "
+                   "(\"metrics\": [])");
+  }
+  MAI_ASSIGN_OR_RETURN(t.source, f.String("source"));
+
+  if (runtime_only) {
+    if (f.Has("model")) {
+      return f.Error("model",
+                     "a runtime-only track (\"metrics\": []) takes any "
+                     "model mai runs and has no model section");
+    }
+    for (const char* section : {"data", "preprocess", "postprocess"}) {
+      if (f.Has(section)) {
+        return f.Error(section,
+                       "only tracks with fidelity metrics have one (this "
+                       "track has \"metrics\": [])");
+      }
+    }
+  } else {
+    MAI_RETURN_IF_ERROR(ParseFidelitySections(f, t));
+  }
+
   std::set<std::string> metric_names;
   for (size_t i = 0; i < f.Raw("metrics").size(); ++i) {
     MAI_ASSIGN_OR_RETURN(MetricSpec m,
@@ -435,6 +474,16 @@ Result<Track> ParseTrack(std::string_view json_text, const std::string& file) {
       t.constraints.input_shape.push_back(d.get<int64_t>());
     }
   }
+  if (runtime_only && t.constraints.int8_only) {
+    return c.Error("int8_only",
+                   "needs a mai eval report; a runtime-only track is scored "
+                   "from a mai bench report alone");
+  }
+  if (runtime_only && c.Has("input_shape")) {
+    return c.Error("input_shape",
+                   "needs a mai eval report; a runtime-only track is scored "
+                   "from a mai bench report alone");
+  }
   MAI_RETURN_IF_ERROR(c.Done());
 
   MAI_RETURN_IF_ERROR(ParseScore(f, t));
@@ -450,6 +499,8 @@ Result<Track> ReadTrackFile(const std::string& path) {
                        bytes.size()),
       path);
 }
+
+bool IsRuntimeOnly(const Track& track) { return track.metrics.empty(); }
 
 const std::vector<Track>& BuiltinTracks() {
   static const std::vector<Track> tracks = [] {

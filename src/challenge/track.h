@@ -9,6 +9,11 @@
 //
 // Every error is one line naming the file and the field, e.g.
 // "my_track.json: score.formula: column 7: unknown function 'eval'".
+//
+// A track with `"metrics": []` is runtime-only (IsRuntimeOnly): task
+// "runtime", any model mai runs, no model/data/preprocess/postprocess
+// sections, scored from a `mai bench --json` report alone (runtime_ms,
+// power_W, model_bytes), e.g. the built-in "demo-runtime".
 #ifndef MAI_CHALLENGE_TRACK_H_
 #define MAI_CHALLENGE_TRACK_H_
 
@@ -131,8 +136,10 @@ struct Track {
   std::string id;
   std::string title;
   std::string task;    // super_resolution, denoising, isp, depth, bokeh,
-                       // video_super_resolution, classification
+                       // video_super_resolution, classification; runtime
+                       // (runtime-only tracks, and only them)
   std::string source;  // the report the formula and data come from
+  // Runtime-only tracks: both empty (no shape, no dtypes: any model).
   TensorSpec input;
   TensorSpec output;
   int scale = 1;  // output size / input size
@@ -141,11 +148,16 @@ struct Track {
   TargetKind target = TargetKind::kImage;
   float depth_scale = 0.001f;  // kDepth: metres per stored unit
   Postprocess postprocess;
-  std::vector<MetricSpec> metrics;
+  std::vector<MetricSpec> metrics;  // empty: runtime-only track
   RuntimeSpec runtime;
   Constraints constraints;
   ScoreSpec score;
 };
+
+// True for a track without fidelity metrics (`"metrics": []`): it has no
+// validation data, `mai eval` refuses it, and its records come from a
+// `mai bench --json` report alone (RecordFromReports with no eval report).
+bool IsRuntimeOnly(const Track& track);
 
 // Parses and validates a track file's text. `file` names it in errors.
 Result<Track> ParseTrack(std::string_view json_text, const std::string& file);

@@ -7,7 +7,9 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "challenge/eval.h"
 #include "challenge/score.h"
@@ -44,15 +46,21 @@ std::string Range(const challenge::TensorSpec& t) {
 void PrintTrack(const Track& t) {
   fmt::print("{}: {}\n", t.id, t.title);
   fmt::print("  task       {}\n", t.task);
-  fmt::print("  input      {}\n", Range(t.input));
-  fmt::print("  output     {} (scale x{})\n", Range(t.output), t.scale);
+  const bool runtime_only = challenge::IsRuntimeOnly(t);
+  if (runtime_only) {
+    fmt::print("  model      any (runtime-only track)\n");
+  } else {
+    fmt::print("  input      {}\n", Range(t.input));
+    fmt::print("  output     {} (scale x{})\n", Range(t.output), t.scale);
+  }
   std::string metrics;
   for (const auto& m : t.metrics) {
     metrics += (metrics.empty() ? "" : ", ") + m.name + " (" + m.metric +
                (m.crop_border ? fmt::format(", crop {}", m.crop_border) : "") +
                (m.y_channel ? ", Y" : "") + ")";
   }
-  fmt::print("  metrics    {}\n", metrics);
+  fmt::print("  metrics    {}\n",
+             runtime_only ? "none (runtime-only: mai bench alone)" : metrics);
   fmt::print(
       "  runtime    {}{}\n", t.runtime.statistic,
       t.runtime.power ? fmt::format(", power at {} FPS", t.runtime.fps) : "");
@@ -76,10 +84,12 @@ void PrintTrack(const Track& t) {
   }
   fmt::print("  constraints {}\n",
              c.empty() ? "none" : c.substr(0, c.size() - 2));
-  fmt::print("  data       {} -> {}\n", t.data.input_dir,
-             t.data.layout == challenge::DataLayout::kPairs
-                 ? t.data.target_dir
-                 : t.data.labels_file);
+  if (!runtime_only) {
+    fmt::print("  data       {} -> {}\n", t.data.input_dir,
+               t.data.layout == challenge::DataLayout::kPairs
+                   ? t.data.target_dir
+                   : t.data.labels_file);
+  }
   fmt::print("  source     {}\n", t.source);
 }
 
@@ -197,8 +207,8 @@ void SetupEval(CLI::App& app, int* exit_code) {
 
 struct ScoreCliOptions {
   std::string track;
-  std::string eval_json;
-  std::string bench_json;
+  // EVAL.json BENCH.json, or BENCH.json alone for a runtime-only track.
+  std::vector<std::string> reports;
   std::vector<std::string> figures;  // NAME=VALUE
   bool json_output = false;
 };
@@ -214,12 +224,34 @@ Result<json> ReadJson(const std::string& path) {
 int RunScore(const ScoreCliOptions& opt) {
   auto track = challenge::LoadTrack(opt.track);
   if (!track.ok()) return Fail("score", track.status().message());
-  auto eval = ReadJson(opt.eval_json);
-  if (!eval.ok()) return Fail("score", eval.status().message());
-  auto bench = ReadJson(opt.bench_json);
+  const bool runtime_only = challenge::IsRuntimeOnly(*track);
+  const size_t want = runtime_only ? 1 : 2;
+  if (opt.reports.size() != want) {
+    return Fail(
+        "score",
+        runtime_only
+            ? fmt::format("track {} is runtime-only: give its mai bench --json "
+                          "report alone (mai score --track {} BENCH.json), "
+                          "not {} files",
+                          track->id, opt.track, opt.reports.size())
+            : fmt::format("track {} scores fidelity: give EVAL.json "
+                          "BENCH.json (mai eval --json, mai bench --json), "
+                          "not {} file{}",
+                          track->id, opt.reports.size(),
+                          opt.reports.size() == 1 ? "" : "s"));
+  }
+  const std::string& bench_json = opt.reports.back();
+  std::optional<json> eval;
+  if (!runtime_only) {
+    auto e = ReadJson(opt.reports[0]);
+    if (!e.ok()) return Fail("score", e.status().message());
+    eval = std::move(*e);
+  }
+  auto bench = ReadJson(bench_json);
   if (!bench.ok()) return Fail("score", bench.status().message());
-  auto record = challenge::RecordFromReports(*track, *eval, opt.eval_json,
-                                             *bench, opt.bench_json);
+  auto record = challenge::RecordFromReports(*track, eval ? &*eval : nullptr,
+                                             runtime_only ? "" : opt.reports[0],
+                                             *bench, bench_json);
   if (!record.ok()) return Fail("score", record.status().message());
   for (const std::string& f : opt.figures) {
     const size_t eq = f.find('=');
@@ -256,11 +288,14 @@ int RunScore(const ScoreCliOptions& opt) {
 void SetupScore(CLI::App& app, int* exit_code) {
   auto opt = std::make_shared<ScoreCliOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "score", "A track's score from `mai eval --json` and `mai bench --json`");
+      "score",
+      "A track's score from `mai eval --json` and `mai bench --json` "
+      "(runtime-only tracks: `mai bench --json` alone)");
   cmd->add_option("--track", opt->track, "Built-in track id or track file")
       ->required();
-  cmd->add_option("eval", opt->eval_json, "mai eval --json output")->required();
-  cmd->add_option("bench", opt->bench_json, "mai bench --json output")
+  cmd->add_option("reports", opt->reports,
+                  "EVAL.json BENCH.json (mai eval --json, mai bench --json); "
+                  "BENCH.json alone for a runtime-only track")
       ->required();
   cmd->add_option("--figure", opt->figures,
                   "NAME=VALUE: a figure measured elsewhere (e.g. power_W "

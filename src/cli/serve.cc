@@ -156,7 +156,7 @@ int RunServe(const ServeOptions& opt) {
       "  try: curl -H \"Authorization: Bearer $(cat {}/demo.token)\" "
       "-H 'Content-Type: application/octet-stream' --data-binary "
       "@model.tflite 'http://{}:{}/api/v1/submissions?track="
-      "mai2021-denoising&wait=60'\n",
+      "demo-runtime&wait=60'\n",
       dir.string(), opt.host, *port);
   std::fflush(stdout);
 

@@ -13,6 +13,7 @@
 
 #include "challenge/score.h"
 #include "challenge/track.h"
+#include "server/svg_charts.h"
 #include "server/tokens.h"
 #include "tflite/model_reader.h"
 
@@ -259,6 +260,11 @@ struct ApiHandlers {
           return SendError(res, 400, "bad_kind",
                            "kinds: runtime, fidelity, sustained");
         }
+        if (*kind == JobKind::kFidelity && challenge::IsRuntimeOnly(*track)) {
+          return SendError(res, 400, "bad_kind",
+                           "track '" + track->id +
+                               "' is runtime-only: it has no fidelity jobs");
+        }
         if (seen.insert({c, k}).second) sub.jobs.push_back({c, *kind});
       }
     }
@@ -337,17 +343,31 @@ struct ApiHandlers {
     SendJson(res, 200, body);
   }
 
-  void GetJob(const httplib::Request& req, httplib::Response& res) {
+  // The job in the path if the caller may read it (its participant or an
+  // admin), or an error response sent: another participant's job is as
+  // unknown as a missing one.
+  std::optional<Job> OwnJob(const httplib::Request& req,
+                            httplib::Response& res) {
     auto cred = Authenticate(req, res, TokenKind::kParticipant);
-    if (!cred) return;
+    if (!cred) return std::nullopt;
     auto id = ParseId(req.matches[1]);
     auto job = id ? s.store_->GetJob(*id) : Result<Job>(NotFound("bad id"));
-    if (!job.ok()) return SendError(res, 404, "not_found", "no such job");
-    auto sub = s.store_->GetSubmission(job->submission_id);
-    if (!sub.ok() || (sub->participant_id != cred->participant.id &&
-                      cred->participant.role != Role::kAdmin)) {
-      return SendError(res, 404, "not_found", "no such job");
+    std::optional<Submission> sub;
+    if (job.ok()) {
+      auto found = s.store_->GetSubmission(job->submission_id);
+      if (found.ok()) sub = *found;
     }
+    if (!sub || (sub->participant_id != cred->participant.id &&
+                 cred->participant.role != Role::kAdmin)) {
+      SendError(res, 404, "not_found", "no such job");
+      return std::nullopt;
+    }
+    return *job;
+  }
+
+  void GetJob(const httplib::Request& req, httplib::Response& res) {
+    auto job = OwnJob(req, res);
+    if (!job) return;
     // The agent's report is spliced in as stored (it was serialized from
     // parsed JSON when posted), not parsed and serialized again: status
     // polls of finished jobs are the server's hottest path.
@@ -365,6 +385,80 @@ struct ApiHandlers {
     }
     res.status = 200;
     res.set_content(std::move(text), "application/json");
+  }
+
+  // The latest result of a succeeded job, parsed; nullopt (404 sent) when
+  // there is none.
+  std::optional<json> ResultOf(const Job& job, httplib::Response& res) {
+    if (job.state == JobState::kSucceeded) {
+      auto results = s.store_->ResultsOfJob(job.id);
+      if (results.ok() && !results->empty()) {
+        json r = json::parse(results->back().result_json, nullptr, false);
+        if (r.is_object()) return r;
+      }
+    }
+    SendError(res, 404, "no_result",
+              "job is " + std::string(JobStateName(job.state)) +
+                  ": no result to chart yet");
+    return std::nullopt;
+  }
+
+  static void SendSvg(httplib::Response& res, std::string svg) {
+    res.status = 200;
+    // Shown in <img>; refused as a document that could run anything.
+    res.set_header("Content-Security-Policy",
+                   "default-src 'none'; style-src 'unsafe-inline'");
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_header("Cache-Control", "private, max-age=3600");
+    res.set_content(std::move(svg), "image/svg+xml");
+  }
+
+  // Server-side charts of a runtime job's `mai bench` report
+  // (server/svg_charts.h): the latency histogram of the timed runs...
+  void LatencyChart(const httplib::Request& req, httplib::Response& res) {
+    auto job = OwnJob(req, res);
+    if (!job) return;
+    auto result = ResultOf(*job, res);
+    if (!result) return;
+    std::vector<double> samples;
+    const json runs = result->value("runs", json::object());
+    if (runs.is_object() && runs.contains("samples_ms") &&
+        runs["samples_ms"].is_array()) {
+      for (const json& v : runs["samples_ms"]) {
+        if (v.is_number()) samples.push_back(v.get<double>());
+      }
+    }
+    SendSvg(res, LatencyHistogramSvg(samples));
+  }
+
+  // ...and the time per op type of its op profile, longest first.
+  void OpChart(const httplib::Request& req, httplib::Response& res) {
+    auto job = OwnJob(req, res);
+    if (!job) return;
+    auto result = ResultOf(*job, res);
+    if (!result) return;
+    std::vector<OpTime> ops;
+    const json profile = result->value("op_profile", json::object());
+    if (profile.is_object() && profile.contains("by_type") &&
+        profile["by_type"].is_array()) {
+      for (const json& t : profile["by_type"]) {
+        if (!t.is_object()) continue;
+        OpTime op;
+        if (t.contains("op") && t["op"].is_string()) op.op = t["op"];
+        if (t.contains("avg_us") && t["avg_us"].is_number()) {
+          op.avg_us = t["avg_us"].get<double>();
+        }
+        if (t.contains("percent") && t["percent"].is_number()) {
+          op.percent = t["percent"].get<double>();
+        }
+        ops.push_back(std::move(op));
+      }
+    }
+    std::stable_sort(ops.begin(), ops.end(),
+                     [](const OpTime& a, const OpTime& b) {
+                       return a.avg_us > b.avg_us;
+                     });
+    SendSvg(res, OpTimeChartSvg(ops));
   }
 
   void Tracks(const httplib::Request&, httplib::Response& res) {
@@ -415,13 +509,15 @@ struct ApiHandlers {
         auto p = s.store_->GetParticipant(sub.participant_id);
         names[sub.participant_id] = p.ok() ? p->name : "?";
       }
-      if (!eval || !bench) {
-        pending.emplace_back(
-            sub.id, !eval ? "no fidelity result yet" : "no runtime result yet");
+      const bool runtime_only = challenge::IsRuntimeOnly(*track);
+      if ((!runtime_only && !eval) || !bench) {
+        pending.emplace_back(sub.id, !bench ? "no runtime result yet"
+                                            : "no fidelity result yet");
         continue;
       }
-      auto record = challenge::RecordFromReports(*track, *eval, "fidelity",
-                                                 *bench, "runtime");
+      auto record = challenge::RecordFromReports(
+          *track, runtime_only ? nullptr : &*eval, "fidelity", *bench,
+          "runtime");
       if (!record.ok()) {
         pending.emplace_back(sub.id, record.status().message());
         continue;
@@ -700,7 +796,8 @@ struct ApiHandlers {
     auto t = s.store_->AddToken(p->id, HashToken(token),
                                 TokenKind::kParticipant, Now());
     if (!t.ok()) return SendStatus(res, t.status());
-    SendJson(res, 201, {{"participant", p->id}, {"token", token}});
+    SendJson(res, 201,
+             {{"participant", p->id}, {"token_id", t->id}, {"token", token}});
   }
 
   void CreateAgentToken(const httplib::Request& req, httplib::Response& res) {
@@ -710,7 +807,69 @@ struct ApiHandlers {
     auto t = s.store_->AddToken(cred->participant.id, HashToken(token),
                                 TokenKind::kAgent, Now());
     if (!t.ok()) return SendStatus(res, t.status());
-    SendJson(res, 201, {{"token", token}});
+    SendJson(res, 201, {{"token_id", t->id}, {"token", token}});
+  }
+
+  // Participants with their tokens (never the secrets: only ids, kinds and
+  // dates; a token is shown once, when it is created).
+  void ListParticipants(const httplib::Request& req, httplib::Response& res) {
+    auto cred = Authenticate(req, res, TokenKind::kParticipant, /*admin=*/true);
+    if (!cred) return;
+    auto all = s.store_->ListParticipants();
+    if (!all.ok()) return SendStatus(res, all.status());
+    json list = json::array();
+    for (const Participant& p : *all) {
+      json tokens = json::array();
+      auto owned = s.store_->TokensOfParticipant(p.id);
+      if (owned.ok()) {
+        for (const Token& t : *owned) {
+          tokens.push_back(
+              {{"id", t.id},
+               {"kind", TokenKindName(t.kind)},
+               {"created_at", t.created_at},
+               {"revoked_at", t.revoked_at ? json(*t.revoked_at) : json()}});
+        }
+      }
+      list.push_back({{"id", p.id},
+                      {"name", p.name},
+                      {"role", RoleName(p.role)},
+                      {"created_at", p.created_at},
+                      {"tokens", tokens}});
+    }
+    SendJson(res, 200, {{"participants", list}});
+  }
+
+  // A new participant token for an existing participant (one who lost
+  // theirs; revoke the old one).
+  void CreateParticipantToken(const httplib::Request& req,
+                              httplib::Response& res) {
+    auto cred = Authenticate(req, res, TokenKind::kParticipant, /*admin=*/true);
+    if (!cred) return;
+    auto id = ParseId(req.matches[1]);
+    auto p = id ? s.store_->GetParticipant(*id)
+                : Result<Participant>(NotFound("bad id"));
+    if (!p.ok()) return SendError(res, 404, "not_found", "no such participant");
+    const std::string token = NewToken(kParticipantTokenPrefix);
+    auto t = s.store_->AddToken(p->id, HashToken(token),
+                                TokenKind::kParticipant, Now());
+    if (!t.ok()) return SendStatus(res, t.status());
+    SendJson(res, 201,
+             {{"participant", p->id}, {"token_id", t->id}, {"token", token}});
+  }
+
+  void RevokeToken(const httplib::Request& req, httplib::Response& res) {
+    auto cred = Authenticate(req, res, TokenKind::kParticipant, /*admin=*/true);
+    if (!cred) return;
+    auto id = ParseId(req.matches[1]);
+    if (id && *id == cred->token.id) {
+      return SendError(res, 409, "conflict",
+                       "a token cannot revoke itself (use another admin "
+                       "token)");
+    }
+    Status done = id ? s.store_->RevokeToken(*id, Now())
+                     : Status(NotFound("bad id"));
+    if (!done.ok()) return SendStatus(res, done);
+    SendJson(res, 200, {{"revoked", *id}});
   }
 
   void Metrics(const httplib::Request&, httplib::Response& res) {
@@ -851,6 +1010,10 @@ void ApiServer::Routes() {
   get(v1 + R"(/submissions/(\d+))", "/submissions/{id}",
       &ApiHandlers::GetSubmission);
   get(v1 + R"(/jobs/(\d+))", "/jobs/{id}", &ApiHandlers::GetJob);
+  get(v1 + R"(/jobs/(\d+)/charts/latency\.svg)",
+      "/jobs/{id}/charts/latency.svg", &ApiHandlers::LatencyChart);
+  get(v1 + R"(/jobs/(\d+)/charts/ops\.svg)", "/jobs/{id}/charts/ops.svg",
+      &ApiHandlers::OpChart);
   get(v1 + "/tracks", "/tracks", &ApiHandlers::Tracks);
   get(v1 + "/devices", "/devices", &ApiHandlers::Devices);
   get(v1 + R"(/tracks/([A-Za-z0-9_.-]+)/leaderboard)",
@@ -870,6 +1033,12 @@ void ApiServer::Routes() {
        &ApiHandlers::CreateParticipant);
   post(v1 + "/admin/agent_tokens", "/admin/agent_tokens",
        &ApiHandlers::CreateAgentToken);
+  get(v1 + "/admin/participants", "/admin/participants",
+      &ApiHandlers::ListParticipants);
+  post(v1 + R"(/admin/participants/(\d+)/tokens)",
+       "/admin/participants/{id}/tokens", &ApiHandlers::CreateParticipantToken);
+  post(v1 + R"(/admin/tokens/(\d+)/revoke)", "/admin/tokens/{id}/revoke",
+       &ApiHandlers::RevokeToken);
 }
 
 Result<int> ApiServer::Bind(const std::string& host, int port) {

@@ -529,6 +529,7 @@ class PostgresStore final : public Store {
                                         int64_t now) override;
   Result<Participant> GetParticipant(int64_t id) override;
   Result<Participant> GetParticipantByName(const std::string& name) override;
+  Result<std::vector<Participant>> ListParticipants() override;
   Result<Token> AddToken(int64_t participant_id, const std::string& token_hash,
                          TokenKind kind, int64_t now) override;
   Status RevokeToken(int64_t token_id, int64_t now) override;
@@ -820,6 +821,19 @@ Result<Participant> PostgresStore::GetParticipantByName(
         name);
     if (r.empty()) return NotFound("participant '{}' not found", name);
     return ParticipantRow(r[0]);
+  });
+}
+
+Result<std::vector<Participant>> PostgresStore::ListParticipants() {
+  return Read([&](Tx& tx) -> Result<std::vector<Participant>> {
+    pqxx::result r = tx.Exec(
+        "SELECT id, name, role, created_at FROM participants ORDER BY id");
+    std::vector<Participant> out;
+    for (const pqxx::row& row : r) {
+      MAI_ASSIGN_OR_RETURN(Participant p, ParticipantRow(row));
+      out.push_back(std::move(p));
+    }
+    return out;
   });
 }
 

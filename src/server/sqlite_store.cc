@@ -257,6 +257,7 @@ class SqliteStore final : public Store {
                                         int64_t now) override;
   Result<Participant> GetParticipant(int64_t id) override;
   Result<Participant> GetParticipantByName(const std::string& name) override;
+  Result<std::vector<Participant>> ListParticipants() override;
   Result<Token> AddToken(int64_t participant_id, const std::string& token_hash,
                          TokenKind kind, int64_t now) override;
   Status RevokeToken(int64_t token_id, int64_t now) override;
@@ -660,6 +661,23 @@ Result<Participant> SqliteStore::GetParticipantByName(const std::string& name) {
     MAI_ASSIGN_OR_RETURN(bool row, stmt.BindText(name).Step());
     if (!row) return NotFound("participant '{}' not found", name);
     return ParticipantRow(stmt);
+  });
+}
+
+Result<std::vector<Participant>> SqliteStore::ListParticipants() {
+  return Read([&]() -> Result<std::vector<Participant>> {
+    MAI_ASSIGN_OR_RETURN(
+        Stmt stmt,
+        Prepare("SELECT id, name, role, created_at FROM participants "
+                "ORDER BY id"));
+    std::vector<Participant> out;
+    for (;;) {
+      MAI_ASSIGN_OR_RETURN(bool row, stmt.Step());
+      if (!row) break;
+      MAI_ASSIGN_OR_RETURN(Participant p, ParticipantRow(stmt));
+      out.push_back(std::move(p));
+    }
+    return out;
   });
 }
 

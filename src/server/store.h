@@ -212,6 +212,8 @@ class Store {
                                                 Role role, int64_t now) = 0;
   virtual Result<Participant> GetParticipant(int64_t id) = 0;
   virtual Result<Participant> GetParticipantByName(const std::string& name) = 0;
+  // Every participant, by id.
+  virtual Result<std::vector<Participant>> ListParticipants() = 0;
 
   // Errors: unknown participant; empty hash; hash already present.
   virtual Result<Token> AddToken(int64_t participant_id,

@@ -7,7 +7,8 @@
 //    figures for np.repeat upscaling with the track's border crop;
 //  - a constant-depth model gives the si-RMSE of the ground truth computed
 //    with NumPy;
-//  - every built-in track runs with its matching zoo model and scores;
+//  - every built-in track runs with its matching zoo model and scores (the
+//    runtime-only demo track is refused: it has nothing to evaluate);
 //  - misfit models and broken data sets fail with the file and field named.
 #include "challenge/eval.h"
 
@@ -330,7 +331,9 @@ TEST_F(EvalTest, EveryBuiltinTrackRunsWithItsZooModelAndScores) {
       {"mai2022-bokeh", "bokeh_unet", 64, 96},
       {"mai2022-depth", "fastdepth", 64, 96},
       {"mai2022-video-sr-x4-power", "video_sr_x4", 24, 40}};
-  ASSERT_EQ(matches.size(), BuiltinTracks().size());
+  size_t fidelity_tracks = 0;  // runtime-only tracks have nothing to eval
+  for (const Track& t : BuiltinTracks()) fidelity_tracks += !IsRuntimeOnly(t);
+  ASSERT_EQ(matches.size(), fidelity_tracks);
   for (const ZooMatch& m : matches) {
     SCOPED_TRACE(m.track);
     auto track = LoadTrack(m.track);
@@ -366,6 +369,20 @@ TEST_F(EvalTest, EveryBuiltinTrackRunsWithItsZooModelAndScores) {
         std::string::npos)
         << scored->disqualified;
   }
+}
+
+// A runtime-only track has no validation data: refused before the model or
+// the data folder is read.
+TEST(EvalRuntimeOnlyTest, RuntimeOnlyTrackIsRefused) {
+  auto demo = LoadTrack("demo-runtime");
+  ASSERT_TRUE(demo.ok()) << demo.status().message();
+  auto r = EvaluateModel(*demo, "/nonexistent/model.tflite", "/nonexistent");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().message(),
+            "track demo-runtime is runtime-only (no fidelity metrics): there "
+            "is nothing to evaluate; score it with `mai score --track "
+            "demo-runtime BENCH.json`");
 }
 
 TEST_F(EvalTest, MisfitModelsAndBrokenDataNameFileAndField) {

@@ -693,5 +693,218 @@ TEST(RecordFromReportsTest, FieldsOfTheWrongTypeAreErrors) {
   }
 }
 
+// --- Runtime-only tracks (RecordFromReports with no eval report)
+// ------------------------------------------------
+
+// The fields RecordFromReports reads, as `mai bench
+// face_detection_short_range.tflite --json` wrote them on a 2-core Xeon
+// (the rest of the report left out; tests/cli/challenge_cli_test.cc runs
+// the real thing).
+json FaceDetectionBench() {
+  return json::parse(R"({
+    "schema": "mai.bench.report/1",
+    "tool": {"name": "mai", "version": "0.1.0"},
+    "model": {"bytes": 229032, "file": "face_detection_short_range.tflite",
+              "path": "/root/.cache/mai/models/face_detection_short_range.tflite",
+              "sha256": "3bc182eb9f33925d9e58b5c8d59308a760f4adea8f282370e428c51212c26633"},
+    "backend": "auto", "num_threads": 1,
+    "runs": {"count": 637, "cv": 0.13799691552742566,
+             "max_ms": 5.517752999367076, "mean_ms": 1.570630043967226,
+             "median_ms": 1.5514740007347427, "min_ms": 1.3297819987201365,
+             "p90_ms": 1.6510171997651923, "p99_ms": 1.8237588003103145,
+             "std_ms": 0.21674210150218215},
+    "power": {"available": false, "reason": "power: unavailable"},
+    "fallbacks": [], "warnings": []
+  })");
+}
+
+Track DemoTrack() {
+  auto t = LoadTrack("demo-runtime");
+  EXPECT_TRUE(t.ok()) << t.status().message();
+  return t.ok() ? *t : Track();
+}
+
+TEST(RecordFromReportsTest, RuntimeOnlyTrackTakesTheBenchReportAlone) {
+  const Track t = DemoTrack();
+  ASSERT_TRUE(IsRuntimeOnly(t));
+  auto r =
+      RecordFromReports(t, nullptr, "", FaceDetectionBench(), "bench.json");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->model_sha256,
+            "3bc182eb9f33925d9e58b5c8d59308a760f4adea8f282370e428c51212c26633");
+  EXPECT_FALSE(r->int8_only);
+  EXPECT_TRUE(r->input_shape.empty());
+  EXPECT_EQ(r->figures,
+            (std::map<std::string, double>{{"runtime_ms", 1.5514740007347427},
+                                           {"model_bytes", 229032}}));
+  // The demo track's score is the median itself.
+  auto s = ScoreRecord(t, *r);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->score, 1.5514740007347427);
+  EXPECT_EQ(s->disqualified, "");
+  const json j = ScoredJson(t, *s);
+  EXPECT_EQ(j["track"], "demo-runtime");
+  EXPECT_EQ(j["score"], 1.5514740007347427);
+}
+
+TEST(RecordFromReportsTest, RuntimeOnlyTrackStatisticAndPower) {
+  json j = json::parse(R"({
+    "schema": "mai.track/1", "id": "r", "title": "R", "task": "runtime",
+    "source": "test", "metrics": [],
+    "runtime": {"statistic": "p90", "power": true, "fps": 30},
+    "score": {"formula": "power_W * runtime_ms", "direction": "lower"}
+  })");
+  const Track t = Parse(j);
+  json bench = FaceDetectionBench();
+  bench["power"] = {{"available", true}, {"watts", 2.0}};
+  bench["sustained"] = {{"target_fps", 30}};
+  auto r = RecordFromReports(t, nullptr, "", bench, "bench.json");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->figures.at("runtime_ms"), 1.6510171997651923);
+  EXPECT_EQ(r->figures.at("power_W"), 2.0);
+  auto s = ScoreRecord(t, *r);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->score, 2.0 * 1.6510171997651923);
+}
+
+TEST(RecordFromReportsTest, NoEvalReportForAFidelityTrackIsAnError) {
+  json j = MinimalTrack();
+  j["metrics"].push_back({{"name", "SSIM"}, {"metric", "ssim"}});
+  auto r = RecordFromReports(Parse(j), nullptr, "", Bench(), "bench.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().message(),
+            "track t scores fidelity metrics (PSNR, SSIM): it needs a mai "
+            "eval --json report as well as bench.json");
+}
+
+TEST(RecordFromReportsTest, EvalReportForARuntimeOnlyTrackIsAnError) {
+  json eval = Eval();
+  eval["track"] = "demo-runtime";
+  auto r = RecordFromReports(DemoTrack(), &eval, "eval.json",
+                             FaceDetectionBench(), "bench.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  const std::string m = r.status().message();
+  EXPECT_EQ(m.rfind("eval.json: track demo-runtime is runtime-only", 0), 0u)
+      << m;
+  EXPECT_TRUE(Contains(m, "bench.json")) << m;
+}
+
+// The pointer form with an eval report is the reference form.
+TEST(RecordFromReportsTest, PointerAndReferenceFormsAgree) {
+  const Track t = Parse(MinimalTrack());
+  const json eval = Eval();
+  auto a = RecordFromReports(t, &eval, "eval.json", Bench(), "bench.json");
+  auto b = RecordFromReports(t, eval, "eval.json", Bench(), "bench.json");
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  ASSERT_TRUE(b.ok()) << b.status().message();
+  EXPECT_EQ(a->figures, b->figures);
+  EXPECT_EQ(a->model_sha256, b->model_sha256);
+  EXPECT_EQ(a->int8_only, b->int8_only);
+  EXPECT_EQ(a->input_shape, b->input_shape);
+}
+
+// An untrusted bench report without the model facts, or with fields of the
+// wrong type: an error naming the file and field, never an exception.
+TEST(RecordFromReportsTest, RuntimeOnlyBenchReportErrorsNameTheField) {
+  const Track t = DemoTrack();
+  struct Case {
+    const char* what;
+    json bench;
+    const char* needle;
+  };
+  std::vector<Case> cases;
+  auto without = [](const json::json_pointer& at) {
+    json b = FaceDetectionBench();
+    b[at.parent_pointer()].erase(at.back());
+    return b;
+  };
+  auto with = [](const json::json_pointer& at, const json& v) {
+    json b = FaceDetectionBench();
+    b[at] = v;
+    return b;
+  };
+  cases.push_back({"no sha256", without(json::json_pointer("/model/sha256")),
+                   "bench.json: missing field model.sha256"});
+  cases.push_back({"empty sha256",
+                   with(json::json_pointer("/model/sha256"), ""),
+                   "bench.json: missing field model.sha256"});
+  cases.push_back({"no bytes", without(json::json_pointer("/model/bytes")),
+                   "bench.json: missing field model.bytes"});
+  cases.push_back({"no median", without(json::json_pointer("/runs/median_ms")),
+                   "bench.json: missing field runs.median_ms"});
+  cases.push_back({"sha256 a number",
+                   with(json::json_pointer("/model/sha256"), 12),
+                   "bench.json: field model.sha256 is not a string"});
+  cases.push_back({"bytes a string",
+                   with(json::json_pointer("/model/bytes"), "229032"),
+                   "bench.json: field model.bytes is not a number"});
+  cases.push_back({"model an array",
+                   with(json::json_pointer("/model"), json::array({1})),
+                   "bench.json: field model is not an object"});
+  cases.push_back({"no schema", without(json::json_pointer("/schema")),
+                   "bench.json: not a mai bench --json report"});
+  cases.push_back(
+      {"an eval report", Eval(), "bench.json: not a mai bench --json report"});
+  cases.push_back(
+      {"an array", json::array(), "bench.json: not a mai bench --json report"});
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    Result<ResultRecord> r = InvalidArgument("not run");
+    try {
+      r = RecordFromReports(t, nullptr, "", c.bench, "bench.json");
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "threw: " << e.what();
+      continue;
+    }
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_TRUE(Contains(r.status().message(), c.needle))
+        << r.status().message();
+  }
+}
+
+// Two newcomers on the demo track: the lower median wins; equal medians
+// go to the smaller model, then the earlier submission.
+TEST(RankSubmissionsTest, DemoTrackRanksByLowerRuntime) {
+  const Track t = DemoTrack();
+  Leaderboard b = RankSubmissions(
+      t,
+      {Record("slow", "s1", 10, {{"runtime_ms", 3.0}, {"model_bytes", 10}}),
+       Record("fast", "f1", 20, {{"runtime_ms", 1.5}, {"model_bytes", 5000}})});
+  ASSERT_EQ(b.entries.size(), 2u);
+  EXPECT_EQ(b.entries[0].best.record.participant, "fast");
+  EXPECT_EQ(b.entries[0].rank, 1);
+  EXPECT_EQ(b.entries[0].best.score, 1.5);
+  EXPECT_EQ(b.entries[1].best.record.participant, "slow");
+  EXPECT_EQ(b.entries[1].rank, 2);
+  EXPECT_EQ(b.entries[1].best.score, 3.0);
+  EXPECT_TRUE(b.disqualified.empty());
+  EXPECT_TRUE(b.unscored.empty());
+
+  // Same median: the smaller model first, its own rank; same size too: a
+  // shared rank, the earlier submission listed first.
+  b = RankSubmissions(
+      t,
+      {Record("big", "b1", 10, {{"runtime_ms", 2.0}, {"model_bytes", 900}}),
+       Record("small", "m1", 20, {{"runtime_ms", 2.0}, {"model_bytes", 100}}),
+       Record("twin", "t1", 5, {{"runtime_ms", 2.0}, {"model_bytes", 900}})});
+  ASSERT_EQ(b.entries.size(), 3u);
+  EXPECT_EQ(b.entries[0].best.record.participant, "small");
+  EXPECT_EQ(b.entries[0].rank, 1);
+  EXPECT_EQ(b.entries[1].best.record.participant, "twin");
+  EXPECT_EQ(b.entries[1].rank, 2);
+  EXPECT_EQ(b.entries[2].best.record.participant, "big");
+  EXPECT_EQ(b.entries[2].rank, 2);
+
+  // A record without a runtime cannot be scored.
+  b = RankSubmissions(t, {Record("x", "x1", 0, {{"model_bytes", 1}})});
+  EXPECT_TRUE(b.entries.empty());
+  ASSERT_EQ(b.unscored.size(), 1u);
+  EXPECT_TRUE(Contains(b.unscored[0].second, "runtime_ms"))
+      << b.unscored[0].second;
+}
+
 }  // namespace
 }  // namespace mai::challenge

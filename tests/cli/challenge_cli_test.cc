@@ -1,5 +1,6 @@
 // The challenge commands end to end: `mai tracks`, `mai eval`, `mai bench`
-// + `mai score`, `mai metrics` (against scikit-image), and their one-line
+// + `mai score` (and `mai score` on the runtime-only demo track with a real
+// bench report), `mai metrics` (against scikit-image), and their one-line
 // errors.
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -12,9 +13,13 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "challenge/score.h"
+#include "challenge/track.h"
 #include "core/npy.h"
+#include "oracle/tflite_oracle.h"
 #include "testing/cli_runner.h"
 #include "testing/json_schema.h"
+#include "testing/temp_dir.h"
 #include "zoo/zoo.h"
 
 namespace mai {
@@ -201,6 +206,92 @@ TEST_F(ChallengeCliTest, PowerTrackNeedsPowerAndTakesAFigure) {
                       eval.string() + " " + bench.string() +
                       " --figure power_W"),
       "NAME=VALUE");
+}
+
+// The newcomer's flow on the runtime-only demo track with a real model (a
+// face detector no fidelity track could take): `mai bench --json`, then
+// `mai score --track demo-runtime BENCH.json`; the score is the report's
+// median. Needs no validation data, so not the fixture.
+TEST(ChallengeCliRuntimeOnlyTest, DemoTrackScoresARealBenchReport) {
+  const std::string model =
+      testing::OracleModelsDir() + "/face_detection_short_range.tflite";
+  if (!fs::exists(model)) {
+    GTEST_SKIP() << model << " missing (scripts/test.sh fetches it)";
+  }
+  testing::TempDir dir("mai_demo_track");
+  ASSERT_FALSE(dir.path().empty());
+
+  auto r = testing::RunMai("tracks list");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("demo-runtime ", 0), 0u) << r.out;  // listed first
+  r = testing::RunMai("tracks show demo-runtime");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("model      any (runtime-only track)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("runtime_ms (lower is better)"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("not a Mobile AI challenge"), std::string::npos)
+      << r.out;
+
+  r = testing::RunMai("bench " + model +
+                      " --num_runs 5 --min_secs 0 --warmup_runs 1"
+                      " --warmup_min_secs 0 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const fs::path bench_path = dir.path() / "bench.json";
+  std::ofstream(bench_path) << r.out;
+  const json bench = json::parse(r.out, nullptr, false);
+  ASSERT_TRUE(bench.is_object()) << r.out;
+  const double median = bench["runs"]["median_ms"].get<double>();
+  EXPECT_GT(median, 0.0);
+
+  // The library, on the report as written.
+  auto demo = challenge::LoadTrack("demo-runtime");
+  ASSERT_TRUE(demo.ok()) << demo.status().message();
+  auto record = challenge::RecordFromReports(*demo, nullptr, "", bench,
+                                             bench_path.string());
+  ASSERT_TRUE(record.ok()) << record.status().message();
+  EXPECT_EQ(record->figures.at("runtime_ms"), median);
+  EXPECT_EQ(record->figures.at("model_bytes"),
+            static_cast<double>(fs::file_size(model)));
+  EXPECT_EQ(record->model_sha256, bench["model"]["sha256"]);
+  EXPECT_EQ(record->model_sha256.size(), 64u);
+  auto scored = challenge::ScoreRecord(*demo, *record);
+  ASSERT_TRUE(scored.ok()) << scored.status().message();
+  EXPECT_EQ(scored->score, median);
+  EXPECT_EQ(scored->disqualified, "");
+
+  // The command.
+  r = testing::RunMai("score --track demo-runtime " + bench_path.string() +
+                      " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json s = json::parse(r.out, nullptr, false);
+  ASSERT_TRUE(s.is_object()) << r.out;
+  EXPECT_EQ(s["schema"], "mai.score/1");
+  EXPECT_EQ(s["track"], "demo-runtime");
+  EXPECT_EQ(s["score"].get<double>(), median);
+  EXPECT_EQ(s["figures"]["runtime_ms"].get<double>(), median);
+  EXPECT_EQ(s["model_sha256"], bench["model"]["sha256"]);
+  EXPECT_TRUE(s["disqualified"].is_null());
+  r = testing::RunMai("score --track demo-runtime " + bench_path.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("track demo-runtime: runtime_ms"), std::string::npos)
+      << r.out;
+
+  // One-line errors: two reports for a runtime-only track, one for a
+  // fidelity track, and `mai eval` on a runtime-only track.
+  testing::ExpectOneLineError(
+      testing::RunMai("score --track demo-runtime " + bench_path.string() +
+                      " " + bench_path.string()),
+      "track demo-runtime is runtime-only: give its mai bench --json report "
+      "alone");
+  testing::ExpectOneLineError(
+      testing::RunMai("score --track mai2021-denoising " + bench_path.string()),
+      "track mai2021-denoising scores fidelity: give EVAL.json BENCH.json");
+  testing::ExpectOneLineError(
+      testing::RunMai("eval --track demo-runtime " + model + " --data " +
+                      dir.path().string()),
+      "track demo-runtime is runtime-only");
 }
 
 TEST_F(ChallengeCliTest, MetricsMatchScikitImage) {

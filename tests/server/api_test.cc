@@ -67,12 +67,24 @@ class ApiTest : public ::testing::TestWithParam<std::string> {
     bob_ = Token("bob", Role::kParticipant, TokenKind::kParticipant);
     agent_token_ = Token("admin", Role::kAdmin, TokenKind::kAgent);
 
+    Start(Options());
+  }
+  void TearDown() override {
+    StopServer();
+    store_.reset();
+    if (GetParam() == "postgres") testing::DropPostgresIn(dir_.path());
+  }
+
+  static ApiOptions Options() {
     ApiOptions o;
     o.max_model_bytes = 4 << 20;
     o.lease_secs = 2;
     o.read_timeout_secs = 2;
     o.rate_per_sec = 1000;
     o.rate_burst = 1000;
+    return o;
+  }
+  void Start(const ApiOptions& o) {
     server_ = std::make_unique<ApiServer>(o, store_.get(), blobs_.get());
     auto port = server_->Bind("127.0.0.1", 0);
     ASSERT_TRUE(port.ok()) << port.status().message();
@@ -84,12 +96,15 @@ class ApiTest : public ::testing::TestWithParam<std::string> {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   }
-  void TearDown() override {
+  void StopServer() {
     if (server_) server_->Stop();
     if (thread_.joinable()) thread_.join();
     server_.reset();
-    store_.reset();
-    if (GetParam() == "postgres") testing::DropPostgresIn(dir_.path());
+  }
+  // The server again with other options, on the same store.
+  void Restart(const ApiOptions& o) {
+    StopServer();
+    Start(o);
   }
 
   std::string Token(const std::string& name, Role role, TokenKind kind) {
@@ -171,8 +186,7 @@ TEST_P(ApiTest, UploadRunsOnAnAgentAndTheRuntimeComesBack) {
   AgentOptions ao = AgentFor(MAI_BINARY);
   ao.max_jobs = 1;
   std::thread agent([&] { EXPECT_TRUE(RunAgent(ao, stop).ok()); });
-  auto r =
-      Upload(alice_, model, "track=mai2021-denoising&name=face.tflite&wait=60");
+  auto r = Upload(alice_, model, "track=demo-runtime&name=face.tflite&wait=60");
   stop = true;
   agent.join();
   ASSERT_TRUE(r);
@@ -188,6 +202,16 @@ TEST_P(ApiTest, UploadRunsOnAnAgentAndTheRuntimeComesBack) {
   EXPECT_EQ(job["result"]["schema"], "mai.bench.report/1");
   EXPECT_GT(job["result"]["runs"]["median_ms"].get<double>(), 0.0);
   EXPECT_EQ(job["result"]["model"]["sha256"], sub["model_sha256"]);
+
+  // The runtime-only demo track ranks it by its median at once.
+  auto board = Client("").Get("/api/v1/tracks/demo-runtime/leaderboard");
+  ASSERT_TRUE(board && board->status == 200);
+  const json entries = json::parse(board->body)["entries"];
+  ASSERT_EQ(entries.size(), 1u) << board->body;
+  EXPECT_EQ(entries[0]["participant"], "alice");
+  EXPECT_EQ(entries[0]["rank"], 1);
+  EXPECT_DOUBLE_EQ(entries[0]["score"].get<double>(),
+                   job["result"]["runs"]["median_ms"].get<double>());
 
   // The owner reads it; another participant cannot; the devices page
   // shows the agent.
@@ -209,6 +233,127 @@ TEST_P(ApiTest, UploadRunsOnAnAgentAndTheRuntimeComesBack) {
   auto spec = Client("").Get("/api/openapi.yaml");
   ASSERT_TRUE(spec);
   EXPECT_NE(spec->body.find("openapi: 3.0.3"), std::string::npos);
+
+  // The job page's charts, drawn by the server from the agent's report:
+  // the histogram's bars count every timed run, the op chart has a bar per
+  // op type of the profile; private like the job.
+  auto latency = Client(alice_).Get((job_path + "/charts/latency.svg").c_str());
+  ASSERT_TRUE(latency);
+  ASSERT_EQ(latency->status, 200) << latency->body;
+  EXPECT_EQ(latency->get_header_value("Content-Type"), "image/svg+xml");
+  EXPECT_NE(latency->get_header_value("Content-Security-Policy").find(
+                "default-src 'none'"),
+            std::string::npos);
+  int64_t counted = 0;
+  const std::string needle = "class=\"bar\" data-count=\"";
+  for (size_t at = latency->body.find(needle); at != std::string::npos;
+       at = latency->body.find(needle, at + 1)) {
+    counted += std::stoll(latency->body.substr(at + needle.size()));
+  }
+  EXPECT_EQ(counted, job["result"]["runs"]["count"].get<int64_t>());
+  auto ops = Client(alice_).Get((job_path + "/charts/ops.svg").c_str());
+  ASSERT_TRUE(ops);
+  ASSERT_EQ(ops->status, 200) << ops->body;
+  size_t bars = 0;
+  for (size_t at = ops->body.find("class=\"bar\""); at != std::string::npos;
+       at = ops->body.find("class=\"bar\"", at + 1)) {
+    ++bars;
+  }
+  EXPECT_EQ(bars, job["result"]["op_profile"]["by_type"].size());
+  EXPECT_NE(ops->body.find("data-op=\"CONV_2D\""), std::string::npos);
+  ExpectError(Client(bob_).Get((job_path + "/charts/latency.svg").c_str()),
+              404, "not_found");
+}
+
+TEST_P(ApiTest, ChartsOfAJobWithoutAResultAreNotFound) {
+  auto r = Upload(alice_, Model("face_detection_short_range.tflite"),
+                  "track=mai2021-denoising");
+  ASSERT_TRUE(r && r->status == 201) << (r ? r->body : "no answer");
+  const std::string path =
+      "/api/v1/jobs/" + json::parse(r->body)["jobs"][0]["id"].dump();
+  ExpectError(Client(alice_).Get((path + "/charts/latency.svg").c_str()), 404,
+              "no_result");
+  ExpectError(Client(alice_).Get((path + "/charts/ops.svg").c_str()), 404,
+              "no_result");
+}
+
+TEST_P(ApiTest, DailyQuotaRefusesUploadsOverItAndStoresNothing) {
+  ApiOptions o = Options();
+  o.daily_quota = 2;
+  Restart(o);
+  const std::string model = Model("face_detection_short_range.tflite");
+  for (int i = 0; i < 2; ++i) {
+    auto r = Upload(alice_, model, "track=mai2021-denoising");
+    ASSERT_TRUE(r && r->status == 201) << (r ? r->body : "no answer");
+  }
+  const int64_t before = SubmissionCount();
+  ExpectError(Upload(alice_, model, "track=mai2021-denoising"), 429, "quota");
+  EXPECT_EQ(SubmissionCount(), before);
+  // The quota is per participant.
+  auto other = Upload(bob_, model, "track=mai2021-denoising");
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 201) << other->body;
+}
+
+TEST_P(ApiTest, AdminListsParticipantsIssuesAndRevokesTokens) {
+  const std::string admin = Token("root", Role::kAdmin, TokenKind::kParticipant);
+  ExpectError(Client(alice_).Get("/api/v1/admin/participants"), 403,
+              "forbidden");
+  auto created = Client(admin).Post("/api/v1/admin/participants",
+                                    R"({"name": "carol"})", "application/json");
+  ASSERT_TRUE(created && created->status == 201)
+      << (created ? created->body : "no answer");
+  const json carol = json::parse(created->body);
+  const std::string carol_token = carol["token"];
+  ASSERT_EQ(Client(carol_token).Get("/api/v1/submissions")->status, 200);
+
+  auto list = Client(admin).Get("/api/v1/admin/participants");
+  ASSERT_TRUE(list && list->status == 200);
+  const json people = json::parse(list->body)["participants"];
+  json listed;
+  for (const json& p : people) {
+    if (p["name"] == "carol") listed = p;
+    // Ids, kinds and dates only: no token and no hash is ever listed.
+    for (const json& t : p["tokens"]) {
+      EXPECT_FALSE(t.contains("hash"));
+      EXPECT_FALSE(t.contains("token"));
+    }
+  }
+  ASSERT_TRUE(listed.is_object()) << people.dump();
+  EXPECT_EQ(listed["id"], carol["participant"]);
+  EXPECT_EQ(listed["role"], "participant");
+  ASSERT_EQ(listed["tokens"].size(), 1u);
+  EXPECT_EQ(listed["tokens"][0]["id"], carol["token_id"]);
+  EXPECT_TRUE(listed["tokens"][0]["revoked_at"].is_null());
+  EXPECT_EQ(list->body.find(carol_token), std::string::npos);
+
+  // A new token for carol, then the old one revoked: only the new one works.
+  auto fresh = Client(admin).Post(
+      ("/api/v1/admin/participants/" + carol["participant"].dump() + "/tokens")
+          .c_str(),
+      "", "application/json");
+  ASSERT_TRUE(fresh && fresh->status == 201) << (fresh ? fresh->body : "");
+  const std::string fresh_token = json::parse(fresh->body)["token"];
+  auto revoked = Client(admin).Post(
+      ("/api/v1/admin/tokens/" + carol["token_id"].dump() + "/revoke").c_str(),
+      "", "application/json");
+  ASSERT_TRUE(revoked && revoked->status == 200)
+      << (revoked ? revoked->body : "");
+  ExpectError(Client(carol_token).Get("/api/v1/submissions"), 401,
+              "unauthenticated");
+  EXPECT_EQ(Client(fresh_token).Get("/api/v1/submissions")->status, 200);
+  ExpectError(Client(admin).Post("/api/v1/admin/tokens/999999/revoke", "",
+                                 "application/json"),
+              404, "not_found");
+  ExpectError(Client(admin).Post("/api/v1/admin/participants/999999/tokens",
+                                 "", "application/json"),
+              404, "not_found");
+  ExpectError(Client(alice_).Post(
+                  ("/api/v1/admin/tokens/" + carol["token_id"].dump() +
+                   "/revoke")
+                      .c_str(),
+                  "", "application/json"),
+              403, "forbidden");
 }
 
 // A fake `mai` for the agent: crashes on one model, hangs on another, runs
@@ -481,6 +626,8 @@ TEST_P(ApiTest, HostileRequestsGetJsonErrorsAndChangeNothing) {
   ExpectError(Upload(alice_, model, "track=mai2021-denoising&devices=../x"),
               400, "bad_device_class");
   ExpectError(Upload(alice_, model, "track=mai2021-denoising&kinds=evil"), 400,
+              "bad_kind");
+  ExpectError(Upload(alice_, model, "track=demo-runtime&kinds=fidelity"), 400,
               "bad_kind");
   ExpectError(Client(alice_).Get("/api/v1/jobs/999999"), 404, "not_found");
   ExpectError(Client(alice_).Get("/api/v1/nothing"), 404, "not_found");

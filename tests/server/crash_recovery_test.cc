@@ -2,7 +2,9 @@
 // every upload that was answered 2xx is still there with its model file
 // intact, an upload cut off by the kill left nothing half-stored, and a job
 // that was leased when the server died is leased again after its lease
-// expires and completes.
+// expires and completes. Stopped with SIGTERM instead, it drains: an upload
+// whose body is still arriving is accepted and stored, a long poll in
+// flight is answered, then the process exits 0.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -64,6 +66,19 @@ class Server {
   }
   ~Server() { Kill(); }
   bool up() const { return up_; }
+  void Terminate() { kill(pid_, SIGTERM); }
+  // The exit status once it exited within `secs`; -1 if it did not.
+  int WaitExit(int secs) {
+    for (int i = 0; i < secs * 20; ++i) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return -1;
+  }
   void Kill() {
     if (pid_ > 0) {
       kill(pid_, SIGKILL);
@@ -86,8 +101,9 @@ std::string Token(const fs::path& file) {
   return t;
 }
 
-// Sends the headers and half of an upload's body, then waits.
-int StartCutOffUpload(int port, const std::string& token, size_t bytes) {
+// Sends the headers and the first `sent` bytes of an upload of `body`.
+int StartUpload(int port, const std::string& token, const std::string& body,
+                size_t sent) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -101,11 +117,28 @@ int StartCutOffUpload(int port, const std::string& token, size_t bytes) {
       "POST /api/v1/submissions?track=mai2021-denoising HTTP/1.1\r\n"
       "Host: x\r\nAuthorization: Bearer " +
       token + "\r\nContent-Type: application/octet-stream\r\nContent-Length: " +
-      std::to_string(bytes) + "\r\n\r\n";
+      std::to_string(body.size()) + "\r\n\r\n";
   (void)!write(fd, head.data(), head.size());
-  const std::string half(bytes / 2, 'x');
-  (void)!write(fd, half.data(), half.size());
+  (void)!write(fd, body.data(), sent);
   return fd;
+}
+
+// Everything the server sends on `fd` until it closes it (or 30 s pass).
+std::string ReadAll(int fd) {
+  timeval tv{30, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+    if (out.find("\r\n\r\n") != std::string::npos &&
+        out.find("\"jobs\"") != std::string::npos && out.back() == '}') {
+      break;
+    }
+  }
+  return out;
 }
 
 TEST(CrashRecoveryTest, NothingAcceptedIsLostAndLeasesComeBack) {
@@ -148,7 +181,8 @@ TEST(CrashRecoveryTest, NothingAcceptedIsLostAndLeasesComeBack) {
   const int64_t job = json::parse(leased->body)["job"];
 
   // Kill it in the middle of another upload.
-  const int fd = StartCutOffUpload(port, demo, body.size());
+  const int fd = StartUpload(port, demo, std::string(body.size(), 'x'),
+                             body.size() / 2);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   server->Kill();
   if (fd >= 0) close(fd);
@@ -211,6 +245,71 @@ TEST(CrashRecoveryTest, NothingAcceptedIsLostAndLeasesComeBack) {
   auto status = c2.Get(("/api/v1/jobs/" + std::to_string(job)).c_str());
   ASSERT_TRUE(status && status->status == 200);
   EXPECT_EQ(json::parse(status->body)["state"], "succeeded");
+}
+
+TEST(CrashRecoveryTest, SigtermDrainsRequestsInFlight) {
+  testing::TempDir dir("mai_drain_test");
+  ASSERT_FALSE(dir.path().empty());
+  const auto model = ReadFileBytes(testing::OracleModelsDir() +
+                                   "/face_detection_short_range.tflite");
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  const std::string body(model->begin(), model->end());
+
+  int port = FreePort();
+  auto server = std::make_unique<Server>(dir.path(), port);
+  ASSERT_TRUE(server->up()) << "mai serve did not start";
+  const std::string demo = Token(dir.path() / "demo.token");
+  const std::string admin = Token(dir.path() / "admin.token");
+  httplib::Client a("127.0.0.1", port);
+  a.set_bearer_token_auth(admin.c_str());
+  auto tok = a.Post("/api/v1/admin/agent_tokens", "", "application/json");
+  ASSERT_TRUE(tok && tok->status == 201) << (tok ? tok->body : "");
+  httplib::Client g("127.0.0.1", port);
+  g.set_bearer_token_auth(
+      json::parse(tok->body)["token"].get<std::string>().c_str());
+  g.set_read_timeout(60, 0);
+  auto reg = g.Post("/api/v1/agents/register", R"({"device_class": "other"})",
+                    "application/json");
+  ASSERT_TRUE(reg && reg->status == 200);
+  const std::string agent = json::parse(reg->body)["agent_id"];
+
+  // In flight when SIGTERM comes: an agent's long poll (up to 60 s) and an
+  // upload with half of its body sent.
+  const auto poll_start = std::chrono::steady_clock::now();
+  std::thread poll([&] {
+    auto l = g.Post(("/api/v1/agents/" + agent + "/lease?wait=60").c_str());
+    EXPECT_TRUE(l) << "the long poll got no answer";
+    if (l) EXPECT_EQ(l->status, 204);
+  });
+  const int fd = StartUpload(port, demo, body, body.size() / 2);
+  ASSERT_GE(fd, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  server->Terminate();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  (void)!write(fd, body.data() + body.size() / 2, body.size() - body.size() / 2);
+  const std::string answer = ReadAll(fd);
+  close(fd);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 201", 0), 0u) << answer.substr(0, 300);
+  poll.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - poll_start,
+            std::chrono::seconds(20))
+      << "the long poll was not woken by the shutdown";
+  EXPECT_EQ(server->WaitExit(20), 0);
+  // Gone: new connections are refused.
+  EXPECT_FALSE(httplib::Client("127.0.0.1", port).Get("/healthz"));
+
+  // The upload accepted during the drain is there after a restart.
+  port = FreePort();
+  server = std::make_unique<Server>(dir.path(), port);
+  ASSERT_TRUE(server->up()) << "mai serve did not restart";
+  httplib::Client c("127.0.0.1", port);
+  c.set_bearer_token_auth(demo.c_str());
+  auto list = c.Get("/api/v1/submissions");
+  ASSERT_TRUE(list && list->status == 200);
+  const json subs = json::parse(list->body)["submissions"];
+  ASSERT_EQ(subs.size(), 1u) << subs.dump();
+  EXPECT_EQ(subs[0]["model_bytes"], body.size());
+  EXPECT_EQ(subs[0]["model_sha256"], Sha256Hex(*model));
 }
 
 }  // namespace

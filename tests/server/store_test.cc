@@ -232,6 +232,13 @@ TEST_P(StoreTest, CreatesAndFindsParticipants) {
   EXPECT_EQ(got.created_at, kT0);
   EXPECT_EQ(Must(store_->GetParticipantByName("alice")).id, alice.id);
 
+  const std::vector<Participant> all = Must(store_->ListParticipants());
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].id, alice.id);
+  EXPECT_EQ(all[0].name, "alice");
+  EXPECT_EQ(all[1].name, "root");
+  EXPECT_EQ(all[1].role, Role::kAdmin);
+
   auto missing = store_->GetParticipant(alice.id + root.id + 100);
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
   EXPECT_EQ(store_->GetParticipantByName("bob").status().code(),
