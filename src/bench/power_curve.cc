@@ -5,33 +5,12 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/xml.h"
+
 namespace mai::bench {
 namespace {
 
 constexpr double kMaxMissFractionForBudget = 0.05;
-
-std::string EscapeXml(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 // A "nice" upper bound of an axis: 1, 2 or 5 times a power of ten.
 double NiceMax(double v) {
@@ -82,7 +61,7 @@ std::string CurveSvg(const std::vector<CurvePoint>& points,
       "font-family=\"sans-serif\" font-size=\"12\">\n"
       "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
       "<text x=\"{}\" y=\"22\" font-size=\"15\">{}</text>\n",
-      kW, kH, kLeft, EscapeXml(title));
+      kW, kH, kLeft, XmlEscape(title));
   // Axes with 5 ticks each.
   svg += fmt::format(
       "<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"black\"/>\n"

@@ -777,6 +777,20 @@ struct ApiHandlers {
 
   // --- admin ----------------------------------------------------------------
 
+  // A new token of `kind` for the participant, answered 201 with its id and
+  // the token itself: the only time it is shown (the store keeps its hash).
+  void IssueToken(int64_t participant_id, TokenKind kind,
+                  httplib::Response& res) {
+    const std::string token = NewToken(kind == TokenKind::kAgent
+                                           ? kAgentTokenPrefix
+                                           : kParticipantTokenPrefix);
+    auto t = s.store_->AddToken(participant_id, HashToken(token), kind, Now());
+    if (!t.ok()) return SendStatus(res, t.status());
+    SendJson(res, 201, {{"participant", participant_id},
+                        {"token_id", t->id},
+                        {"token", token}});
+  }
+
   void CreateParticipant(const httplib::Request& req, httplib::Response& res) {
     auto cred = Authenticate(req, res, TokenKind::kParticipant, /*admin=*/true);
     if (!cred) return;
@@ -792,23 +806,15 @@ struct ApiHandlers {
     auto p = s.store_->CreateParticipant(body["name"].get<std::string>(), role,
                                          Now());
     if (!p.ok()) return SendStatus(res, p.status());
-    const std::string token = NewToken(kParticipantTokenPrefix);
-    auto t = s.store_->AddToken(p->id, HashToken(token),
-                                TokenKind::kParticipant, Now());
-    if (!t.ok()) return SendStatus(res, t.status());
-    SendJson(res, 201,
-             {{"participant", p->id}, {"token_id", t->id}, {"token", token}});
+    IssueToken(p->id, TokenKind::kParticipant, res);
   }
 
   void CreateAgentToken(const httplib::Request& req, httplib::Response& res) {
     auto cred = Authenticate(req, res, TokenKind::kParticipant, /*admin=*/true);
     if (!cred) return;
-    const std::string token = NewToken(kAgentTokenPrefix);
-    auto t = s.store_->AddToken(cred->participant.id, HashToken(token),
-                                TokenKind::kAgent, Now());
-    if (!t.ok()) return SendStatus(res, t.status());
-    SendJson(res, 201, {{"token_id", t->id}, {"token", token}});
+    IssueToken(cred->participant.id, TokenKind::kAgent, res);
   }
+
 
   // Participants with their tokens (never the secrets: only ids, kinds and
   // dates; a token is shown once, when it is created).
@@ -849,12 +855,7 @@ struct ApiHandlers {
     auto p = id ? s.store_->GetParticipant(*id)
                 : Result<Participant>(NotFound("bad id"));
     if (!p.ok()) return SendError(res, 404, "not_found", "no such participant");
-    const std::string token = NewToken(kParticipantTokenPrefix);
-    auto t = s.store_->AddToken(p->id, HashToken(token),
-                                TokenKind::kParticipant, Now());
-    if (!t.ok()) return SendStatus(res, t.status());
-    SendJson(res, 201,
-             {{"participant", p->id}, {"token_id", t->id}, {"token", token}});
+    IssueToken(p->id, TokenKind::kParticipant, res);
   }
 
   void RevokeToken(const httplib::Request& req, httplib::Response& res) {

@@ -37,6 +37,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/xml.h"  // XmlEscape
+
 namespace mai::server {
 
 // A histogram of latency samples in milliseconds, 560 x 240 px.
@@ -114,10 +116,6 @@ NiceScale NiceTicks(double lo, double hi, int target_count);
 // max_code_points - 1 are kept and followed by "…" (U+2026); never cuts
 // inside a UTF-8 sequence. max_code_points == 0 gives "".
 std::string SanitizeLabel(std::string_view text, size_t max_code_points);
-
-// & < > " ' replaced by &amp; &lt; &gt; &quot; &#39;. Expects text from
-// SanitizeLabel (the XML Char rules are not checked here).
-std::string XmlEscape(std::string_view text);
 
 }  // namespace mai::server
 
