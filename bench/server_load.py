@@ -335,6 +335,7 @@ def run(args, port, server, admin, model, model_sha, result, work):
         for token, job in targets:
             f.write(f"{token} {job}\n")
     cpu0, _ = proc_stat(server.pid)
+    overflows0 = listen_overflows()
     measuring.set()
     uploaders = [threading.Thread(
         target=uploader, daemon=True,
@@ -351,6 +352,7 @@ def run(args, port, server, admin, model, model_sha, result, work):
         capture_output=True, text=True)
     measuring.clear()
     cpu1, peak_rss = proc_stat(server.pid)
+    overflows = listen_overflows() - overflows0
     stop.set()
     for t in uploaders:
         t.join(timeout=30)
@@ -365,6 +367,12 @@ def run(args, port, server, admin, model, model_sha, result, work):
     client_errors = sum(v["errors"] for v in clients.values())
     agents_online = re.search(r"^mai_agents_online (\S+)$",
                               metrics.decode(), re.M)
+    # The server's own view of the status polls (whole run): the latency
+    # histogram's buckets for GET /jobs/{id}.
+    server_buckets = {
+        m.group(1): int(float(m.group(2))) for m in re.finditer(
+            r'^mai_http_request_seconds_bucket\{route="GET /jobs/\{id\}",'
+            r'le="([^"]+)"\} (\S+)$', metrics.decode(), re.M)}
     report = {
         "schema": "mai.server_load/1",
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(
@@ -382,11 +390,13 @@ def run(args, port, server, admin, model, model_sha, result, work):
             "latency_ms": {k: round(v / 1e3, 2)
                            for k, v in w["latency_us"].items()},
         },
+        "server_side_status_latency_buckets": server_buckets,
         "clients": clients,
         "uploads_in_window": counters["uploads_in_window"],
         "jobs_done_in_window": counters["jobs_done_in_window"],
         "agents_online_at_end": float(agents_online.group(1))
         if agents_online else None,
+        "listen_overflows_in_window": overflows,
         "server": {"cpu_seconds_in_window": round(cpu1 - cpu0, 1),
                    "cpu_cores_used": round((cpu1 - cpu0) / secs, 2),
                    "peak_rss_mb": round(peak_rss / 1e6, 1)},
@@ -394,6 +404,18 @@ def run(args, port, server, admin, model, model_sha, result, work):
     }
     write_report(args, report)
     return 0 if report["errors"] == 0 else 1
+
+
+def listen_overflows():
+    """The kernel's count of connections dropped because a listen queue was
+    full (TcpExt ListenOverflows, all sockets of this machine)."""
+    with open("/proc/net/netstat") as f:
+        lines = f.read().splitlines()
+    for names, values in zip(lines[::2], lines[1::2]):
+        if names.startswith("TcpExt:"):
+            table = dict(zip(names.split()[1:], values.split()[1:]))
+            return int(table.get("ListenOverflows", 0))
+    return 0
 
 
 def machine():
@@ -455,7 +477,13 @@ def write_report(args, r):
         f"window ({r['server']['cpu_cores_used']} cores), peak RSS "
         f"{r['server']['peak_rss_mb']} MB.",
         f"Errors (unexpected statuses or transport errors, all clients): "
-        f"{r['errors']}.",
+        f"{r['errors']}. Connections dropped by a full listen queue in the "
+        f"window: {r['listen_overflows_in_window']}.",
+        "Server-side latency of the status polls (whole run, the server's "
+        "histogram, cumulative): " + ", ".join(
+            f"≤ {k} s: {v}" for k, v in
+            r["server_side_status_latency_buckets"].items()
+            if k in ("0.001", "0.005", "0.025", "0.1", "+Inf")) + ".",
         "",
         "(The long-poll latency is the time an agent waited for a job, up to "
         "20 s; it is not a response time.)",

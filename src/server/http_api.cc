@@ -1,6 +1,9 @@
 #include "server/http_api.h"
 
 #include <httplib.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <chrono>
@@ -1043,10 +1046,36 @@ void ApiServer::Routes() {
 }
 
 Result<int> ApiServer::Bind(const std::string& host, int port) {
+  // cpp-httplib (Debian's build) listens with a backlog of 5: a burst of
+  // new connections (pollers, agents reconnecting after a restart)
+  // overflows it, and the kernel drops the handshakes' last ACKs, which
+  // costs those clients 1, 3, 7 s of retransmission. Keep the listening
+  // socket and listen on it again with a real backlog.
+  listen_fd_ = -1;
+  http_->set_socket_options([this](int sock) {
+    // SO_REUSEADDR only: a restart binds at once, but a second server on
+    // the same port fails instead of silently sharing it (SO_REUSEPORT).
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    listen_fd_ = sock;
+  });
   const int bound = port == 0 ? http_->bind_to_any_port(host)
                               : (http_->bind_to_port(host, port) ? port : -1);
   if (bound < 0) return IoError("cannot listen on {}:{}", host, port);
+  if (listen_fd_ < 0 || ::listen(listen_fd_, kListenBacklog) != 0) {
+    return IoError("cannot raise the listen backlog on {}:{}", host, bound);
+  }
   return bound;
+}
+
+int ApiServer::ListenBacklog() const {
+  tcp_info info{};
+  socklen_t len = sizeof info;
+  if (listen_fd_ < 0 ||
+      getsockopt(listen_fd_, IPPROTO_TCP, TCP_INFO, &info, &len) != 0) {
+    return -1;
+  }
+  return static_cast<int>(info.tcpi_sacked);  // a listener's max backlog
 }
 
 void ApiServer::Run() { http_->listen_after_bind(); }

@@ -59,8 +59,12 @@ class ApiServer {
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;
 
-  // Binds host:port (port 0: any free port) and returns the port.
+  // Binds host:port (port 0: any free port) and returns the port. Listens
+  // with a backlog of kListenBacklog (bounded by net.core.somaxconn).
   Result<int> Bind(const std::string& host, int port);
+  static constexpr int kListenBacklog = 1024;
+  // The listening socket's backlog as the kernel keeps it; -1 before Bind.
+  int ListenBacklog() const;
   // Serves until Stop (blocking).
   void Run();
   // Stops accepting, wakes long polls, lets requests in flight finish.
@@ -85,6 +89,7 @@ class ApiServer {
   std::condition_variable wake_;
   std::atomic<bool> stopping_{false};
   std::atomic<int64_t> last_requeue_{0};
+  int listen_fd_ = -1;
   friend struct ApiHandlers;
 };
 

@@ -9,7 +9,7 @@
 // application_name=mai are added. Messages name the database as
 // postgresql://user@host:port/db, never with its password.
 //
-// Threads: a pool of up to `max_connections` connections (default 4),
+// Threads: a pool of up to `max_connections` connections (default 8),
 // opened on demand. A call borrows one for its transaction and gives it back
 // (a caller waits while all are busy), so up to that many HTTP threads run
 // their transactions in parallel. A connection that broke is dropped and
@@ -67,7 +67,7 @@ namespace mai::server {
 inline constexpr int kPostgresSchemaVersion = 1;
 
 struct PostgresStoreOptions {
-  int max_connections = 4;  // >= 1
+  int max_connections = 8;  // >= 1
 };
 
 // Connects (the first connection is opened at once, so a database that

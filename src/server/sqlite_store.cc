@@ -2,16 +2,22 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 namespace mai::server {
 namespace {
 
 constexpr int kBusyTimeoutMs = 5000;
+// Read-only connections: status polls and other reads run in parallel with
+// each other and with the writer.
+constexpr int kReaders = 4;
 constexpr int64_t kSecondsPerDay = 86400;
 
 // Version 1. Every statement the store runs is one of the literals in this
@@ -244,14 +250,18 @@ class Stmt {
 class SqliteStore final : public Store {
  public:
   SqliteStore(sqlite3* db, std::string path)
-      : db_(db), path_(std::move(path)), context_("store " + path_) {}
+      : path_(std::move(path)), context_("store " + path_) {
+    writer_.db = db;
+  }
   ~SqliteStore() override {
-    for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
-    sqlite3_close_v2(db_);
+    Close(writer_);
+    for (auto& r : readers_) Close(*r);
   }
 
   // Pragmas and schema; run once by OpenSqliteStore before any other call.
   Status Init();
+  // Read-only connections for Read transactions (after Init).
+  Status OpenReaders(int count);
 
   Result<Participant> CreateParticipant(const std::string& name, Role role,
                                         int64_t now) override;
@@ -310,20 +320,63 @@ class SqliteStore final : public Store {
       const std::string& device_class, int64_t limit) override;
 
  private:
-  // The cached prepared statement for `sql` (a literal of this file).
+  // One connection with its statement cache. Its mutex is held for a whole
+  // transaction.
+  struct Conn {
+    sqlite3* db = nullptr;
+    std::mutex mu;
+    std::unordered_map<std::string, sqlite3_stmt*> cache;
+  };
+  static void Close(Conn& c) {
+    for (auto& [sql, stmt] : c.cache) sqlite3_finalize(stmt);
+    c.cache.clear();
+    sqlite3_close_v2(c.db);
+    c.db = nullptr;
+  }
+  // The connection of the transaction this thread runs (one at a time).
+  static thread_local Conn* current_;
+  struct UseConn {
+    explicit UseConn(Conn* c) : saved(std::exchange(current_, c)) {}
+    ~UseConn() { current_ = saved; }
+    Conn* saved;
+  };
+  sqlite3* Db() { return current_->db; }
+  // A reader, locked: the first idle one, else the next in turn.
+  std::unique_lock<std::mutex> LockReader(Conn** out) {
+    for (auto& r : readers_) {
+      std::unique_lock<std::mutex> lock(r->mu, std::try_to_lock);
+      if (lock.owns_lock()) {
+        *out = r.get();
+        return lock;
+      }
+    }
+    *out = readers_[next_reader_++ % readers_.size()].get();
+    return std::unique_lock<std::mutex>((*out)->mu);
+  }
+
+  // The cached prepared statement for `sql` (a literal of this file), on
+  // this thread's transaction's connection.
   Result<Stmt> Prepare(const char* sql);
   Status Exec(const char* sql) {
     MAI_ASSIGN_OR_RETURN(Stmt stmt, Prepare(sql));
     return stmt.Run();
   }
 
-  // Runs `body` in one transaction under the mutex: BEGIN IMMEDIATE for
-  // writes (takes the write lock up front, so two writers never interleave
-  // read-then-update), BEGIN for reads. Commits when `body` returns OK,
-  // rolls back otherwise.
+  // Runs `body` in one transaction: writes on the writer connection with
+  // BEGIN IMMEDIATE (takes the write lock up front, so two writers never
+  // interleave read-then-update), reads on a read-only connection with
+  // BEGIN (a WAL snapshot: they never wait for a write's commit and fsync).
+  // Commits when `body` returns OK, rolls back otherwise.
   template <typename F>
   auto Transact(bool write, F&& body) -> decltype(body()) {
-    std::lock_guard<std::mutex> lock(mu_);
+    Conn* conn = &writer_;
+    std::unique_lock<std::mutex> lock;
+    if (write || readers_.empty()) {
+      lock = std::unique_lock<std::mutex>(writer_.mu);
+    } else {
+      lock = LockReader(&conn);
+    }
+    UseConn use(conn);
     MAI_RETURN_IF_ERROR(Exec(write ? "BEGIN IMMEDIATE" : "BEGIN"));
     auto result = body();
     if (!result.ok()) {
@@ -346,7 +399,7 @@ class SqliteStore final : public Store {
     return Transact(false, std::forward<F>(body));
   }
 
-  int64_t Changes() { return sqlite3_changes64(db_); }
+  int64_t Changes() { return sqlite3_changes64(Db()); }
 
   // Row helpers; callers hold the mutex inside a transaction.
   Result<Participant> ParticipantRow(Stmt& stmt);
@@ -362,31 +415,53 @@ class SqliteStore final : public Store {
   // OK when (attempt, agent_id) is the job's current lease.
   Status CheckLease(const Job& job, int attempt, const std::string& agent_id);
 
-  std::mutex mu_;
-  sqlite3* db_;
+  Conn writer_;
+  std::vector<std::unique_ptr<Conn>> readers_;
+  std::atomic<size_t> next_reader_{0};
   std::string path_;
   std::string context_;  // "store <path>", prefix of database errors
-  std::unordered_map<std::string, sqlite3_stmt*> cache_;
 };
 
+thread_local SqliteStore::Conn* SqliteStore::current_ = nullptr;
+
 Result<Stmt> SqliteStore::Prepare(const char* sql) {
-  auto it = cache_.find(sql);
-  if (it == cache_.end()) {
+  Conn& c = *current_;
+  auto it = c.cache.find(sql);
+  if (it == c.cache.end()) {
     sqlite3_stmt* stmt = nullptr;
-    int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt,
-                                nullptr);
+    int rc = sqlite3_prepare_v3(c.db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+                                &stmt, nullptr);
     if (rc != SQLITE_OK) {
       sqlite3_finalize(stmt);
-      return SqliteStatus(db_, rc,
+      return SqliteStatus(c.db, rc,
                           context_ + ": preparing '" + SqlHead(sql) + "'");
     }
-    it = cache_.emplace(sql, stmt).first;
+    it = c.cache.emplace(sql, stmt).first;
   }
-  return Stmt(db_, it->second, &context_);
+  return Stmt(c.db, it->second, &context_);
+}
+
+Status SqliteStore::OpenReaders(int count) {
+  for (int i = 0; i < count; ++i) {
+    auto conn = std::make_unique<Conn>();
+    int rc = sqlite3_open_v2(path_.c_str(), &conn->db,
+                             SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX,
+                             nullptr);
+    if (rc != SQLITE_OK) {
+      Status s = SqliteStatus(conn->db, rc, context_ + ": opening a reader");
+      Close(*conn);
+      return s;
+    }
+    sqlite3_extended_result_codes(conn->db, 1);
+    sqlite3_busy_timeout(conn->db, kBusyTimeoutMs);
+    readers_.push_back(std::move(conn));
+  }
+  return Status::Ok();
 }
 
 Status SqliteStore::Init() {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<std::mutex> lock(writer_.mu);
+  UseConn use(&writer_);
   {
     // The first statement reads the file header: a file that is not a
     // database fails here (when preparing or stepping).
@@ -398,7 +473,7 @@ Status SqliteStore::Init() {
       return Status::Ok();
     }();
     if (!first.ok()) {
-      if ((sqlite3_errcode(db_) & 0xff) == SQLITE_NOTADB) {
+      if ((sqlite3_errcode(Db()) & 0xff) == SQLITE_NOTADB) {
         return InvalidArgument("store '{}' is not a SQLite database", path_);
       }
       return first;
@@ -446,9 +521,9 @@ Status SqliteStore::Init() {
             "tables but no schema_version)",
             path_);
       }
-      int rc = sqlite3_exec(db_, kSchemaV1, nullptr, nullptr, nullptr);
+      int rc = sqlite3_exec(Db(), kSchemaV1, nullptr, nullptr, nullptr);
       if (rc != SQLITE_OK) {
-        return SqliteStatus(db_, rc, context_ + ": creating the schema");
+        return SqliteStatus(Db(), rc, context_ + ": creating the schema");
       }
       MAI_ASSIGN_OR_RETURN(
           Stmt stmt,
@@ -640,7 +715,7 @@ Result<Participant> SqliteStore::CreateParticipant(const std::string& name,
     MAI_RETURN_IF_ERROR(
         stmt.BindText(name).BindText(RoleName(role)).BindInt(now).Run());
     Participant p;
-    p.id = sqlite3_last_insert_rowid(db_);
+    p.id = sqlite3_last_insert_rowid(Db());
     p.name = name;
     p.role = role;
     p.created_at = now;
@@ -704,7 +779,7 @@ Result<Token> SqliteStore::AddToken(int64_t participant_id,
                             .BindInt(now)
                             .Run());
     Token t;
-    t.id = sqlite3_last_insert_rowid(db_);
+    t.id = sqlite3_last_insert_rowid(Db());
     t.participant_id = participant_id;
     t.hash = token_hash;
     t.kind = kind;
@@ -823,7 +898,7 @@ Result<Submission> SqliteStore::CreateSubmission(
                               .BindText(s.file_name)
                               .BindInt(now)
                               .Run());
-      out.id = sqlite3_last_insert_rowid(db_);
+      out.id = sqlite3_last_insert_rowid(Db());
     }
     for (const JobSpec& spec : s.jobs) {
       MAI_ASSIGN_OR_RETURN(
@@ -1397,6 +1472,7 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
   auto store = std::make_unique<SqliteStore>(db, path);
   MAI_RETURN_IF_ERROR(store->Init());
+  MAI_RETURN_IF_ERROR(store->OpenReaders(kReaders));
   return std::unique_ptr<Store>(std::move(store));
 }
 

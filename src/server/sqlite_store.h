@@ -3,12 +3,14 @@
 // Durability: WAL journal mode with synchronous=FULL, so a method that
 // returned OK survives a crash or power loss. Foreign keys are enforced.
 //
-// Threads: the store holds one connection and a mutex; every method takes
-// the mutex for its whole transaction, so calls from many HTTP threads are
-// serialized (SQLite has one writer at a time anyway). Writes use BEGIN
-// IMMEDIATE, so even a second process on the same file (which the server
-// never does) cannot lease a job twice; it waits up to the busy timeout
-// (5 s) for the write lock, then fails with kIoError.
+// Threads: one writer connection and four read-only ones, each with a
+// mutex held for its whole transaction. Writes are serialized on the writer
+// (SQLite has one writer at a time anyway) and use BEGIN IMMEDIATE, so even
+// a second process on the same file (which the server never does) cannot
+// lease a job twice; it waits up to the busy timeout (5 s) for the write
+// lock, then fails with kIoError. Reads run on the readers in parallel, on
+// a WAL snapshot that includes every committed write: a status poll never
+// waits for a commit's fsync.
 //
 // Schema: created when absent, recorded as version 1 in `schema_version`.
 // A file written by a newer mai (a higher version), a SQLite database that

@@ -265,6 +265,16 @@ TEST_P(ApiTest, UploadRunsOnAnAgentAndTheRuntimeComesBack) {
               404, "not_found");
 }
 
+// cpp-httplib listens with a backlog of 5; bursts of connections then lose
+// their handshakes and wait seconds for retransmits. The server listens
+// again with kListenBacklog (the kernel caps it at net.core.somaxconn).
+TEST_P(ApiTest, ListensWithARealBacklog) {
+  int somaxconn = 4096;
+  std::ifstream("/proc/sys/net/core/somaxconn") >> somaxconn;
+  EXPECT_EQ(server_->ListenBacklog(),
+            std::min(ApiServer::kListenBacklog, somaxconn));
+}
+
 TEST_P(ApiTest, ChartsOfAJobWithoutAResultAreNotFound) {
   auto r = Upload(alice_, Model("face_detection_short_range.tflite"),
                   "track=mai2021-denoising");
