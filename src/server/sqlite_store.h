@@ -1,4 +1,5 @@
-// The Store (server/store.h) on SQLite: one database file, one connection.
+// The Store (server/store.h) on SQLite: one database file, one writer
+// connection and four read-only ones.
 //
 // Durability: WAL journal mode with synchronous=FULL, so a method that
 // returned OK survives a crash or power loss. Foreign keys are enforced.
