@@ -346,44 +346,38 @@ struct ApiHandlers {
     SendJson(res, 200, body);
   }
 
-  // The job in the path if the caller may read it (its participant or an
-  // admin), or an error response sent: another participant's job is as
-  // unknown as a missing one.
-  std::optional<Job> OwnJob(const httplib::Request& req,
-                            httplib::Response& res) {
+  // The job in the path, with its owner and latest result, if the caller
+  // may read it (its participant or an admin), or an error response sent:
+  // another participant's job is as unknown as a missing one.
+  std::optional<JobView> OwnJob(const httplib::Request& req,
+                                httplib::Response& res) {
     auto cred = Authenticate(req, res, TokenKind::kParticipant);
     if (!cred) return std::nullopt;
     auto id = ParseId(req.matches[1]);
-    auto job = id ? s.store_->GetJob(*id) : Result<Job>(NotFound("bad id"));
-    std::optional<Submission> sub;
-    if (job.ok()) {
-      auto found = s.store_->GetSubmission(job->submission_id);
-      if (found.ok()) sub = *found;
-    }
-    if (!sub || (sub->participant_id != cred->participant.id &&
-                 cred->participant.role != Role::kAdmin)) {
+    auto view =
+        id ? s.store_->GetJobView(*id) : Result<JobView>(NotFound("bad id"));
+    if (!view.ok() || (view->participant_id != cred->participant.id &&
+                       cred->participant.role != Role::kAdmin)) {
       SendError(res, 404, "not_found", "no such job");
       return std::nullopt;
     }
-    return *job;
+    return std::move(*view);
   }
 
   void GetJob(const httplib::Request& req, httplib::Response& res) {
-    auto job = OwnJob(req, res);
-    if (!job) return;
+    auto view = OwnJob(req, res);
+    if (!view) return;
     // The agent's report is spliced in as stored (it was serialized from
     // parsed JSON when posted), not parsed and serialized again: status
     // polls of finished jobs are the server's hottest path.
-    std::string text = JobJson(*job, s.store_, /*with_result=*/false).dump();
-    if (job->state == JobState::kSucceeded) {
-      auto results = s.store_->ResultsOfJob(job->id);
+    std::string text = JobJson(view->job, s.store_, /*with_result=*/false).dump();
+    if (view->result) {
       const std::string kNull = "\"result\":null";
       const size_t at = text.find(kNull);
-      if (results.ok() && !results->empty() && at != std::string::npos) {
-        const std::string& raw = results->back().result_json;
-        if (raw.size() >= 2 && raw.front() == '{' && raw.back() == '}') {
-          text.replace(at, kNull.size(), "\"result\":" + raw);
-        }
+      const std::string& raw = view->result->result_json;
+      if (at != std::string::npos && raw.size() >= 2 && raw.front() == '{' &&
+          raw.back() == '}') {
+        text.replace(at, kNull.size(), "\"result\":" + raw);
       }
     }
     res.status = 200;
@@ -392,16 +386,13 @@ struct ApiHandlers {
 
   // The latest result of a succeeded job, parsed; nullopt (404 sent) when
   // there is none.
-  std::optional<json> ResultOf(const Job& job, httplib::Response& res) {
-    if (job.state == JobState::kSucceeded) {
-      auto results = s.store_->ResultsOfJob(job.id);
-      if (results.ok() && !results->empty()) {
-        json r = json::parse(results->back().result_json, nullptr, false);
-        if (r.is_object()) return r;
-      }
+  std::optional<json> ResultOf(const JobView& view, httplib::Response& res) {
+    if (view.result) {
+      json r = json::parse(view.result->result_json, nullptr, false);
+      if (r.is_object()) return r;
     }
     SendError(res, 404, "no_result",
-              "job is " + std::string(JobStateName(job.state)) +
+              "job is " + std::string(JobStateName(view.job.state)) +
                   ": no result to chart yet");
     return std::nullopt;
   }
@@ -419,9 +410,9 @@ struct ApiHandlers {
   // Server-side charts of a runtime job's `mai bench` report
   // (server/svg_charts.h): the latency histogram of the timed runs...
   void LatencyChart(const httplib::Request& req, httplib::Response& res) {
-    auto job = OwnJob(req, res);
-    if (!job) return;
-    auto result = ResultOf(*job, res);
+    auto view = OwnJob(req, res);
+    if (!view) return;
+    auto result = ResultOf(*view, res);
     if (!result) return;
     std::vector<double> samples;
     const json runs = result->value("runs", json::object());
@@ -436,9 +427,9 @@ struct ApiHandlers {
 
   // ...and the time per op type of its op profile, longest first.
   void OpChart(const httplib::Request& req, httplib::Response& res) {
-    auto job = OwnJob(req, res);
-    if (!job) return;
-    auto result = ResultOf(*job, res);
+    auto view = OwnJob(req, res);
+    if (!view) return;
+    auto result = ResultOf(*view, res);
     if (!result) return;
     std::vector<OpTime> ops;
     const json profile = result->value("op_profile", json::object());

@@ -576,6 +576,7 @@ class PostgresStore final : public Store {
   Result<Job> GetJob(int64_t job_id) override;
   Result<std::vector<Job>> JobsOfSubmission(int64_t submission_id) override;
   Result<std::vector<JobResult>> ResultsOfJob(int64_t job_id) override;
+  Result<JobView> GetJobView(int64_t job_id) override;
   Result<std::map<std::string, int64_t>> QueueDepths() override;
   Result<std::map<JobState, int64_t>> JobCountsByState() override;
   Result<std::vector<JobDuration>> RecentDurations(
@@ -1325,6 +1326,34 @@ Result<std::vector<Job>> PostgresStore::JobsOfSubmission(
     }
     for (Job& job : jobs) LoadFailures(tx, job);
     return jobs;
+  });
+}
+
+Result<JobView> PostgresStore::GetJobView(int64_t job_id) {
+  return Read([&](Tx& tx) -> Result<JobView> {
+    JobView view;
+    MAI_ASSIGN_OR_RETURN(view.job, LoadJob(tx, job_id));
+    pqxx::result owner =
+        tx.Exec("SELECT participant_id FROM submissions WHERE id = $1",
+                view.job.submission_id);
+    if (owner.empty()) return Internal("job {} has no submission", job_id);
+    view.participant_id = Int(owner[0][0]);
+    if (view.job.state == JobState::kSucceeded) {
+      pqxx::result r = tx.Exec(
+          "SELECT job_id, attempt, agent_id, result_json, created_at "
+          "FROM results WHERE job_id = $1 ORDER BY attempt DESC LIMIT 1",
+          job_id);
+      if (!r.empty()) {
+        JobResult result;
+        result.job_id = Int(r[0][0]);
+        result.attempt = static_cast<int>(Int(r[0][1]));
+        result.agent_id = Text(r[0][2]);
+        result.result_json = Text(r[0][3]);
+        result.created_at = Int(r[0][4]);
+        view.result = std::move(result);
+      }
+    }
+    return view;
   });
 }
 

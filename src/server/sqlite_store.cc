@@ -314,6 +314,7 @@ class SqliteStore final : public Store {
   Result<Job> GetJob(int64_t job_id) override;
   Result<std::vector<Job>> JobsOfSubmission(int64_t submission_id) override;
   Result<std::vector<JobResult>> ResultsOfJob(int64_t job_id) override;
+  Result<JobView> GetJobView(int64_t job_id) override;
   Result<std::map<std::string, int64_t>> QueueDepths() override;
   Result<std::map<JobState, int64_t>> JobCountsByState() override;
   Result<std::vector<JobDuration>> RecentDurations(
@@ -1358,6 +1359,40 @@ Result<std::vector<Job>> SqliteStore::JobsOfSubmission(int64_t submission_id) {
     }
     for (Job& job : jobs) MAI_RETURN_IF_ERROR(LoadFailures(job));
     return jobs;
+  });
+}
+
+Result<JobView> SqliteStore::GetJobView(int64_t job_id) {
+  return Read([&]() -> Result<JobView> {
+    JobView view;
+    MAI_ASSIGN_OR_RETURN(view.job, LoadJob(job_id));
+    {
+      MAI_ASSIGN_OR_RETURN(
+          Stmt stmt,
+          Prepare("SELECT participant_id FROM submissions WHERE id = ?"));
+      MAI_ASSIGN_OR_RETURN(bool row,
+                           stmt.BindInt(view.job.submission_id).Step());
+      if (!row) return Internal("job {} has no submission", job_id);
+      view.participant_id = stmt.Int(0);
+    }
+    if (view.job.state == JobState::kSucceeded) {
+      MAI_ASSIGN_OR_RETURN(
+          Stmt stmt,
+          Prepare("SELECT job_id, attempt, agent_id, result_json, created_at "
+                  "FROM results WHERE job_id = ? ORDER BY attempt DESC "
+                  "LIMIT 1"));
+      MAI_ASSIGN_OR_RETURN(bool row, stmt.BindInt(job_id).Step());
+      if (row) {
+        JobResult r;
+        r.job_id = stmt.Int(0);
+        r.attempt = static_cast<int>(stmt.Int(1));
+        r.agent_id = stmt.Text(2);
+        r.result_json = stmt.Text(3);
+        r.created_at = stmt.Int(4);
+        view.result = std::move(r);
+      }
+    }
+    return view;
   });
 }
 

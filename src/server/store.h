@@ -192,6 +192,15 @@ struct JobResult {
   int64_t created_at = 0;
 };
 
+// A job as its participant reads it (GetJobView): the job, the participant
+// whose submission it belongs to, and the result of its latest attempt
+// when it succeeded.
+struct JobView {
+  Job job;
+  int64_t participant_id = 0;
+  std::optional<JobResult> result;
+};
+
 // A succeeded job's device time: finished_at - leased_at of the attempt that
 // succeeded (failed attempts and queueing excluded).
 struct JobDuration {
@@ -321,6 +330,10 @@ class Store {
   virtual Result<Job> GetJob(int64_t job_id) = 0;
   virtual Result<std::vector<Job>> JobsOfSubmission(
       int64_t submission_id) = 0;  // by id
+  // GetJob, the submission's participant and the latest result in one read
+  // transaction (a status poll's whole store work). kNotFound for an
+  // unknown job.
+  virtual Result<JobView> GetJobView(int64_t job_id) = 0;
   virtual Result<std::vector<JobResult>> ResultsOfJob(
       int64_t job_id) = 0;  // by attempt
   // Queued jobs per device class (classes with none are absent).

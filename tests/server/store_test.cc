@@ -632,6 +632,35 @@ TEST_P(StoreTest, HeartbeatAfterExpiryIsAcceptedUntilRequeued) {
 
 // --- complete ----------------------------------------------------------------
 
+TEST_P(StoreTest, JobViewHasTheOwnerAndTheLatestResult) {
+  Participant alice = AddParticipant("alice");
+  AddAgent("a1", "c");
+  AddAgent("a2", "c");
+  Job job = SubmitOne(alice.id, "c");
+  JobView queued = Must(store_->GetJobView(job.id));
+  EXPECT_EQ(Describe(queued.job), Describe(Get(job.id)));
+  EXPECT_EQ(queued.participant_id, alice.id);
+  EXPECT_FALSE(queued.result.has_value());
+
+  // Attempt 1 fails on a1, attempt 2 succeeds on a2: the view has the
+  // result of attempt 2.
+  Lease("a1", "c", kT0);
+  ASSERT_OK(store_->FailJob(job.id, 1, "a1", "crash", 11, kT0 + 5, 3).status());
+  Lease("a2", "c", kT0 + 6);
+  ASSERT_OK(store_->CompleteJob(job.id, 2, "a2", R"({"x": 2})", kT0 + 9));
+  JobView done = Must(store_->GetJobView(job.id));
+  EXPECT_EQ(Describe(done.job), Describe(Get(job.id)));
+  EXPECT_EQ(done.job.state, JobState::kSucceeded);
+  ASSERT_TRUE(done.result.has_value());
+  EXPECT_EQ(done.result->attempt, 2);
+  EXPECT_EQ(done.result->agent_id, "a2");
+  EXPECT_EQ(done.result->result_json, R"({"x": 2})");
+  EXPECT_EQ(done.result->created_at, kT0 + 9);
+
+  EXPECT_EQ(store_->GetJobView(job.id + 1000).status().code(),
+            StatusCode::kNotFound);
+}
+
 TEST_P(StoreTest, CompleteIsIdempotentPerAttempt) {
   Participant alice = AddParticipant("alice");
   AddAgent("a1", "c");
