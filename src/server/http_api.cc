@@ -370,7 +370,8 @@ struct ApiHandlers {
     // The agent's report is spliced in as stored (it was serialized from
     // parsed JSON when posted), not parsed and serialized again: status
     // polls of finished jobs are the server's hottest path.
-    std::string text = JobJson(view->job, s.store_, /*with_result=*/false).dump();
+    std::string text =
+        JobJson(view->job, s.store_, /*with_result=*/false).dump();
     if (view->result) {
       const std::string kNull = "\"result\":null";
       const size_t at = text.find(kNull);
@@ -384,15 +385,19 @@ struct ApiHandlers {
     res.set_content(std::move(text), "application/json");
   }
 
-  // The latest result of a succeeded job, parsed; nullopt (404 sent) when
-  // there is none.
-  std::optional<json> ResultOf(const JobView& view, httplib::Response& res) {
-    if (view.result) {
-      json r = json::parse(view.result->result_json, nullptr, false);
+  // The latest result of the caller's succeeded job in the path, parsed;
+  // nullopt with the error sent when the job is not theirs (404
+  // not_found) or has no result (404 no_result).
+  std::optional<json> OwnJobResult(const httplib::Request& req,
+                                   httplib::Response& res) {
+    auto view = OwnJob(req, res);
+    if (!view) return std::nullopt;
+    if (view->result) {
+      json r = json::parse(view->result->result_json, nullptr, false);
       if (r.is_object()) return r;
     }
     SendError(res, 404, "no_result",
-              "job is " + std::string(JobStateName(view.job.state)) +
+              "job is " + std::string(JobStateName(view->job.state)) +
                   ": no result to chart yet");
     return std::nullopt;
   }
@@ -410,9 +415,7 @@ struct ApiHandlers {
   // Server-side charts of a runtime job's `mai bench` report
   // (server/svg_charts.h): the latency histogram of the timed runs...
   void LatencyChart(const httplib::Request& req, httplib::Response& res) {
-    auto view = OwnJob(req, res);
-    if (!view) return;
-    auto result = ResultOf(*view, res);
+    auto result = OwnJobResult(req, res);
     if (!result) return;
     std::vector<double> samples;
     const json runs = result->value("runs", json::object());
@@ -427,9 +430,7 @@ struct ApiHandlers {
 
   // ...and the time per op type of its op profile, longest first.
   void OpChart(const httplib::Request& req, httplib::Response& res) {
-    auto view = OwnJob(req, res);
-    if (!view) return;
-    auto result = ResultOf(*view, res);
+    auto result = OwnJobResult(req, res);
     if (!result) return;
     std::vector<OpTime> ops;
     const json profile = result->value("op_profile", json::object());
@@ -448,10 +449,9 @@ struct ApiHandlers {
         ops.push_back(std::move(op));
       }
     }
-    std::stable_sort(ops.begin(), ops.end(),
-                     [](const OpTime& a, const OpTime& b) {
-                       return a.avg_us > b.avg_us;
-                     });
+    std::stable_sort(
+        ops.begin(), ops.end(),
+        [](const OpTime& a, const OpTime& b) { return a.avg_us > b.avg_us; });
     SendSvg(res, OpTimeChartSvg(ops));
   }
 
@@ -467,9 +467,10 @@ struct ApiHandlers {
   }
 
   // Public: each participant's best valid submission, ranked by the
-  // track's score (challenge/score.h). A submission is scored from its
-  // fidelity job's `mai eval` report and its runtime (or, for power
-  // tracks, sustained) job's `mai bench` report.
+  // track's score (challenge/score.h). Scoring reads every submission's
+  // reports, so a board is kept (ApiServer::boards_) until a submission
+  // or a result arrives here, or kLeaderboardMaxAgeSecs pass (results
+  // that reach another replica).
   void Leaderboard(const httplib::Request& req, httplib::Response& res) {
     const std::string id = req.matches[1];
     const challenge::Track* track = nullptr;
@@ -479,8 +480,36 @@ struct ApiHandlers {
     if (track == nullptr) {
       return SendError(res, 404, "unknown_track", "no track '" + id + "'");
     }
+    const uint64_t generation = s.generation_;
+    const auto now = std::chrono::steady_clock::now();
+    {
+      std::lock_guard<std::mutex> lock(s.boards_mu_);
+      auto it = s.boards_.find(track->id);
+      if (it != s.boards_.end() && it->second.generation == generation &&
+          now - it->second.made <
+              std::chrono::seconds(ApiServer::kLeaderboardMaxAgeSecs)) {
+        res.status = 200;
+        res.set_content(it->second.body, "application/json");
+        return;
+      }
+    }
+    auto board = RankTrack(*track);
+    if (!board.ok()) return SendStatus(res, board.status());
+    {
+      std::lock_guard<std::mutex> lock(s.boards_mu_);
+      s.boards_[track->id] = {generation, now, *board};
+    }
+    res.status = 200;
+    res.set_content(std::move(*board), "application/json");
+  }
+
+  // The leaderboard document of a track: a submission is scored from its
+  // fidelity job's `mai eval` report (none for runtime-only tracks) and
+  // its runtime (or, for power tracks, sustained) job's `mai bench` report.
+  Result<std::string> RankTrack(const challenge::Track& track_ref) {
+    const challenge::Track* track = &track_ref;
     auto subs = s.store_->SubmissionsOfTrack(track->id, 10000);
-    if (!subs.ok()) return SendStatus(res, subs.status());
+    if (!subs.ok()) return subs.status();
     std::vector<challenge::ResultRecord> records;
     std::vector<std::pair<int64_t, std::string>> pending;
     std::map<int64_t, std::string> names;
@@ -509,9 +538,9 @@ struct ApiHandlers {
                                             : "no fidelity result yet");
         continue;
       }
-      auto record = challenge::RecordFromReports(
-          *track, runtime_only ? nullptr : &*eval, "fidelity", *bench,
-          "runtime");
+      auto record =
+          challenge::RecordFromReports(*track, runtime_only ? nullptr : &*eval,
+                                       "fidelity", *bench, "runtime");
       if (!record.ok()) {
         pending.emplace_back(sub.id, record.status().message());
         continue;
@@ -548,13 +577,14 @@ struct ApiHandlers {
       unscored.push_back(
           {{"submission", std::to_string(sub_id)}, {"reason", why}});
     }
-    SendJson(res, 200,
-             {{"track", track->id},
-              {"formula", track->score.formula},
-              {"direction", track->score.higher_is_better ? "higher" : "lower"},
-              {"entries", entries},
-              {"disqualified", disqualified},
-              {"unscored", unscored}});
+    return json({{"track", track->id},
+                 {"formula", track->score.formula},
+                 {"direction",
+                  track->score.higher_is_better ? "higher" : "lower"},
+                 {"entries", entries},
+                 {"disqualified", disqualified},
+                 {"unscored", unscored}})
+        .dump();
   }
 
   void Devices(const httplib::Request&, httplib::Response& res) {
@@ -775,14 +805,15 @@ struct ApiHandlers {
   // the token itself: the only time it is shown (the store keeps its hash).
   void IssueToken(int64_t participant_id, TokenKind kind,
                   httplib::Response& res) {
-    const std::string token = NewToken(kind == TokenKind::kAgent
-                                           ? kAgentTokenPrefix
+    const std::string token =
+        NewToken(kind == TokenKind::kAgent ? kAgentTokenPrefix
                                            : kParticipantTokenPrefix);
     auto t = s.store_->AddToken(participant_id, HashToken(token), kind, Now());
     if (!t.ok()) return SendStatus(res, t.status());
-    SendJson(res, 201, {{"participant", participant_id},
-                        {"token_id", t->id},
-                        {"token", token}});
+    SendJson(res, 201,
+             {{"participant", participant_id},
+              {"token_id", t->id},
+              {"token", token}});
   }
 
   void CreateParticipant(const httplib::Request& req, httplib::Response& res) {
@@ -808,7 +839,6 @@ struct ApiHandlers {
     if (!cred) return;
     IssueToken(cred->participant.id, TokenKind::kAgent, res);
   }
-
 
   // Participants with their tokens (never the secrets: only ids, kinds and
   // dates; a token is shown once, when it is created).
@@ -861,8 +891,8 @@ struct ApiHandlers {
                        "a token cannot revoke itself (use another admin "
                        "token)");
     }
-    Status done = id ? s.store_->RevokeToken(*id, Now())
-                     : Status(NotFound("bad id"));
+    Status done =
+        id ? s.store_->RevokeToken(*id, Now()) : Status(NotFound("bad id"));
     if (!done.ok()) return SendStatus(res, done);
     SendJson(res, 200, {{"revoked", *id}});
   }
@@ -924,6 +954,7 @@ void ApiServer::RequeueExpiredLeasesAtMostOncePerSecond(int64_t now) {
 }
 
 void ApiServer::Notify() {
+  ++generation_;
   std::lock_guard<std::mutex> lock(wake_mu_);
   wake_.notify_all();
 }
@@ -964,8 +995,7 @@ void ApiServer::Routes() {
 
   // Registers METHOD PATTERN with the request latency histogram labelled by
   // ROUTE (the pattern as the API documents it).
-  using Fn = void (ApiHandlers::*)(const httplib::Request&,
-                                   httplib::Response&);
+  using Fn = void (ApiHandlers::*)(const httplib::Request&, httplib::Response&);
   auto handler = [this](std::string route, Fn fn) {
     return [this, fn, route = std::move(route)](const httplib::Request& req,
                                                 httplib::Response& res) {

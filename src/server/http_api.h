@@ -19,8 +19,10 @@
 #define MAI_SERVER_HTTP_API_H_
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -89,6 +91,18 @@ class ApiServer {
   std::condition_variable wake_;
   std::atomic<bool> stopping_{false};
   std::atomic<int64_t> last_requeue_{0};
+  // Leaderboards as last computed, by track; valid while no submission or
+  // result arrived since (generation_, bumped by Notify) and for at most
+  // kLeaderboardMaxAgeSecs.
+  static constexpr int kLeaderboardMaxAgeSecs = 5;
+  struct Board {
+    uint64_t generation = 0;
+    std::chrono::steady_clock::time_point made;
+    std::string body;
+  };
+  std::atomic<uint64_t> generation_{0};
+  std::mutex boards_mu_;
+  std::map<std::string, Board> boards_;
   int listen_fd_ = -1;
   friend struct ApiHandlers;
 };

@@ -118,6 +118,7 @@ CREATE TABLE results (
   "id, submission_id, device_class, kind, state, attempt, agent_id, "      \
   "lease_expires_at, leased_at, first_leased_at, error_log, exit_signal, " \
   "created_at, updated_at, finished_at"
+#define MAI_RESULT_COLUMNS "job_id, attempt, agent_id, result_json, created_at "
 #define MAI_SUBMISSION_COLUMNS                                           \
   "id, participant_id, track_id, model_sha256, model_bytes, file_name, " \
   "created_at"
@@ -475,6 +476,17 @@ Submission SubmissionRow(const pqxx::row& r) {
   s.file_name = Text(r[5]);
   s.created_at = Int(r[6]);
   return s;
+}
+
+// Columns MAI_RESULT_COLUMNS.
+JobResult JobResultRow(const pqxx::row& r) {
+  JobResult result;
+  result.job_id = Int(r[0]);
+  result.attempt = static_cast<int>(Int(r[1]));
+  result.agent_id = Text(r[2]);
+  result.result_json = Text(r[3]);
+  result.created_at = Int(r[4]);
+  return result;
 }
 
 Agent AgentRow(const pqxx::row& r) {
@@ -1340,18 +1352,10 @@ Result<JobView> PostgresStore::GetJobView(int64_t job_id) {
     view.participant_id = Int(owner[0][0]);
     if (view.job.state == JobState::kSucceeded) {
       pqxx::result r = tx.Exec(
-          "SELECT job_id, attempt, agent_id, result_json, created_at "
+          "SELECT " MAI_RESULT_COLUMNS
           "FROM results WHERE job_id = $1 ORDER BY attempt DESC LIMIT 1",
           job_id);
-      if (!r.empty()) {
-        JobResult result;
-        result.job_id = Int(r[0][0]);
-        result.attempt = static_cast<int>(Int(r[0][1]));
-        result.agent_id = Text(r[0][2]);
-        result.result_json = Text(r[0][3]);
-        result.created_at = Int(r[0][4]);
-        view.result = std::move(result);
-      }
+      if (!r.empty()) view.result = JobResultRow(r[0]);
     }
     return view;
   });
@@ -1362,20 +1366,11 @@ Result<std::vector<JobResult>> PostgresStore::ResultsOfJob(int64_t job_id) {
     if (tx.Exec("SELECT 1 FROM jobs WHERE id = $1", job_id).empty()) {
       return NotFound("job {} not found", job_id);
     }
-    pqxx::result r = tx.Exec(
-        "SELECT job_id, attempt, agent_id, result_json, created_at "
-        "FROM results WHERE job_id = $1 ORDER BY attempt",
-        job_id);
+    pqxx::result r = tx.Exec("SELECT " MAI_RESULT_COLUMNS
+                             "FROM results WHERE job_id = $1 ORDER BY attempt",
+                             job_id);
     std::vector<JobResult> out;
-    for (const pqxx::row& row : r) {
-      JobResult result;
-      result.job_id = Int(row[0]);
-      result.attempt = static_cast<int>(Int(row[1]));
-      result.agent_id = Text(row[2]);
-      result.result_json = Text(row[3]);
-      result.created_at = Int(row[4]);
-      out.push_back(std::move(result));
-    }
+    for (const pqxx::row& row : r) out.push_back(JobResultRow(row));
     return out;
   });
 }

@@ -107,6 +107,7 @@ CREATE TABLE results (
   "id, submission_id, device_class, kind, state, attempt, agent_id, "      \
   "lease_expires_at, leased_at, first_leased_at, error_log, exit_signal, " \
   "created_at, updated_at, finished_at"
+#define MAI_RESULT_COLUMNS "job_id, attempt, agent_id, result_json, created_at "
 #define MAI_SUBMISSION_COLUMNS                                           \
   "id, participant_id, track_id, model_sha256, model_bytes, file_name, " \
   "created_at"
@@ -408,6 +409,8 @@ class SqliteStore final : public Store {
   Result<Job> JobRow(Stmt& stmt);
   Submission SubmissionRow(Stmt& stmt);
   Agent AgentRow(Stmt& stmt);
+  // Columns MAI_RESULT_COLUMNS.
+  JobResult JobResultRow(Stmt& stmt);
   Result<Participant> LoadParticipant(int64_t id);
   Status CheckParticipant(int64_t id) { return LoadParticipant(id).status(); }
   Result<Job> LoadJob(int64_t id);
@@ -430,8 +433,8 @@ Result<Stmt> SqliteStore::Prepare(const char* sql) {
   auto it = c.cache.find(sql);
   if (it == c.cache.end()) {
     sqlite3_stmt* stmt = nullptr;
-    int rc = sqlite3_prepare_v3(c.db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-                                &stmt, nullptr);
+    int rc = sqlite3_prepare_v3(c.db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt,
+                                nullptr);
     if (rc != SQLITE_OK) {
       sqlite3_finalize(stmt);
       return SqliteStatus(c.db, rc,
@@ -445,9 +448,9 @@ Result<Stmt> SqliteStore::Prepare(const char* sql) {
 Status SqliteStore::OpenReaders(int count) {
   for (int i = 0; i < count; ++i) {
     auto conn = std::make_unique<Conn>();
-    int rc = sqlite3_open_v2(path_.c_str(), &conn->db,
-                             SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX,
-                             nullptr);
+    int rc =
+        sqlite3_open_v2(path_.c_str(), &conn->db,
+                        SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX, nullptr);
     if (rc != SQLITE_OK) {
       Status s = SqliteStatus(conn->db, rc, context_ + ": opening a reader");
       Close(*conn);
@@ -622,6 +625,16 @@ Agent SqliteStore::AgentRow(Stmt& stmt) {
   a.last_seen = stmt.Int(5);
   a.active_jobs = stmt.Int(6);
   return a;
+}
+
+JobResult SqliteStore::JobResultRow(Stmt& stmt) {
+  JobResult r;
+  r.job_id = stmt.Int(0);
+  r.attempt = static_cast<int>(stmt.Int(1));
+  r.agent_id = stmt.Text(2);
+  r.result_json = stmt.Text(3);
+  r.created_at = stmt.Int(4);
+  return r;
 }
 
 Result<Participant> SqliteStore::LoadParticipant(int64_t id) {
@@ -1378,19 +1391,11 @@ Result<JobView> SqliteStore::GetJobView(int64_t job_id) {
     if (view.job.state == JobState::kSucceeded) {
       MAI_ASSIGN_OR_RETURN(
           Stmt stmt,
-          Prepare("SELECT job_id, attempt, agent_id, result_json, created_at "
+          Prepare("SELECT " MAI_RESULT_COLUMNS
                   "FROM results WHERE job_id = ? ORDER BY attempt DESC "
                   "LIMIT 1"));
       MAI_ASSIGN_OR_RETURN(bool row, stmt.BindInt(job_id).Step());
-      if (row) {
-        JobResult r;
-        r.job_id = stmt.Int(0);
-        r.attempt = static_cast<int>(stmt.Int(1));
-        r.agent_id = stmt.Text(2);
-        r.result_json = stmt.Text(3);
-        r.created_at = stmt.Int(4);
-        view.result = std::move(r);
-      }
+      if (row) view.result = JobResultRow(stmt);
     }
     return view;
   });
@@ -1405,21 +1410,14 @@ Result<std::vector<JobResult>> SqliteStore::ResultsOfJob(int64_t job_id) {
       if (!row) return NotFound("job {} not found", job_id);
     }
     MAI_ASSIGN_OR_RETURN(
-        Stmt stmt,
-        Prepare("SELECT job_id, attempt, agent_id, result_json, created_at "
-                "FROM results WHERE job_id = ? ORDER BY attempt"));
+        Stmt stmt, Prepare("SELECT " MAI_RESULT_COLUMNS
+                           "FROM results WHERE job_id = ? ORDER BY attempt"));
     stmt.BindInt(job_id);
     std::vector<JobResult> out;
     while (true) {
       MAI_ASSIGN_OR_RETURN(bool row, stmt.Step());
       if (!row) break;
-      JobResult r;
-      r.job_id = stmt.Int(0);
-      r.attempt = static_cast<int>(stmt.Int(1));
-      r.agent_id = stmt.Text(2);
-      r.result_json = stmt.Text(3);
-      r.created_at = stmt.Int(4);
-      out.push_back(std::move(r));
+      out.push_back(JobResultRow(stmt));
     }
     return out;
   });

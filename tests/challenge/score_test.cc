@@ -10,24 +10,14 @@
 #include <string>
 #include <vector>
 
+#include "testing/minimal_track.h"
+
 namespace mai::challenge {
 namespace {
 
 using nlohmann::json;
 
-// A track with one metric (PSNR) scored "PSNR - runtime_ms"; tests change
-// fields before parsing.
-json MinimalTrack() {
-  return json::parse(R"({
-    "schema": "mai.track/1", "id": "t", "title": "T", "task": "denoising",
-    "source": "test",
-    "model": {"input": {"shape": [1, -1, -1, 3]},
-              "output": {"shape": [1, -1, -1, 3]}},
-    "data": {"input_dir": "a", "target_dir": "b"},
-    "metrics": [{"name": "PSNR", "metric": "psnr"}],
-    "score": {"formula": "PSNR - runtime_ms"}
-  })");
-}
+using testing::MinimalTrack;
 
 Track Parse(const json& j) {
   auto t = ParseTrack(j.dump(), "t.json");

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "challenge/builtin_tracks.h"
+#include "testing/minimal_track.h"
 
 namespace mai::challenge {
 namespace {
@@ -99,17 +100,7 @@ TEST(TrackTest, PsnrTrackFormula) {
   EXPECT_DOUBLE_EQ(*score, 256.0);
 }
 
-json MinimalTrack() {
-  return json::parse(R"({
-    "schema": "mai.track/1", "id": "t", "title": "T", "task": "denoising",
-    "source": "test",
-    "model": {"input": {"shape": [1, -1, -1, 3]},
-              "output": {"shape": [1, -1, -1, 3]}},
-    "data": {"input_dir": "a", "target_dir": "b"},
-    "metrics": [{"name": "PSNR", "metric": "psnr"}],
-    "score": {"formula": "PSNR - runtime_ms"}
-  })");
-}
+using testing::MinimalTrack;
 
 void ExpectError(const json& j, const std::string& needle) {
   auto t = ParseTrack(j.dump(), "bad.json");
